@@ -1,0 +1,29 @@
+/** The kinds of step the checker takes; a step is (kind, node, item). */
+export const ActionKind = {
+  /** Deliver envelope `item` to `node`. */
+  Deliver: 0,
+  /** Fire timer `item` (an interned timer event) at `node`. */
+  Timer: 1,
+  /** `node` takes its spontaneous event number `item`. */
+  Spontaneous: 2,
+  Crash: 3,
+  Restart: 4,
+  /** Lose envelope `item` (one copy) from the network; `node` is its receiver. */
+  Drop: 5,
+  /** Add a second copy of envelope `item`; `node` is its receiver. */
+  Duplicate: 6,
+} as const;
+
+export type ActionKind = (typeof ActionKind)[keyof typeof ActionKind];
+
+/** A step as found by the explorer. */
+export interface Action {
+  readonly kind: ActionKind;
+  readonly node: number;
+  readonly item: number;
+}
+
+/** Receives the successors of a state; returns false to stop the enumeration. */
+export interface SuccessorSink {
+  accept(next: Int32Array, length: number, kind: ActionKind, node: number, item: number): boolean;
+}

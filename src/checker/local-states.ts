@@ -1,0 +1,166 @@
+import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
+import type { DurableState } from '../node/index.ts';
+import { applyDurableChange, canonicalJson, EMPTY_DURABLE, Stepper, timerDelayName } from '../node/index.ts';
+import type { Envelopes } from './envelopes.ts';
+import type { NodeDefinition, NodeView } from './model.ts';
+
+/** One interned local state of a node: what it is running, what it armed, what it persisted. */
+export interface LocalState {
+  readonly id: number;
+  /** Undefined while crashed. */
+  readonly snapshot: AnyMachineSnapshot | undefined;
+  readonly durable: DurableState;
+  /** Armed timers as interned timer-event ids, ascending. */
+  readonly timers: readonly number[];
+  readonly view: NodeView;
+}
+
+/** The outcome of one step of a node: its next local state and the messages it sent (ids). */
+export interface Transition {
+  readonly next: number;
+  readonly sends: Int32Array;
+}
+
+/** Event codes in the transition cache: the low two bits say which kind of event. */
+const DELIVER = 0;
+const TIMER = 1;
+const SPONTANEOUS = 2;
+
+/**
+ * The local states of one node, interned to integers, and a cache of its transitions per
+ * (local state, event). Machines are pure and deterministic, so each transition is computed by
+ * XState once and then read from the cache however many global states share that local state.
+ */
+export class LocalStates {
+  readonly states: LocalState[] = [];
+  private readonly byKey = new Map<string, number>();
+  private readonly stepper: Stepper;
+  /** transitions[localId][eventCode] */
+  private readonly transitions: (Transition | undefined)[][] = [];
+  private readonly crashedOf: number[] = [];
+  private readonly restartOf: (Transition | undefined)[] = [];
+  initial!: Transition;
+
+  constructor(
+    readonly index: number,
+    readonly definition: NodeDefinition,
+    private readonly envelopes: Envelopes,
+    private readonly timers: TimerNames,
+  ) {
+    this.stepper = new Stepper(definition.machine);
+  }
+
+  boot(): Transition {
+    this.initial = this.start(EMPTY_DURABLE);
+    return this.initial;
+  }
+
+  deliver(local: number, envelope: number): Transition {
+    return this.cached(local, envelope * 4 + DELIVER, () => this.envelopes.all[envelope]!.event, -1);
+  }
+
+  fireTimer(local: number, timer: number): Transition {
+    return this.cached(local, timer * 4 + TIMER, () => ({ type: this.timers.names[timer]! }), timer);
+  }
+
+  spontaneous(local: number, which: number): Transition {
+    return this.cached(local, which * 4 + SPONTANEOUS, () => this.definition.spontaneous![which]!, -1);
+  }
+
+  crash(local: number): number {
+    let crashed = this.crashedOf[local];
+    if (crashed === undefined) {
+      crashed = this.intern(undefined, this.states[local]!.durable, []);
+      this.crashedOf[local] = crashed;
+    }
+    return crashed;
+  }
+
+  restart(crashed: number): Transition {
+    let transition = this.restartOf[crashed];
+    if (transition === undefined) {
+      transition = this.start(this.states[crashed]!.durable);
+      this.restartOf[crashed] = transition;
+    }
+    return transition;
+  }
+
+  private start(durable: DurableState): Transition {
+    const { definition } = this;
+    const result = this.stepper.start({ id: definition.id, peers: definition.peers, durable, config: definition.config });
+    return this.record(result, durable, []);
+  }
+
+  private cached(local: number, code: number, event: () => AnyEventObject, firedTimer: number): Transition {
+    let row = this.transitions[local];
+    if (row === undefined) {
+      row = [];
+      this.transitions[local] = row;
+    }
+    let transition = row[code];
+    if (transition === undefined) {
+      const state = this.states[local]!;
+      const result = this.stepper.step(state.snapshot!, event());
+      const timers = firedTimer < 0 ? state.timers : state.timers.filter((t) => t !== firedTimer);
+      transition = this.record(result, state.durable, timers);
+      row[code] = transition;
+    }
+    return transition;
+  }
+
+  private record(
+    result: ReturnType<Stepper['step']>,
+    durableBefore: DurableState,
+    timersBefore: readonly number[],
+  ): Transition {
+    let durable = durableBefore;
+    const sends: number[] = [];
+    for (const effect of result.effects) {
+      if (effect.type === 'persist') durable = applyDurableChange(durable, effect);
+      else if (effect.type === 'send') sends.push(this.envelopes.intern(this.index, effect.to, effect.message, this.definition.id));
+    }
+    const cancelled = new Set(result.cancelled.map((name) => this.timers.intern(name)));
+    const timers = new Set(timersBefore.filter((t) => !cancelled.has(t)));
+    for (const name of result.armed) timers.add(this.timers.intern(name));
+    const next = this.intern(result.snapshot, durable, [...timers].sort((a, b) => a - b));
+    return { next, sends: Int32Array.from(sends) };
+  }
+
+  private intern(snapshot: AnyMachineSnapshot | undefined, durable: DurableState, timers: number[]): number {
+    const key = snapshot
+      ? `${canonicalJson(snapshot.value)}|${canonicalJson(snapshot.context)}|${canonicalJson(durable)}|${timers.join(',')}`
+      : `crashed|${canonicalJson(durable)}`;
+    let id = this.byKey.get(key);
+    if (id === undefined) {
+      id = this.states.length;
+      this.byKey.set(key, id);
+      const view: NodeView = Object.freeze({
+        id: this.definition.id,
+        crashed: snapshot === undefined,
+        value: snapshot?.value,
+        context: snapshot?.context,
+        durable,
+        timers: timers.map((t) => timerDelayName(this.timers.names[t]!)),
+      });
+      this.states.push({ id, snapshot, durable, timers, view });
+    }
+    return id;
+  }
+}
+
+/** Interns timer event types (`xstate.after.<delay>.<state>`) to integers. */
+export class TimerNames {
+  readonly names: string[] = [];
+  private readonly byName = new Map<string, number>();
+
+  intern(name: string): number {
+    let id = this.byName.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.byName.set(name, id);
+      this.names.push(name);
+    }
+    return id;
+  }
+}
+

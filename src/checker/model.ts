@@ -1,0 +1,112 @@
+import type { AnyEventObject, StateValue } from 'xstate';
+import type { DurableState, Message, NodeMachine } from '../node/index.ts';
+import type { Property } from './properties.ts';
+
+/**
+ * How the network holds messages in flight.
+ * - `set`: unordered and never consumed; any message sent may be delivered any number of times,
+ *   or never (the message set of Lamport's TLA+ specs, used to reproduce their state counts).
+ * - `multiset`: unordered; delivering a message consumes that copy.
+ * - `fifo`: ordered per (sender, receiver) channel; only a channel's head can be delivered.
+ */
+export type NetworkSemantics = 'set' | 'multiset' | 'fifo';
+
+/** One node of a model: a protocol machine and the input it boots with. */
+export interface NodeDefinition {
+  readonly id: string;
+  readonly machine: NodeMachine;
+  readonly peers: readonly string[];
+  readonly config: unknown;
+  /** Events the node may take at any moment on its own (an RM deciding to abort). */
+  readonly spontaneous?: readonly AnyEventObject[];
+}
+
+/** How many faults of each kind the checker may inject along one behaviour. */
+export interface FaultBudgets {
+  /** Messages lost in flight (not with `set`, which already lets any message go undelivered). */
+  readonly loss?: number;
+  /** Messages delivered twice (not with `set`, which already redelivers). */
+  readonly duplication?: number;
+  /** Node crashes. A crashed node restarts from its durable image whenever the checker chooses. */
+  readonly crash?: number;
+  /** The nodes that may crash; all by default. */
+  readonly crashable?: readonly string[];
+}
+
+/** A message in flight. */
+export interface Envelope {
+  readonly from: string;
+  readonly to: string;
+  readonly message: Message;
+}
+
+/** One node as properties see it. */
+export interface NodeView {
+  readonly id: string;
+  readonly crashed: boolean;
+  /** The machine's state value; undefined while crashed. */
+  readonly value: StateValue | undefined;
+  /** The machine's context; undefined while crashed. */
+  readonly context: any;
+  readonly durable: DurableState;
+  /** Armed timers, by named delay. */
+  readonly timers: readonly string[];
+}
+
+/** A global state as properties and boundaries see it. Do not keep it past the call. */
+export interface GlobalView {
+  readonly nodes: readonly NodeView[];
+  node(id: string): NodeView;
+  /** Messages in flight (each copy once for `multiset` and `fifo`). */
+  readonly messages: readonly Envelope[];
+  readonly budgets: { readonly loss: number; readonly duplication: number; readonly crash: number };
+}
+
+/** A complete, checkable model configuration. */
+export interface Model {
+  readonly nodes: readonly NodeDefinition[];
+  readonly network: NetworkSemantics;
+  readonly faults?: FaultBudgets;
+  /** The state constraint: states outside it are checked but not expanded (TLC's CONSTRAINT). */
+  readonly boundary?: (state: GlobalView) => boolean;
+  readonly properties: readonly Property[];
+}
+
+export interface ParameterDefinition {
+  readonly description: string;
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export type Parameters = Readonly<Record<string, number>>;
+
+/** What a model is recorded to give: asserted by the tests and shown by `unanimous check`. */
+export interface ExpectedResult {
+  readonly verdict: 'ok' | 'violation';
+  readonly distinct?: number;
+  /** For a violation: the property that fails. */
+  readonly property?: string;
+}
+
+/** The default export of a file in models/. */
+export interface ModelFile {
+  readonly description: string;
+  readonly parameters: Readonly<Record<string, ParameterDefinition>>;
+  build(parameters: Parameters): Model;
+  expected(parameters: Parameters): ExpectedResult | undefined;
+}
+
+export function defineModel(file: {
+  description: string;
+  parameters?: Record<string, ParameterDefinition>;
+  build: (parameters: Parameters) => Model;
+  expected?: (parameters: Parameters) => ExpectedResult | undefined;
+}): ModelFile {
+  return {
+    description: file.description,
+    parameters: file.parameters ?? {},
+    build: file.build,
+    expected: file.expected ?? (() => undefined),
+  };
+}

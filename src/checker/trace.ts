@@ -1,0 +1,128 @@
+import type { AnyEventObject, StateValue } from 'xstate';
+import type { DurableState } from '../node/index.ts';
+import { ActionKind, type SuccessorSink } from './actions.ts';
+import type { Envelope, NodeView } from './model.ts';
+import type { StateStore } from './state-store.ts';
+import type { ComposedSystem } from './system.ts';
+
+/** A node's state in a trace, as plain JSON. */
+export interface TraceNode {
+  readonly id: string;
+  readonly crashed: boolean;
+  readonly value?: StateValue;
+  readonly context?: unknown;
+  readonly durable: DurableState;
+  readonly timers: readonly string[];
+}
+
+export type TraceAction =
+  | { readonly kind: 'deliver'; readonly node: string; readonly message: Envelope }
+  | { readonly kind: 'timer'; readonly node: string; readonly timer: string }
+  | { readonly kind: 'spontaneous'; readonly node: string; readonly event: AnyEventObject }
+  | { readonly kind: 'crash'; readonly node: string }
+  | { readonly kind: 'restart'; readonly node: string }
+  | { readonly kind: 'drop'; readonly node: string; readonly message: Envelope }
+  | { readonly kind: 'duplicate'; readonly node: string; readonly message: Envelope };
+
+export interface TraceStep {
+  readonly action: TraceAction;
+  /** The nodes whose local state changed, before and after. */
+  readonly changed: readonly { readonly before: TraceNode; readonly after: TraceNode }[];
+  /** The messages the step sent. */
+  readonly sent: readonly Envelope[];
+}
+
+export interface TraceState {
+  readonly nodes: readonly TraceNode[];
+  readonly messages: readonly Envelope[];
+}
+
+/** A behaviour from the initial state, step by step: a counterexample when a property fails. */
+export interface Trace {
+  readonly property: string;
+  readonly initial: TraceState;
+  readonly steps: readonly TraceStep[];
+  readonly final: TraceState;
+}
+
+/** Rebuilds the steps along `path` (state indices from the initial state) by re-expanding each state. */
+export function buildTrace(system: ComposedSystem, store: StateStore, path: readonly number[], property: string): Trace {
+  const states = path.map((index) => {
+    const words = new Int32Array(1 << 16);
+    const length = store.read(index, words);
+    return words.slice(0, length);
+  });
+  const steps = states.slice(1).map((to, i) => describeStep(system, states[i]!, to));
+  return { property, initial: traceState(system, states[0]!), steps, final: traceState(system, states[states.length - 1]!) };
+}
+
+function describeStep(system: ComposedSystem, from: Int32Array, to: Int32Array): TraceStep {
+  const finder = new StepFinder(to);
+  system.successors(from, from.length, finder);
+  if (finder.kind < 0) throw new Error('internal error: a trace step could not be reproduced');
+  const { kind, node, item } = finder;
+  const nodeId = system.model.nodes[node]!.id;
+  const local = system.nodes[node]!;
+  const envelope = () => system.envelopes.all[item]!;
+  let action: TraceAction;
+  let sends: Int32Array = new Int32Array(0);
+  switch (kind) {
+    case ActionKind.Deliver:
+      action = { kind: 'deliver', node: nodeId, message: plain(envelope()) };
+      sends = local.deliver(from[node]!, item).sends;
+      break;
+    case ActionKind.Timer:
+      action = { kind: 'timer', node: nodeId, timer: system.timers.names[item]! };
+      sends = local.fireTimer(from[node]!, item).sends;
+      break;
+    case ActionKind.Spontaneous:
+      action = { kind: 'spontaneous', node: nodeId, event: local.definition.spontaneous![item]! };
+      sends = local.spontaneous(from[node]!, item).sends;
+      break;
+    case ActionKind.Crash:
+      action = { kind: 'crash', node: nodeId };
+      break;
+    case ActionKind.Restart:
+      action = { kind: 'restart', node: nodeId };
+      sends = local.restart(from[node]!).sends;
+      break;
+    case ActionKind.Drop:
+      action = { kind: 'drop', node: nodeId, message: plain(envelope()) };
+      break;
+    default:
+      action = { kind: 'duplicate', node: nodeId, message: plain(envelope()) };
+  }
+  const changed = system.nodes
+    .filter((_, k) => from[k] !== to[k])
+    .map((states, k) => ({ before: traceNode(states.states[from[states.index]!]!.view), after: traceNode(states.states[to[states.index]!]!.view) }));
+  return { action, changed, sent: Array.from(sends, (id) => plain(system.envelopes.all[id]!)) };
+}
+
+class StepFinder implements SuccessorSink {
+  kind = -1;
+  node = -1;
+  item = -1;
+  constructor(private readonly target: Int32Array) {}
+
+  accept(next: Int32Array, length: number, kind: ActionKind, node: number, item: number): boolean {
+    if (length !== this.target.length) return true;
+    for (let i = 0; i < length; i++) if (next[i] !== this.target[i]) return true;
+    this.kind = kind;
+    this.node = node;
+    this.item = item;
+    return false;
+  }
+}
+
+function traceState(system: ComposedSystem, state: Int32Array): TraceState {
+  const view = system.view(state, state.length);
+  return { nodes: view.nodes.map(traceNode), messages: view.messages.map(plain) };
+}
+
+function traceNode(view: NodeView): TraceNode {
+  return view.crashed
+    ? { id: view.id, crashed: true, durable: view.durable, timers: [] }
+    : { id: view.id, crashed: false, value: view.value, context: view.context, durable: view.durable, timers: view.timers };
+}
+
+const plain = (envelope: Envelope): Envelope => ({ from: envelope.from, to: envelope.to, message: envelope.message });

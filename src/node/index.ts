@@ -1,0 +1,5 @@
+export * from './contract.ts';
+export * from './durable.ts';
+export * from './effects.ts';
+export * from './json.ts';
+export * from './step.ts';

@@ -1,0 +1,20 @@
+import { resourceManager } from './resource-manager.ts';
+import { transactionManager } from './transaction-manager.ts';
+
+/**
+ * Deliberately broken variants, each a known mistake, kept so that tests can show the checker
+ * catches them. Never deploy these.
+ */
+
+/** A TM that commits as soon as one RM has voted Prepared, instead of all of them. */
+export const tmCommitsBeforeAllVote = transactionManager.provide({
+  guards: { allPrepared: ({ context }) => context.prepared.length > 0 },
+});
+
+/**
+ * An RM that votes Prepared without first persisting that it is prepared. After a crash it boots
+ * as working, free to abort, though the TM may already have committed on its vote.
+ */
+export const rmForgetsVote = resourceManager.provide({
+  actions: { persistPrepared: () => {} },
+});

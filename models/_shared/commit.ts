@@ -1,5 +1,5 @@
-import type { GlobalView, NodeView, Property } from '../../src/checker/index.ts';
-import { always, refines, sometimes } from '../../src/checker/index.ts';
+import type { NodeView, Property } from '../../src/checker/index.ts';
+import { abstraction, always, refines, sometimes } from '../../src/checker/index.ts';
 import type { RMState, RMStates, TCommitContext } from '../../spec/commit.ts';
 import { TCConsistent, tcommit, tcommitEvents, TCTypeOK } from '../../spec/commit.ts';
 
@@ -13,36 +13,30 @@ export function rmStateOf(node: NodeView): RMState {
   return node.value as RMState;
 }
 
-export function rmStates(state: GlobalView, rms: readonly string[]): RMStates {
-  return Object.fromEntries(rms.map((rm) => [rm, rmStateOf(state.node(rm))]));
-}
+/** The abstraction of a commit protocol's global state to TCommit's variable, over the RMs `rms`. */
+export const tcommitState = (rms: readonly string[]) =>
+  abstraction<TCommitContext>(
+    (node) => (rms.includes(node.id) ? rmStateOf(node) : undefined),
+    (parts) => ({ rmState: parts as RMStates }),
+  );
 
-/** TCTypeOK and TCConsistent as invariants over the RMs `rms`. */
-export function commitInvariants(rms: readonly string[]): Property[] {
+/**
+ * TCommit's properties for a commit protocol over RMs `rms`: the invariants TCTypeOK and
+ * TCConsistent, refinement of TCommit, and goals that keep the model honest (some behaviour
+ * commits, some aborts).
+ */
+export function commitProperties(rms: readonly string[], include: { refinement: boolean } = { refinement: true }): Property[] {
+  const over = tcommitState(rms);
+  const states = (abstract: TCommitContext) => Object.values(abstract.rmState);
   return [
-    always('TCTypeOK', (state) => TCTypeOK(rmStates(state, rms))),
-    always('TCConsistent', (state) => TCConsistent(rmStates(state, rms))),
+    always('TCTypeOK', over, (abstract) => TCTypeOK(abstract.rmState)),
+    always('TCConsistent', over, (abstract) => TCConsistent(abstract.rmState)),
+    ...(include.refinement
+      ? [refines<TCommitContext>({ name: 'TCommit', over, spec: tcommit, specInput: { config: { rms } }, events: () => tcommitEvents(rms) })]
+      : []),
+    sometimes('SomeRMCommits', over, (abstract) => states(abstract).includes('committed')),
+    sometimes('SomeRMAborts', over, (abstract) => states(abstract).includes('aborted')),
   ];
-}
-
-/** Goals that keep a commit model honest: some behaviour commits and some aborts. */
-export function commitGoals(rms: readonly string[]): Property[] {
-  return [
-    sometimes('SomeRMCommits', (state) => Object.values(rmStates(state, rms)).includes('committed')),
-    sometimes('SomeRMAborts', (state) => Object.values(rmStates(state, rms)).includes('aborted')),
-  ];
-}
-
-/** The protocol implements TCommit: every step is a TCommit step or leaves rmState unchanged. */
-export function refinesTCommit(rms: readonly string[]): Property {
-  return refines<TCommitContext>({
-    name: 'TCommit',
-    spec: tcommit,
-    specInput: { config: { rms } },
-    project: (node) => (rms.includes(node.id) ? rmStateOf(node) : undefined),
-    abstraction: (parts) => ({ rmState: parts as RMStates }),
-    events: () => tcommitEvents(rms),
-  });
 }
 
 export const rmIds = (count: number): string[] => Array.from({ length: count }, (_, i) => `rm${i + 1}`);

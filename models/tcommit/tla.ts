@@ -1,8 +1,12 @@
-import { always, defineModel } from '../../src/checker/index.ts';
+import { abstraction, always, defineModel } from '../../src/checker/index.ts';
 import { TCConsistent, tcommit, tcommitEvents, TCTypeOK, type RMStates } from '../../spec/commit.ts';
 import { rmIds } from '../_shared/commit.ts';
 
-const rmState = (state: Parameters<Parameters<typeof always>[1]>[0]): RMStates => state.nodes[0]!.context.rmState;
+/** TCommit's variable, read off the one node's context. */
+const rmState = abstraction<{ rmState: RMStates }>(
+  (node) => node.context.rmState,
+  (parts) => ({ rmState: parts.tc as RMStates }),
+);
 
 export default defineModel({
   description: "Lamport's TCommit.tla: the abstract commit spec itself, one node taking TCNext's steps",
@@ -13,8 +17,8 @@ export default defineModel({
       nodes: [{ id: 'tc', machine: tcommit, peers: [], config: { rms: ids }, spontaneous: tcommitEvents(ids) }],
       network: 'set',
       properties: [
-        always('TCTypeOK', (state) => TCTypeOK(rmState(state))),
-        always('TCConsistent', (state) => TCConsistent(rmState(state))),
+        always('TCTypeOK', rmState, (abstract) => TCTypeOK(abstract.rmState)),
+        always('TCConsistent', rmState, (abstract) => TCConsistent(abstract.rmState)),
       ],
     };
   },

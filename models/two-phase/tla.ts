@@ -1,5 +1,5 @@
 import { defineModel } from '../../src/checker/index.ts';
-import { commitGoals, commitInvariants, refinesTCommit } from '../_shared/commit.ts';
+import { commitProperties } from '../_shared/commit.ts';
 import { TWO_PHASE_TLA, twoPhaseModel } from './_build.ts';
 
 /** Distinct states TLC finds for TwoPhase.tla with N RMs (3: tlaplus/Examples' manifest; 9: issue #2). */
@@ -12,7 +12,7 @@ export default defineModel({
     twoPhaseModel({
       ...TWO_PHASE_TLA,
       rms: rms!,
-      properties: (ids) => [...commitInvariants(ids), refinesTCommit(ids), ...commitGoals(ids)],
+      properties: (ids) => commitProperties(ids),
     }),
   expected: ({ rms }) => ({ verdict: 'ok', distinct: TLC_DISTINCT_STATES[rms!] }),
 });

@@ -1,7 +1,8 @@
-import type { SuccessorSink } from './actions.ts';
+import { AbstractStates } from './abstract-states.ts';
+import type { ActionKind, SuccessorSink } from './actions.ts';
 import { collisionProbability, FingerprintSet, fingerprintHigh, fingerprintLow } from './fingerprint.ts';
-import type { Model } from './model.ts';
-import type { Invariant, Reachability, Refinement } from './properties.ts';
+import type { GlobalView, Model } from './model.ts';
+import type { Abstraction, Invariant, Reachability, Refinement, StatePredicate } from './properties.ts';
 import { RefinementCheck } from './refinement.ts';
 import { StateStore } from './state-store.ts';
 import { ComposedSystem } from './system.ts';
@@ -59,12 +60,25 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
   return new Exploration(model, options).run();
 }
 
+/**
+ * A state predicate bound to the exploration. One stated over an abstraction is evaluated once per
+ * abstract state and its verdict kept by abstract id (0 unknown, 1 holds, 2 fails).
+ */
+interface BoundPredicate {
+  readonly name: string;
+  readonly onState?: (state: GlobalView) => boolean;
+  readonly abstract?: AbstractStates;
+  readonly onAbstract?: (abstract: any) => boolean;
+  verdicts: Uint8Array;
+}
+
 class Exploration implements SuccessorSink {
   private readonly system: ComposedSystem;
   private readonly store = new StateStore();
   private readonly seen = new FingerprintSet();
-  private readonly invariants: Invariant[];
-  private readonly goals: Reachability[];
+  private readonly abstractions = new Map<Abstraction, AbstractStates>();
+  private readonly invariants: BoundPredicate[];
+  private readonly goals: BoundPredicate[];
   private readonly reached: boolean[];
   private readonly refinements: RefinementCheck[];
   private current = 0;
@@ -78,12 +92,44 @@ class Exploration implements SuccessorSink {
     private readonly options: CheckOptions,
   ) {
     this.system = new ComposedSystem(model);
-    this.invariants = model.properties.filter((p): p is Invariant => p.kind === 'always');
-    this.goals = model.properties.filter((p): p is Reachability => p.kind === 'sometimes');
+    this.invariants = model.properties.filter((p): p is Invariant => p.kind === 'always').map((p) => this.bind(p));
+    this.goals = model.properties.filter((p): p is Reachability => p.kind === 'sometimes').map((p) => this.bind(p));
     this.reached = this.goals.map(() => false);
     this.refinements = model.properties
       .filter((p): p is Refinement => p.kind === 'refines')
-      .map((p) => new RefinementCheck(p, this.system.nodes));
+      .map((p) => new RefinementCheck(p, this.abstractStates(p.over)));
+  }
+
+  private abstractStates(over: Abstraction): AbstractStates {
+    let states = this.abstractions.get(over);
+    if (!states) {
+      states = new AbstractStates(over, this.system.nodes);
+      this.abstractions.set(over, states);
+    }
+    return states;
+  }
+
+  private bind(property: { name: string } & StatePredicate): BoundPredicate {
+    return property.over === 'state'
+      ? { name: property.name, onState: property.holds, verdicts: new Uint8Array(0) }
+      : { name: property.name, abstract: this.abstractStates(property.over), onAbstract: property.holds, verdicts: new Uint8Array(1024) };
+  }
+
+  /** Whether `predicate` holds in state `index` (`view` built on demand). */
+  private evaluate(predicate: BoundPredicate, index: number, view: () => GlobalView): boolean {
+    if (predicate.onState) return predicate.onState(view());
+    const id = predicate.abstract!.idOf(index);
+    if (id >= predicate.verdicts.length) {
+      const grown = new Uint8Array(Math.max(id + 1, predicate.verdicts.length * 2));
+      grown.set(predicate.verdicts);
+      predicate.verdicts = grown;
+    }
+    let verdict = predicate.verdicts[id]!;
+    if (verdict === 0) {
+      verdict = predicate.onAbstract!(predicate.abstract!.value(id)) ? 1 : 2;
+      predicate.verdicts[id] = verdict;
+    }
+    return verdict === 1;
   }
 
   run(): CheckResult {
@@ -93,7 +139,7 @@ class Exploration implements SuccessorSink {
     let lastProgress = this.started;
     let state = new Int32Array(system.initial.length + 64);
 
-    this.admit(system.initial, system.initial.length, -1);
+    this.admit(system.initial, system.initial.length, -1, -1);
     for (const refinement of this.refinements) {
       if (!this.violation && !refinement.initialHolds()) {
         this.fail(refinement.property.name, 'refines', `the initial state does not map to ${refinement.property.name}'s initial state`, 0);
@@ -152,13 +198,13 @@ class Exploration implements SuccessorSink {
     };
   }
 
-  accept(next: Int32Array, length: number): boolean {
+  accept(next: Int32Array, length: number, _kind: ActionKind, node: number): boolean {
     this.generated++;
     const high = fingerprintHigh(next, length);
     const low = fingerprintLow(next, length);
     let index = this.seen.addOrGet(high, low, this.store.count);
     if (index < 0) {
-      index = this.admit(next, length, this.current);
+      index = this.admit(next, length, this.current, node);
       if (this.violation) return false;
     }
     for (const refinement of this.refinements) {
@@ -174,21 +220,21 @@ class Exploration implements SuccessorSink {
     return true;
   }
 
-  /** Stores a new state and checks the state properties on it. */
-  private admit(state: Int32Array, length: number, parent: number): number {
+  /** Stores a new state, reached from `parent` by a step of node `changed`, and checks the state properties on it. */
+  private admit(state: Int32Array, length: number, parent: number, changed: number): number {
     const index = this.store.append(state, length, parent);
     if (parent < 0) this.seen.addOrGet(fingerprintHigh(state, length), fingerprintLow(state, length), index);
-    for (const refinement of this.refinements) refinement.record(index, state);
-    if (this.invariants.length === 0 && this.reached.every(Boolean)) return index;
-    const view = this.system.view(state, length);
+    for (const abstract of this.abstractions.values()) abstract.record(index, state, parent, changed);
+    let view: GlobalView | undefined;
+    const viewOf = () => (view ??= this.system.view(state, length));
     for (const invariant of this.invariants) {
-      if (!invariant.holds(view)) {
+      if (!this.evaluate(invariant, index, viewOf)) {
         this.fail(invariant.name, 'always', `${invariant.name} does not hold`, index);
         return index;
       }
     }
     for (let i = 0; i < this.goals.length; i++) {
-      if (!this.reached[i] && this.goals[i]!.holds(view)) this.reached[i] = true;
+      if (!this.reached[i] && this.evaluate(this.goals[i]!, index, viewOf)) this.reached[i] = true;
     }
     return index;
   }

@@ -2,55 +2,76 @@ import type { AnyEventObject, AnyStateMachine } from 'xstate';
 import type { Json } from '../node/index.ts';
 import type { GlobalView, NodeView } from './model.ts';
 
-/** A state predicate that must hold in every reachable state. */
-export interface Invariant {
-  readonly kind: 'always';
-  readonly name: string;
-  readonly holds: (state: GlobalView) => boolean;
+/**
+ * An abstraction of global states built node by node, like a TLA+ refinement mapping: `project`
+ * gives a node's part of the abstract state (undefined when it has none) and `combine` puts the
+ * parts together. Because a part depends on one node's local state only, the checker computes it
+ * once per distinct local state and identifies abstract states by integers; properties stated
+ * over an abstraction are evaluated once per distinct abstract state, not once per global state.
+ */
+export interface Abstraction<A extends Json = Json> {
+  readonly project: (node: NodeView) => Json | undefined;
+  readonly combine: (parts: Readonly<Record<string, Json>>) => A;
 }
+
+export const abstraction = <A extends Json>(project: Abstraction<A>['project'], combine: Abstraction<A>['combine']): Abstraction<A> => ({
+  project,
+  combine,
+});
+
+/** A predicate over global states, or over an abstraction of them. */
+export type StatePredicate =
+  | { readonly over: 'state'; readonly holds: (state: GlobalView) => boolean }
+  | { readonly over: Abstraction<any>; readonly holds: (abstract: any) => boolean };
+
+/** A state predicate that must hold in every reachable state. */
+export type Invariant = { readonly kind: 'always'; readonly name: string } & StatePredicate;
 
 /**
  * A state predicate that must hold in at least one reachable state. A model whose goals are never
  * reached fails: it guards against vacuous models in which nothing ever happens.
  */
-export interface Reachability {
-  readonly kind: 'sometimes';
-  readonly name: string;
-  readonly holds: (state: GlobalView) => boolean;
-}
+export type Reachability = { readonly kind: 'sometimes'; readonly name: string } & StatePredicate;
 
 /**
- * Refinement of an abstract spec (TLA+'s `Spec => Abstract!Spec`): a refinement mapping takes each
- * global state to a state of the abstract machine, and every step the checker explores must map to
- * a step of the abstract machine or leave the abstract state unchanged (a stutter).
- *
- * The mapping is built per node, so it is computed once per distinct local state: `project` gives
- * a node's part of the abstract state (undefined when the node has none), and `abstraction` puts
- * the parts together into the abstract machine's context. The abstract machine is flat (one state
- * value) and its steps are the `events` it can take from a context.
+ * Refinement of an abstract spec (TLA+'s `Spec => Abstract!Spec`): the abstraction maps each
+ * global state to a context of the abstract machine (a flat machine: one state value), and every
+ * step the checker explores must be a step of that machine — one of the `events` it can take — or
+ * leave the abstract state unchanged (a stutter).
  */
 export interface Refinement<A extends Json = Json> {
   readonly kind: 'refines';
   readonly name: string;
+  readonly over: Abstraction<A>;
   readonly spec: AnyStateMachine;
   /** The abstract machine's input. */
   readonly specInput: unknown;
-  readonly project: (node: NodeView) => Json | undefined;
-  readonly abstraction: (parts: Readonly<Record<string, Json>>) => A;
   readonly events: (abstract: A) => readonly AnyEventObject[];
 }
 
 export type Property = Invariant | Reachability | Refinement<any>;
 
-export const always = (name: string, holds: (state: GlobalView) => boolean): Invariant => ({ kind: 'always', name, holds });
+/** `always(name, state => ...)`, or `always(name, abstraction, abstract => ...)`. */
+export function always(name: string, holds: (state: GlobalView) => boolean): Invariant;
+export function always<A extends Json>(name: string, over: Abstraction<A>, holds: (abstract: A) => boolean): Invariant;
+export function always(name: string, ...rest: unknown[]): Invariant {
+  return { kind: 'always', name, ...predicate(rest) };
+}
 
-export const sometimes = (name: string, holds: (state: GlobalView) => boolean): Reachability => ({
-  kind: 'sometimes',
-  name,
-  holds,
-});
+/** `sometimes(name, state => ...)`, or `sometimes(name, abstraction, abstract => ...)`. */
+export function sometimes(name: string, holds: (state: GlobalView) => boolean): Reachability;
+export function sometimes<A extends Json>(name: string, over: Abstraction<A>, holds: (abstract: A) => boolean): Reachability;
+export function sometimes(name: string, ...rest: unknown[]): Reachability {
+  return { kind: 'sometimes', name, ...predicate(rest) };
+}
 
 export const refines = <A extends Json>(refinement: Omit<Refinement<A>, 'kind'>): Refinement<A> => ({
   kind: 'refines',
   ...refinement,
 });
+
+function predicate(rest: unknown[]): StatePredicate {
+  return rest.length === 1
+    ? { over: 'state', holds: rest[0] as (state: GlobalView) => boolean }
+    : { over: rest[0] as Abstraction, holds: rest[1] as (abstract: Json) => boolean };
+}

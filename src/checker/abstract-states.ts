@@ -1,0 +1,119 @@
+import type { Json } from '../node/index.ts';
+import { canonicalJson } from '../node/index.ts';
+import type { LocalStates } from './local-states.ts';
+import type { Abstraction } from './properties.ts';
+
+/**
+ * Gives every global state the integer id of its abstract state under one abstraction. A node's
+ * part is computed once per distinct local state; an abstract state is identified by its parts'
+ * ids; and since a step changes one node, a successor's abstract id is found from its parent's id
+ * and the one changed part through a cache of integer keys.
+ */
+export class AbstractStates {
+  private readonly partIds: Int32Array[];
+  private readonly partKeys = new Map<string, number>();
+  private readonly parts: (Json | undefined)[] = [];
+  private readonly idsByParts = new Map<string, number>();
+  private readonly partsOf: Int32Array[] = [];
+  private readonly values: (Json | undefined)[] = [];
+  private readonly keys: (string | undefined)[] = [];
+  private readonly successorCache = new Map<number, number>();
+  /** Abstract id of each global state, by state index. */
+  private ofState = new Int32Array(1 << 16);
+
+  constructor(
+    readonly abstraction: Abstraction,
+    private readonly nodes: readonly LocalStates[],
+  ) {
+    this.partIds = nodes.map(() => new Int32Array(0));
+  }
+
+  /** Records and returns the abstract id of global state `index`, whose parent is `parent` (-1 for none) and differs from it only at node `changed`. */
+  record(index: number, state: Int32Array, parent: number, changed: number): number {
+    let id: number;
+    if (parent < 0) {
+      id = this.idOfParts(Int32Array.from(this.nodes, (_, k) => this.partOf(k, state[k]!)));
+    } else {
+      const from = this.ofState[parent]!;
+      const part = this.partOf(changed, state[changed]!);
+      const key = (from * this.nodes.length + changed) * 0x100000 + part;
+      const cached = part < 0x100000 ? this.successorCache.get(key) : undefined;
+      if (cached !== undefined) id = cached;
+      else {
+        const parts = this.partsOf[from]!.slice();
+        parts[changed] = part;
+        id = this.idOfParts(parts);
+        if (part < 0x100000) this.successorCache.set(key, id);
+      }
+    }
+    if (index >= this.ofState.length) {
+      const grown = new Int32Array(Math.max(index + 1, this.ofState.length * 2));
+      grown.set(this.ofState);
+      this.ofState = grown;
+    }
+    this.ofState[index] = id;
+    return id;
+  }
+
+  idOf(index: number): number {
+    return this.ofState[index]!;
+  }
+
+  get count(): number {
+    return this.partsOf.length;
+  }
+
+  /** The abstract state with id `id`: the combined parts. */
+  value(id: number): Json {
+    let value = this.values[id];
+    if (value === undefined) {
+      const parts: Record<string, Json> = {};
+      const ids = this.partsOf[id]!;
+      this.nodes.forEach((node, k) => {
+        const part = this.parts[ids[k]!];
+        if (part !== undefined) parts[node.definition.id] = part;
+      });
+      value = this.abstraction.combine(parts);
+      this.values[id] = value;
+    }
+    return value;
+  }
+
+  /** The canonical JSON of abstract state `id`. */
+  key(id: number): string {
+    return (this.keys[id] ??= canonicalJson(this.value(id)));
+  }
+
+  private idOfParts(parts: Int32Array): number {
+    const key = parts.join(',');
+    let id = this.idsByParts.get(key);
+    if (id === undefined) {
+      id = this.partsOf.length;
+      this.idsByParts.set(key, id);
+      this.partsOf.push(parts);
+    }
+    return id;
+  }
+
+  private partOf(node: number, local: number): number {
+    let ids = this.partIds[node]!;
+    if (local >= ids.length) {
+      const grown = new Int32Array(Math.max(local + 1, ids.length * 2, 16)).fill(-1);
+      grown.set(ids);
+      this.partIds[node] = ids = grown;
+    }
+    let id = ids[local]!;
+    if (id < 0) {
+      const part = this.abstraction.project(this.nodes[node]!.states[local]!.view);
+      const key = part === undefined ? '' : canonicalJson(part);
+      id = this.partKeys.get(key) ?? -1;
+      if (id < 0) {
+        id = this.parts.length;
+        this.partKeys.set(key, id);
+        this.parts.push(part);
+      }
+      ids[local] = id;
+    }
+    return id;
+  }
+}

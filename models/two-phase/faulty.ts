@@ -1,0 +1,35 @@
+import { defineModel } from '../../src/checker/index.ts';
+import { commitProperties } from '../_shared/commit.ts';
+import { twoPhaseModel } from './_build.ts';
+
+/**
+ * Two-Phase Commit as deployed: a network that loses, duplicates and reorders messages, a TM and
+ * RMs that crash and restart from their durable state, a vote timeout, and a TM that resends its
+ * decision until every RM has acknowledged it.
+ *
+ * What 2PC cannot do, and this model does not ask of it: if the TM crashes after RMs voted
+ * Prepared and before they learn the decision, those RMs are blocked — they may neither commit nor
+ * abort — until the TM restarts. Safety holds throughout; progress needs the TM back.
+ */
+export default defineModel({
+  description: '2PC with message loss, duplication, crashes and restarts, timeouts and retransmission',
+  parameters: {
+    rms: { description: 'resource managers', default: 2, min: 1, max: 4 },
+    loss: { description: 'messages the network may lose', default: 1, min: 0, max: 3 },
+    duplication: { description: 'messages the network may duplicate', default: 1, min: 0, max: 3 },
+    crashes: { description: 'node crashes', default: 1, min: 0, max: 3 },
+    inFlight: { description: 'most messages in flight explored (the boundary)', default: 4, min: 1, max: 12 },
+  },
+  build: ({ rms, loss, duplication, crashes, inFlight }) =>
+    twoPhaseModel({
+      rms: rms!,
+      network: 'multiset',
+      faults: { loss: loss!, duplication: duplication!, crash: crashes! },
+      boundary: (state) => state.messages.length <= inFlight!,
+      properties: (ids) => commitProperties(ids),
+    }),
+  expected: (p) =>
+    p.rms === 2 && p.loss === 1 && p.duplication === 1 && p.crashes === 1 && p.inFlight === 4
+      ? { verdict: 'ok', distinct: 75187 }
+      : { verdict: 'ok' },
+});

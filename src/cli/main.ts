@@ -1,0 +1,119 @@
+import { parseArgs } from 'node:util';
+import { checkCommand } from './check-command.ts';
+import { listModelNames, loadModel } from './models.ts';
+import { UsageError } from './usage-error.ts';
+
+const HELP = `unanimous — distributed transactions and consensus as checked XState machines
+
+usage:
+  unanimous check [model ...] [options]   model-check the named models (all when none is named)
+  unanimous list                          list the models and their parameters
+  unanimous help                          this text
+
+check options:
+  --rms N            number of resource managers (models with an "rms" parameter)
+  --param NAME=N     set any model parameter (repeatable)
+  --max-states N     stop after N distinct states (result: incomplete)
+  --max-depth N      do not explore beyond N steps from the initial state
+  --json             print the results, counterexample traces included, as JSON
+  --trace            print the trace of every violation, expected ones too
+
+exit status: 0 every result as its model records it, 1 a violation or a result that differs
+from the record, 2 bad arguments or a bad model.`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  try {
+    const [command = 'help', ...rest] = argv;
+    switch (command) {
+      case 'check':
+        return await runCheck(rest, out, progress);
+      case 'list':
+        noArguments('list', rest);
+        return await runList(out);
+      case 'help':
+      case '--help':
+      case '-h':
+        out(HELP);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"; try "unanimous help"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`unanimous: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function runCheck(args: readonly string[], out: (line: string) => void, progress: (line: string) => void): Promise<number> {
+  const { values, positionals } = parse(() =>
+    parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        rms: { type: 'string' },
+        param: { type: 'string', multiple: true },
+        'max-states': { type: 'string' },
+        'max-depth': { type: 'string' },
+        json: { type: 'boolean' },
+        trace: { type: 'boolean' },
+      },
+    }),
+  );
+  const parameters: Record<string, number> = {};
+  for (const assignment of values.param ?? []) {
+    const match = /^([A-Za-z][\w-]*)=(.+)$/.exec(assignment);
+    if (!match) throw new UsageError(`--param takes NAME=N, not "${assignment}"`);
+    parameters[match[1]!] = wholeNumber(`--param ${match[1]}`, match[2]!);
+  }
+  if (values.rms !== undefined) parameters.rms = wholeNumber('--rms', values.rms);
+  return checkCommand(
+    {
+      models: positionals,
+      parameters,
+      ...(values['max-states'] !== undefined ? { maxStates: wholeNumber('--max-states', values['max-states'], 1) } : {}),
+      ...(values['max-depth'] !== undefined ? { maxDepth: wholeNumber('--max-depth', values['max-depth'], 1) } : {}),
+      json: values.json === true,
+      trace: values.trace === true,
+    },
+    out,
+    progress,
+  );
+}
+
+async function runList(out: (line: string) => void): Promise<number> {
+  for (const name of listModelNames()) {
+    const file = await loadModel(name);
+    const parameters = Object.entries(file.parameters)
+      .map(([key, p]) => `--${key} ${p.min}..${p.max} (default ${p.default}: ${p.description})`)
+      .join(', ');
+    out(`${name.padEnd(34)} ${file.description}${parameters ? `\n${' '.repeat(35)}${parameters}` : ''}`);
+  }
+  return 0;
+}
+
+/** Runs an argument parser, turning its complaints into usage errors. */
+function parse<T>(parser: () => T): T {
+  try {
+    return parser();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function noArguments(command: string, args: readonly string[]): void {
+  if (args.length > 0) throw new UsageError(`${command} takes no arguments, got "${args.join(' ')}"`);
+}
+
+function wholeNumber(flag: string, text: string, min = 0): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`${flag} takes a whole number${min > 0 ? ` >= ${min}` : ''}, not "${text}"`);
+  }
+  return value;
+}

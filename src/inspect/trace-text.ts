@@ -1,0 +1,92 @@
+import type { Envelope, Trace, TraceAction, TraceNode, TraceStep } from '../checker/index.ts';
+import { canonicalJson, timerDelayName } from '../node/index.ts';
+
+/** A counterexample as readable text: one numbered line per step, then what changed. */
+export function traceToText(trace: Trace): string {
+  const lines = [`  0. initial state`];
+  for (const node of trace.initial.nodes) lines.push(`       ${node.id}: ${describeNode(node)}`);
+  if (trace.initial.messages.length > 0) lines.push(`       in flight: ${trace.initial.messages.map(describeEnvelope).join(', ')}`);
+  trace.steps.forEach((step, i) => lines.push(...describeStep(step, i + 1)));
+  lines.push(`  ${trace.property} fails in the last state:`);
+  for (const node of trace.final.nodes) lines.push(`       ${node.id}: ${describeNode(node)}`);
+  return lines.join('\n');
+}
+
+export function describeAction(action: TraceAction): string {
+  switch (action.kind) {
+    case 'deliver':
+      return `deliver ${describeEnvelope(action.message)}`;
+    case 'timer':
+      return `${action.node}: timer ${timerDelayName(action.timer)} fires`;
+    case 'spontaneous':
+      return `${action.node}: takes ${action.event.type}`;
+    case 'crash':
+      return `${action.node}: crashes`;
+    case 'restart':
+      return `${action.node}: restarts from its durable state`;
+    case 'drop':
+      return `network: loses ${describeEnvelope(action.message)}`;
+    case 'duplicate':
+      return `network: duplicates ${describeEnvelope(action.message)}`;
+  }
+}
+
+function describeStep(step: TraceStep, number: number): string[] {
+  const lines = [`${String(number).padStart(3)}. ${describeAction(step.action)}`];
+  for (const { before, after } of step.changed) {
+    lines.push(`       ${after.id}: ${describeChange(before, after)}`);
+  }
+  if (step.sent.length > 0) lines.push(`       sends: ${step.sent.map(describeEnvelope).join(', ')}`);
+  return lines;
+}
+
+export function describeEnvelope(envelope: Envelope): string {
+  const { type, ...fields } = envelope.message;
+  const body = Object.keys(fields).length > 0 ? ` ${canonicalJson(fields)}` : '';
+  return `${type}${body} ${envelope.from}→${envelope.to}`;
+}
+
+function describeNode(node: TraceNode): string {
+  if (node.crashed) return `crashed, durable ${canonicalJson(node.durable)}`;
+  return `${stateName(node.value)}${describeContext(node.context)}`;
+}
+
+function describeChange(before: TraceNode, after: TraceNode): string {
+  const parts = [`${before.crashed ? 'crashed' : stateName(before.value)} → ${after.crashed ? 'crashed' : stateName(after.value)}`];
+  if (!before.crashed && !after.crashed) {
+    const changes = changedFields(before.context, after.context);
+    if (changes) parts.push(changes);
+  }
+  if (canonicalJson(before.durable) !== canonicalJson(after.durable)) parts.push(`durable ${canonicalJson(after.durable)}`);
+  return parts.join('; ');
+}
+
+/** A state value as a path: `committed.awaitingAcks`. */
+export function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>)
+      .map(([key, child]) => `${key}.${stateName(child)}`)
+      .join(' | ');
+  }
+  return String(value);
+}
+
+/** Context fields worth showing: everything but the static configuration. */
+function describeContext(context: unknown): string {
+  const fields = interestingFields(context);
+  return fields.length === 0 ? '' : ` ${fields.map(([key, value]) => `${key}=${canonicalJson(value)}`).join(' ')}`;
+}
+
+function changedFields(before: unknown, after: unknown): string {
+  const old = new Map(interestingFields(before));
+  return interestingFields(after)
+    .filter(([key, value]) => canonicalJson(old.get(key)) !== canonicalJson(value))
+    .map(([key, value]) => `${key}=${canonicalJson(value)}`)
+    .join(' ');
+}
+
+function interestingFields(context: unknown): [string, unknown][] {
+  if (!context || typeof context !== 'object') return [];
+  return Object.entries(context as Record<string, unknown>).filter(([key, value]) => key !== 'config' && value !== undefined);
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/node/json.ts';
+
+describe('canonicalJson', () => {
+  describe('canonical form', () => {
+    it('gives the same text for objects whose keys were written in a different order', () => {
+      const a = canonicalJson({ b: 1, a: 2, c: 3 });
+      const b = canonicalJson({ c: 3, a: 2, b: 1 });
+      expect(a).toBe(b);
+      expect(a).toBe('{"a":2,"b":1,"c":3}');
+    });
+
+    it('sorts keys at every level of nesting, inside arrays too', () => {
+      const one = { z: { y: 1, x: [{ q: 1, p: 2 }, { s: null }] }, a: true };
+      const two = { a: true, z: { x: [{ p: 2, q: 1 }, { s: null }], y: 1 } };
+      expect(canonicalJson(one)).toBe(canonicalJson(two));
+      expect(canonicalJson(one)).toBe('{"a":true,"z":{"x":[{"p":2,"q":1},{"s":null}],"y":1}}');
+    });
+
+    it('keeps array order: arrays are sequences, not sets', () => {
+      expect(canonicalJson([1, 2])).not.toBe(canonicalJson([2, 1]));
+      expect(canonicalJson([[1], [2, [3]]])).toBe('[[1],[2,[3]]]');
+    });
+
+    it('distinguishes values that differ only in type or depth', () => {
+      const texts = [1, '1', [1], { 1: 1 }, true, 'true', null, 'null', [], {}, ''].map(canonicalJson);
+      expect(new Set(texts).size).toBe(texts.length);
+    });
+
+    it('agrees with JSON.stringify on primitives, including strings that need escaping', () => {
+      for (const value of [0, -1.5, 1e21, true, false, null, 'plain', 'quote " and \\ and \n and \u0001', '']) {
+        expect(canonicalJson(value)).toBe(JSON.stringify(value));
+      }
+    });
+
+    it('escapes object keys', () => {
+      expect(canonicalJson({ 'a"b': 1 })).toBe('{"a\\"b":1}');
+    });
+
+    it('gives text that parses back to an equal value', () => {
+      const value = { log: [{ term: 1, command: { key: 'k', value: 'v' } }], vote: null, term: 3, ok: false };
+      expect(JSON.parse(canonicalJson(value))).toEqual(value);
+    });
+
+    it('accepts an object without a prototype', () => {
+      const bare = Object.create(null) as Record<string, number>;
+      bare.b = 2;
+      bare.a = 1;
+      expect(canonicalJson(bare)).toBe('{"a":1,"b":2}');
+    });
+  });
+
+  describe('undefined', () => {
+    it('skips object keys whose value is undefined, so an absent and an undefined key are the same', () => {
+      expect(canonicalJson({ a: 1, b: undefined })).toBe('{"a":1}');
+      expect(canonicalJson({ a: 1, b: undefined })).toBe(canonicalJson({ a: 1 }));
+      expect(canonicalJson({ nested: { gone: undefined } })).toBe('{"nested":{}}');
+    });
+
+    it('writes undefined as null inside arrays and at the top level, as JSON.stringify does in arrays', () => {
+      expect(canonicalJson([1, undefined, 2])).toBe('[1,null,2]');
+      expect(canonicalJson(undefined)).toBe('null');
+    });
+  });
+
+  describe('rejects values that are not plain JSON', () => {
+    it.each([
+      ['a Map', new Map([['a', 1]])],
+      ['a Set', new Set([1])],
+      ['a Date', new Date(0)],
+      ['a class instance', new (class Point { x = 1; })()],
+    ])('throws a TypeError for %s', (_name, value) => {
+      expect(() => canonicalJson(value)).toThrow(TypeError);
+      expect(() => canonicalJson({ inside: [value] })).toThrow(TypeError);
+    });
+
+    it('names the class of a rejected instance', () => {
+      expect(() => canonicalJson(new Map())).toThrow(/Map/);
+      expect(() => canonicalJson(new (class Ballot {})())).toThrow(/Ballot/);
+    });
+
+    it('throws for functions, symbols and bigints, at the top level and nested', () => {
+      for (const value of [() => 1, Symbol('s'), 10n]) {
+        expect(() => canonicalJson(value)).toThrow(TypeError);
+        expect(() => canonicalJson({ a: value })).toThrow(TypeError);
+        expect(() => canonicalJson([value])).toThrow(TypeError);
+      }
+    });
+
+    it('throws for non-finite numbers instead of writing null as JSON.stringify would', () => {
+      for (const value of [NaN, Infinity, -Infinity]) {
+        expect(() => canonicalJson(value)).toThrow(TypeError);
+        expect(() => canonicalJson({ term: value })).toThrow(/not JSON/);
+        expect(() => canonicalJson([0, value])).toThrow(TypeError);
+      }
+    });
+  });
+});

@@ -169,6 +169,8 @@ class FifoChannels implements NetworkCodec {
     let count = 0;
     for (let i = start; i < end; i += 2 + state[i + 1]!) {
       for (let j = 0; j < state[i + 1]!; j++) {
+        // Adjacent copies of one message give the same outcome: offer the first only.
+        if (j > 0 && state[i + 2 + j] === state[i + 1 + j]) continue;
         out[count * 2] = state[i + 2 + j]!;
         out[count * 2 + 1] = i + 2 + j - start;
         count++;

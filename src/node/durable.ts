@@ -23,6 +23,7 @@ export function applyDurableChange(durable: DurableState, change: DurableChange)
   const next: Record<string, Json> = { ...durable };
   for (const [key, value] of Object.entries(change.set ?? {})) next[key] = value;
   for (const [log, from] of Object.entries(change.truncate ?? {})) {
+    if (!Number.isInteger(from) || from < 0) throw new RangeError(`truncate "${log}" at ${from}: an index must be a whole number >= 0`);
     next[log] = logOf(next, log).slice(0, from);
   }
   for (const [log, entries] of Object.entries(change.append ?? {})) {

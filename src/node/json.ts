@@ -17,7 +17,10 @@ export function canonicalJson(value: unknown): string {
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) {
-    return `[${value.map(canonicalJson).join(',')}]`;
+    // An index loop, not map: map skips the holes of a sparse array, which must read as null.
+    const items: string[] = [];
+    for (let i = 0; i < value.length; i++) items.push(canonicalJson(value[i]));
+    return `[${items.join(',')}]`;
   }
   const prototype = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) {

@@ -301,13 +301,7 @@ describe('networkCodec', () => {
       ]);
     });
 
-    // BUG (src/checker/network.ts, FifoChannels.faultTargets): NetworkCodec.faultTargets promises
-    // "one per distinct outcome", as the multiset codec gives, but the FIFO codec returns every
-    // position, so adjacent copies of one message in a channel ([AB, 2, ab1, ab1]) give two targets
-    // whose drop (or duplicate) produces the very same network. The checker then generates each such
-    // successor twice: distinct-state counts are unaffected, but states generated are inflated.
-    // Expected: [[ab1, 2]] for [AB, 2, ab1, ab1]; actual: [[ab1, 2], [ab1, 3]].
-    it.fails('gives one fault target per distinct outcome, even for adjacent copies in a channel', () => {
+    it('gives one fault target per distinct outcome, even for adjacent copies in a channel', () => {
       const f = fixture('fifo');
       const { ab1 } = ids(f);
       const state = f.network(ab1, ab1);

@@ -1,5 +1,6 @@
 import type { Json } from '../node/index.ts';
 import { canonicalJson } from '../node/index.ts';
+import { IntPairMap } from './int-pair-map.ts';
 import type { LocalStates } from './local-states.ts';
 import type { Abstraction } from './properties.ts';
 
@@ -17,7 +18,8 @@ export class AbstractStates {
   private readonly partsOf: Int32Array[] = [];
   private readonly values: (Json | undefined)[] = [];
   private readonly keys: (string | undefined)[] = [];
-  private readonly successorCache = new Map<number, number>();
+  /** (parent abstract id, changed node and its part) → abstract id. */
+  private readonly successorCache = new IntPairMap();
   /** Abstract id of each global state, by state index. */
   private ofState = new Int32Array(1 << 16);
 
@@ -36,14 +38,13 @@ export class AbstractStates {
     } else {
       const from = this.ofState[parent]!;
       const part = this.partOf(changed, state[changed]!);
-      const key = (from * this.nodes.length + changed) * 0x100000 + part;
-      const cached = part < 0x100000 ? this.successorCache.get(key) : undefined;
-      if (cached !== undefined) id = cached;
-      else {
+      const change = part * this.nodes.length + changed;
+      id = this.successorCache.get(from, change);
+      if (id < 0) {
         const parts = this.partsOf[from]!.slice();
         parts[changed] = part;
         id = this.idOfParts(parts);
-        if (part < 0x100000) this.successorCache.set(key, id);
+        this.successorCache.set(from, change, id);
       }
     }
     if (index >= this.ofState.length) {

@@ -115,9 +115,17 @@ class Exploration implements SuccessorSink {
       : { name: property.name, abstract: this.abstractStates(property.over), onAbstract: property.holds, verdicts: new Uint8Array(1024) };
   }
 
-  /** Whether `predicate` holds in state `index` (`view` built on demand). */
-  private evaluate(predicate: BoundPredicate, index: number, view: () => GlobalView): boolean {
-    if (predicate.onState) return predicate.onState(view());
+  /** The state being admitted; its view is built only if a property reads the whole state. */
+  private pendingState: Int32Array = new Int32Array(0);
+  private pendingLength = 0;
+  private pendingView: GlobalView | undefined;
+
+  /** Whether `predicate` holds in state `index`, the state being admitted. */
+  private evaluate(predicate: BoundPredicate, index: number): boolean {
+    if (predicate.onState) {
+      this.pendingView ??= this.system.view(this.pendingState, this.pendingLength);
+      return predicate.onState(this.pendingView);
+    }
     const id = predicate.abstract!.idOf(index);
     if (id >= predicate.verdicts.length) {
       const grown = new Uint8Array(Math.max(id + 1, predicate.verdicts.length * 2));
@@ -225,16 +233,17 @@ class Exploration implements SuccessorSink {
     const index = this.store.append(state, length, parent);
     if (parent < 0) this.seen.addOrGet(fingerprintHigh(state, length), fingerprintLow(state, length), index);
     for (const abstract of this.abstractions.values()) abstract.record(index, state, parent, changed);
-    let view: GlobalView | undefined;
-    const viewOf = () => (view ??= this.system.view(state, length));
+    this.pendingView = undefined;
+    this.pendingState = state;
+    this.pendingLength = length;
     for (const invariant of this.invariants) {
-      if (!this.evaluate(invariant, index, viewOf)) {
+      if (!this.evaluate(invariant, index)) {
         this.fail(invariant.name, 'always', `${invariant.name} does not hold`, index);
         return index;
       }
     }
     for (let i = 0; i < this.goals.length; i++) {
-      if (!this.reached[i] && this.evaluate(this.goals[i]!, index, viewOf)) this.reached[i] = true;
+      if (!this.reached[i] && this.evaluate(this.goals[i]!, index)) this.reached[i] = true;
     }
     return index;
   }

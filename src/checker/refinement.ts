@@ -1,6 +1,7 @@
 import type { AnyMachineSnapshot, StateValue } from 'xstate';
 import { canonicalJson, Stepper } from '../node/index.ts';
 import type { AbstractStates } from './abstract-states.ts';
+import { IntPairMap } from './int-pair-map.ts';
 import type { Refinement } from './properties.ts';
 
 /**
@@ -13,7 +14,8 @@ export class RefinementCheck {
   private readonly specValue: StateValue;
   private readonly initialKey: string;
   private readonly successorKeys = new Map<number, Set<string>>();
-  private readonly verdicts = new Map<number, boolean>();
+  /** (abstract state, abstract successor) → 1 an abstract step, 0 not. */
+  private readonly verdicts = new IntPairMap();
 
   constructor(
     readonly property: Refinement,
@@ -35,13 +37,12 @@ export class RefinementCheck {
     const a = this.abstractStates.idOf(from);
     const b = this.abstractStates.idOf(to);
     if (a === b) return true;
-    const pair = a * 0x4000000 + b;
-    let verdict = this.verdicts.get(pair);
-    if (verdict === undefined) {
-      verdict = this.successorsOf(a).has(this.abstractStates.key(b));
-      this.verdicts.set(pair, verdict);
+    let verdict = this.verdicts.get(a, b);
+    if (verdict < 0) {
+      verdict = this.successorsOf(a).has(this.abstractStates.key(b)) ? 1 : 0;
+      this.verdicts.set(a, b, verdict);
     }
-    return verdict;
+    return verdict === 1;
   }
 
   private successorsOf(id: number): Set<string> {
@@ -49,7 +50,12 @@ export class RefinementCheck {
     if (keys === undefined) {
       const context = this.abstractStates.value(id);
       const snapshot = this.property.spec.resolveState({ value: this.specValue, context }) as AnyMachineSnapshot;
-      keys = new Set(this.property.events(context).map((event) => canonicalJson(this.stepper.step(snapshot, event).snapshot.context)));
+      keys = new Set();
+      for (const event of this.property.events(context)) {
+        const next = this.stepper.step(snapshot, event).snapshot;
+        // A disabled event leaves the very same context object: no abstract step.
+        if (next.context !== snapshot.context) keys.add(canonicalJson(next.context));
+      }
       this.successorKeys.set(id, keys);
     }
     return keys;

@@ -21,7 +21,9 @@ export class StateStore {
     }
     const chunk = this.chunks[this.chunks.length - 1]!;
     chunk[this.used] = length;
-    chunk.set(words.subarray(0, length), this.used + 1);
+    // A plain loop: global states are short, and subarray + set allocate per call.
+    const base = this.used + 1;
+    for (let i = 0; i < length; i++) chunk[base + i] = words[i]!;
     const index = this.count++;
     if (index === this.offsets.length) {
       const offsets = new Float64Array(index * 2);
@@ -43,7 +45,7 @@ export class StateStore {
     const chunk = this.chunks[Math.floor(at / CHUNK_WORDS)]!;
     const offset = at % CHUNK_WORDS;
     const length = chunk[offset]!;
-    into.set(chunk.subarray(offset + 1, offset + 1 + length));
+    for (let i = 0; i < length; i++) into[i] = chunk[offset + 1 + i]!;
     return length;
   }
 

@@ -101,22 +101,25 @@ export class ComposedSystem {
       }
     }
 
-    for (const [budget, kind] of [
-      [LOSS, ActionKind.Drop],
-      [DUPLICATION, ActionKind.Duplicate],
-    ] as const) {
-      if (state[nodeCount + budget]! <= 0) continue;
-      const targets = codec.faultTargets(state, networkStart, length, pairs);
-      for (let p = 0; p < targets; p++) {
-        const envelope = pairs[p * 2]!;
-        const position = pairs[p * 2 + 1]!;
-        const next = this.next;
-        for (let i = 0; i < networkStart; i++) next[i] = state[i]!;
-        next[nodeCount + budget]--;
-        const end = codec.write(state, networkStart, length, kind === ActionKind.Drop ? position : -1, kind === ActionKind.Duplicate ? position : -1, NO_SENDS, next, networkStart);
-        if (!sink.accept(next, end, kind, this.envelopes.all[envelope]!.toIndex, envelope)) return;
-      }
+    if (state[nodeCount + LOSS]! > 0 && !this.networkFault(state, length, LOSS, ActionKind.Drop, sink)) return;
+    if (state[nodeCount + DUPLICATION]! > 0) this.networkFault(state, length, DUPLICATION, ActionKind.Duplicate, sink);
+  }
+
+  /** Every way to spend one unit of a network fault budget; false when the sink stopped. */
+  private networkFault(state: Int32Array, length: number, budget: number, kind: ActionKind, sink: SuccessorSink): boolean {
+    const { codec, networkStart, pairs } = this;
+    const nodeCount = this.nodes.length;
+    const targets = codec.faultTargets(state, networkStart, length, pairs);
+    for (let p = 0; p < targets; p++) {
+      const envelope = pairs[p * 2]!;
+      const position = pairs[p * 2 + 1]!;
+      const next = this.next;
+      for (let i = 0; i < networkStart; i++) next[i] = state[i]!;
+      next[nodeCount + budget]--;
+      const end = codec.write(state, networkStart, length, kind === ActionKind.Drop ? position : -1, kind === ActionKind.Duplicate ? position : -1, NO_SENDS, next, networkStart);
+      if (!sink.accept(next, end, kind, this.envelopes.all[envelope]!.toIndex, envelope)) return false;
     }
+    return true;
   }
 
   private emit(

@@ -6,7 +6,8 @@ import { UsageError } from './usage-error.ts';
 const HELP = `unanimous — distributed transactions and consensus as checked XState machines
 
 usage:
-  unanimous check [model ...] [options]   model-check the named models (all when none is named)
+  unanimous check [model ...] [options]   model-check the named models (all when none is named);
+                                          a model is a name from "unanimous list" or a path to a .ts file
   unanimous list                          list the models and their parameters
   unanimous help                          this text
 

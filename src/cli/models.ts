@@ -1,5 +1,5 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ModelFile, Parameters } from '../checker/index.ts';
 import { UsageError } from './usage-error.ts';
@@ -25,15 +25,29 @@ export function listModelNames(root = MODELS_DIR): string[] {
   return names;
 }
 
+/**
+ * Loads a model by name, or from a path to a TypeScript file of one's own (anything ending in
+ * `.ts` or `.mts`), which must default-export `defineModel(...)` as the files in models/ do.
+ */
 export async function loadModel(name: string, root = MODELS_DIR): Promise<ModelFile> {
-  const known = listModelNames(root);
-  if (!known.includes(name)) {
-    throw new UsageError(`no model "${name}"; the models are: ${known.join(', ')}`);
+  let path: string;
+  if (name.endsWith('.ts') || name.endsWith('.mts')) {
+    path = resolve(name);
+    if (!existsSync(path)) throw new UsageError(`no model file ${path}`);
+  } else {
+    const known = listModelNames(root);
+    if (!known.includes(name)) throw new UsageError(`no model "${name}"; the models are: ${known.join(', ')}`);
+    path = join(root, `${name}.ts`);
   }
-  const module = (await import(pathToFileURL(join(root, `${name}.ts`)).href)) as { default?: ModelFile };
+  let module: { default?: ModelFile };
+  try {
+    module = (await import(pathToFileURL(path).href)) as { default?: ModelFile };
+  } catch (error) {
+    throw new UsageError(`${name} could not be loaded: ${(error as Error).message.split('\n')[0]}`);
+  }
   const file = module.default;
-  if (!file || typeof file.build !== 'function' || typeof file.parameters !== 'object') {
-    throw new UsageError(`models/${name}.ts must default-export a model made with defineModel()`);
+  if (!file || typeof file.build !== 'function' || typeof file.parameters !== 'object' || typeof file.expected !== 'function') {
+    throw new UsageError(`${name} must default-export a model made with defineModel()`);
   }
   return file;
 }

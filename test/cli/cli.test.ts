@@ -1,0 +1,140 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const cli = join(root, 'bin/unanimous.js');
+const unanimous = (...args: string[]) => {
+  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: root });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+};
+
+const scratch = mkdtempSync(join(tmpdir(), 'unanimous-cli-'));
+// Model files are ES modules, as in this repository.
+writeFileSync(join(scratch, 'package.json'), '{ "type": "module" }\n');
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A model file of one's own, outside models/: TwoPhase.tla's model without its recorded result. */
+function ownModel(name: string, body: string): string {
+  const path = join(scratch, `${name}.ts`);
+  const src = (file: string) => pathToFileURL(join(root, file)).href;
+  writeFileSync(
+    path,
+    `import { defineModel } from '${src('src/checker/index.ts')}';
+import { commitProperties } from '${src('models/_shared/commit.ts')}';
+import { TWO_PHASE_TLA, twoPhaseModel } from '${src('models/two-phase/_build.ts')}';
+import { tmCommitsBeforeAllVote } from '${src('src/protocols/two-phase-commit/index.ts')}';
+${body}`,
+  );
+  return path;
+}
+
+describe('unanimous check', () => {
+  it('checks a model and prints its row; exit 0 when the result is as recorded', () => {
+    const run = unanimous('check', 'two-phase/tla', '--rms', '4');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/two-phase\/tla\s+rms=4\s+ok\s+1,568/);
+    expect(run.stdout).toContain('every result as recorded');
+  });
+
+  it('--json gives the results, counterexample traces included', () => {
+    const run = unanimous('check', 'two-phase/tla', 'two-phase/broken/tm-commits-early', '--json');
+    expect(run.status).toBe(0);
+    const [tla, broken] = JSON.parse(run.stdout);
+    expect(tla).toMatchObject({ model: 'two-phase/tla', parameters: { rms: 3 }, asExpected: true, result: { verdict: 'ok', distinct: 288 } });
+    expect(broken.result.violation.property).toBe('TCConsistent');
+    expect(broken.result.violation.trace.steps).toHaveLength(5);
+    expect(broken.result.violation.trace.steps[0].action).toEqual({
+      kind: 'deliver',
+      node: 'rm1',
+      message: { from: 'tm', to: 'rm1', message: { type: 'Prepare' } },
+    });
+  });
+
+  it('prints the trace of a violation, step by step', () => {
+    const run = unanimous('check', 'two-phase/broken/rm-forgets-vote');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('(as this broken variant must)');
+    expect(run.stdout).toMatch(/ 6\. rm\d: crashes\n/);
+    expect(run.stdout).toMatch(/ 7\. rm\d: restarts from its durable state\n/);
+    expect(run.stdout).toMatch(/ 8\. rm\d: takes ChooseToAbort\n/);
+    expect(run.stdout).toContain('TCConsistent fails in the last state:');
+  });
+
+  it('exit 1 on a violation the model does not record, with the trace', () => {
+    const path = ownModel(
+      'early',
+      `export default defineModel({
+  description: 'an early-committing TM, not marked as broken',
+  build: () => twoPhaseModel({ ...TWO_PHASE_TLA, rms: 2, tmMachine: tmCommitsBeforeAllVote, properties: (ids) => commitProperties(ids) }),
+});`,
+    );
+    const run = unanimous('check', path);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('violation: TCommit');
+    expect(run.stdout).toContain('this step is not a step of TCommit');
+    expect(run.stdout).toMatch(/deliver Commit tm→rm\d/);
+    expect(run.stdout).toContain('did not give the recorded result');
+  });
+
+  it('exit 1 when a recorded state count is not met', () => {
+    const path = ownModel(
+      'miscounted',
+      `export default defineModel({
+  description: 'TwoPhase.tla with a wrong record',
+  build: () => twoPhaseModel({ ...TWO_PHASE_TLA, rms: 3, properties: (ids) => commitProperties(ids) }),
+  expected: () => ({ verdict: 'ok', distinct: 289 }),
+});`,
+    );
+    const run = unanimous('check', path);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/✗ ok 289/);
+  });
+
+  it('a limit gives an incomplete result, not a failure', () => {
+    const run = unanimous('check', 'two-phase/tla', '--rms', '5', '--max-states', '100');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('incomplete (maxStates)');
+  });
+
+  it.each([
+    [['check', 'no/such-model'], /no model "no\/such-model"; the models are: .*two-phase\/tla/],
+    [['check', 'two-phase/tla', '--rms', 'three'], /--rms takes a whole number, not "three"/],
+    [['check', 'two-phase/tla', '--rms', '40'], /rms \(resource managers\) must be a whole number from 1 to 12, not 40/],
+    [['check', 'two-phase/tla', '--param', 'acceptors=3'], /two-phase\/tla has no parameter "acceptors"/],
+    [['check', 'two-phase/tla', '--param', 'oops'], /--param takes NAME=N, not "oops"/],
+    [['check', 'two-phase/tla', '--max-depth', '-1'], /max-depth/],
+    [['check', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['check', '/nonexistent/model.ts'], /no model file \/nonexistent\/model.ts/],
+    [['launch'], /unknown command "launch"/],
+    [['list', 'extra'], /list takes no arguments/],
+  ])('exit 2 with a clear message: %j', (args, message) => {
+    const run = unanimous(...args);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
+  });
+
+  it('a model file that does not export a model is refused', () => {
+    const path = join(scratch, 'not-a-model.ts');
+    writeFileSync(path, 'export const x = 1;\n');
+    const run = unanimous('check', path);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('must default-export a model made with defineModel()');
+  });
+});
+
+describe('unanimous list', () => {
+  it('lists every model with its parameters', () => {
+    const run = unanimous('list');
+    expect(run.status).toBe(0);
+    for (const name of ['tcommit/tla', 'two-phase/tla', 'two-phase/faulty', 'two-phase/broken/tm-commits-early', 'two-phase/broken/rm-forgets-vote']) {
+      expect(run.stdout).toContain(name);
+    }
+    expect(run.stdout).not.toContain('_shared');
+    expect(run.stdout).toContain('--rms 1..12 (default 3: resource managers)');
+  });
+});

@@ -1,6 +1,6 @@
 import { AbstractStates } from './abstract-states.ts';
 import type { ActionKind, SuccessorSink } from './actions.ts';
-import { collisionProbability, FingerprintSet, fingerprintHigh, fingerprintLow } from './fingerprint.ts';
+import { collisionProbability, fingerprint, FingerprintSet, fingerprintLowOfLast } from './fingerprint.ts';
 import type { GlobalView, Model } from './model.ts';
 import type { Abstraction, Invariant, Reachability, Refinement, StatePredicate } from './properties.ts';
 import { RefinementCheck } from './refinement.ts';
@@ -208,9 +208,8 @@ class Exploration implements SuccessorSink {
 
   accept(next: Int32Array, length: number, _kind: ActionKind, node: number): boolean {
     this.generated++;
-    const high = fingerprintHigh(next, length);
-    const low = fingerprintLow(next, length);
-    let index = this.seen.addOrGet(high, low, this.store.count);
+    const high = fingerprint(next, length);
+    let index = this.seen.addOrGet(high, fingerprintLowOfLast, this.store.count);
     if (index < 0) {
       index = this.admit(next, length, this.current, node);
       if (this.violation) return false;
@@ -231,7 +230,7 @@ class Exploration implements SuccessorSink {
   /** Stores a new state, reached from `parent` by a step of node `changed`, and checks the state properties on it. */
   private admit(state: Int32Array, length: number, parent: number, changed: number): number {
     const index = this.store.append(state, length, parent);
-    if (parent < 0) this.seen.addOrGet(fingerprintHigh(state, length), fingerprintLow(state, length), index);
+    if (parent < 0) this.seen.addOrGet(fingerprint(state, length), fingerprintLowOfLast, index);
     for (const abstract of this.abstractions.values()) abstract.record(index, state, parent, changed);
     this.pendingView = undefined;
     this.pendingState = state;

@@ -33,6 +33,37 @@ export function fingerprintLow(words: Int32Array, length: number): number {
   return h ^ (h >>> 16);
 }
 
+/**
+ * Both halves in one pass over the words (the checker's hot path): returns the high half and
+ * leaves the low half in `fingerprintLowOfLast`. Equal to `fingerprintHigh` and `fingerprintLow`.
+ */
+export function fingerprint(words: Int32Array, length: number): number {
+  let h = 0x9747b28c ^ length;
+  let l = (0x165667b1 + length) | 0;
+  for (let i = 0; i < length; i++) {
+    const word = words[i]!;
+    let k = Math.imul(word, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    l = (l + Math.imul(word, 0xc2b2ae3d)) | 0;
+    l = Math.imul((l << 17) | (l >>> 15), 0x27d4eb2f);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  l ^= l >>> 15;
+  l = Math.imul(l, 0x85ebca77);
+  l ^= l >>> 13;
+  l = Math.imul(l, 0xc2b2ae3d);
+  fingerprintLowOfLast = l ^ (l >>> 16);
+  return h ^ (h >>> 16);
+}
+
+export let fingerprintLowOfLast = 0;
+
 /** Estimated probability that some two of `states` distinct states collided (TLC's optimistic estimate). */
 export function collisionProbability(states: number): number {
   return (states * states) / 2 ** 65;

@@ -33,6 +33,8 @@ const SPONTANEOUS = 2;
  */
 export class LocalStates {
   readonly states: LocalState[] = [];
+  /** 1 where a local state is a crashed node, by local id. */
+  crashed = new Uint8Array(64);
   private readonly byKey = new Map<string, number>();
   private readonly stepper: Stepper;
   /** transitions[localId][eventCode] */
@@ -56,15 +58,18 @@ export class LocalStates {
   }
 
   deliver(local: number, envelope: number): Transition {
-    return this.cached(local, envelope * 4 + DELIVER, () => this.envelopes.all[envelope]!.event, -1);
+    const code = envelope * 4 + DELIVER;
+    return this.transitions[local]?.[code] ?? this.compute(local, code, this.envelopes.all[envelope]!.event, -1);
   }
 
   fireTimer(local: number, timer: number): Transition {
-    return this.cached(local, timer * 4 + TIMER, () => ({ type: this.timers.names[timer]! }), timer);
+    const code = timer * 4 + TIMER;
+    return this.transitions[local]?.[code] ?? this.compute(local, code, { type: this.timers.names[timer]! }, timer);
   }
 
   spontaneous(local: number, which: number): Transition {
-    return this.cached(local, which * 4 + SPONTANEOUS, () => this.definition.spontaneous![which]!, -1);
+    const code = which * 4 + SPONTANEOUS;
+    return this.transitions[local]?.[code] ?? this.compute(local, code, this.definition.spontaneous![which]!, -1);
   }
 
   crash(local: number): number {
@@ -91,20 +96,13 @@ export class LocalStates {
     return this.record(result, durable, []);
   }
 
-  private cached(local: number, code: number, event: () => AnyEventObject, firedTimer: number): Transition {
-    let row = this.transitions[local];
-    if (row === undefined) {
-      row = [];
-      this.transitions[local] = row;
-    }
-    let transition = row[code];
-    if (transition === undefined) {
-      const state = this.states[local]!;
-      const result = this.stepper.step(state.snapshot!, event());
-      const timers = firedTimer < 0 ? state.timers : state.timers.filter((t) => t !== firedTimer);
-      transition = this.record(result, state.durable, timers);
-      row[code] = transition;
-    }
+  /** Steps the machine (a cache miss) and caches the transition under (local, code). */
+  private compute(local: number, code: number, event: AnyEventObject, firedTimer: number): Transition {
+    const state = this.states[local]!;
+    const result = this.stepper.step(state.snapshot!, event);
+    const timers = firedTimer < 0 ? state.timers : state.timers.filter((t) => t !== firedTimer);
+    const transition = this.record(result, state.durable, timers);
+    (this.transitions[local] ??= [])[code] = transition;
     return transition;
   }
 
@@ -143,6 +141,12 @@ export class LocalStates {
         timers: timers.map((t) => timerDelayName(this.timers.names[t]!)),
       });
       this.states.push({ id, snapshot, durable, timers, view });
+      if (id >= this.crashed.length) {
+        const grown = new Uint8Array(this.crashed.length * 2);
+        grown.set(this.crashed);
+        this.crashed = grown;
+      }
+      this.crashed[id] = snapshot === undefined ? 1 : 0;
     }
     return id;
   }

@@ -68,7 +68,7 @@ export class ComposedSystem {
       const to = this.envelopes.all[envelope]!.toIndex;
       const local = state[to]!;
       const node = nodes[to]!;
-      if (node.states[local]!.snapshot === undefined) continue;
+      if (node.crashed[local] === 1) continue;
       const transition = node.deliver(local, envelope);
       if (!codec.consumes && transition.next === local && codec.absorbs(state, networkStart, length, transition.sends)) continue;
       if (!this.emit(state, length, to, transition, codec.consumes ? pairs[p * 2 + 1]! : -1, -1, sink, ActionKind.Deliver, envelope)) return;

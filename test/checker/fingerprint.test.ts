@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FingerprintSet, fingerprintHigh, fingerprintLow } from '../../src/checker/fingerprint.ts';
+import { fingerprint, FingerprintSet, fingerprintHigh, fingerprintLow, fingerprintLowOfLast } from '../../src/checker/fingerprint.ts';
 
 const words = (...values: number[]) => Int32Array.from(values);
 const high = (...values: number[]) => fingerprintHigh(words(...values), values.length);
@@ -137,5 +137,15 @@ describe('FingerprintSet', () => {
     expect(new FingerprintSet(1000).bytes).toBe(1024 * 12);
     expect(new FingerprintSet(1024).bytes).toBe(1024 * 12);
     expect(new FingerprintSet(1).bytes).toBe(12);
+  });
+});
+
+describe('fingerprint (both halves in one pass)', () => {
+  it('equals fingerprintHigh and fingerprintLow', () => {
+    for (const vector of [[], [0], [1, 2, 3], [-1, 2 ** 31 - 1, -(2 ** 31), 7, 7, 7], Array.from({ length: 40 }, (_, i) => i * 7919)]) {
+      const buffer = Int32Array.from([...vector, 99, 98]);
+      expect(fingerprint(buffer, vector.length)).toBe(fingerprintHigh(buffer, vector.length));
+      expect(fingerprintLowOfLast).toBe(fingerprintLow(buffer, vector.length));
+    }
   });
 });

@@ -93,8 +93,8 @@ function describeStep(system: ComposedSystem, from: Int32Array, to: Int32Array):
       action = { kind: 'duplicate', node: nodeId, message: plain(envelope()) };
   }
   const changed = system.nodes
-    .filter((_, k) => from[k] !== to[k])
-    .map((states, k) => ({ before: traceNode(states.states[from[states.index]!]!.view), after: traceNode(states.states[to[states.index]!]!.view) }));
+    .filter((states) => from[states.index] !== to[states.index])
+    .map((states) => ({ before: traceNode(states.states[from[states.index]!]!.view), after: traceNode(states.states[to[states.index]!]!.view) }));
   return { action, changed, sent: Array.from(sends, (id) => plain(system.envelopes.all[id]!)) };
 }
 

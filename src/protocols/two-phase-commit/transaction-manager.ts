@@ -49,6 +49,28 @@ const recoveredDecision = (context: TransactionManagerContext): Decision | undef
   context.recovered?.decision as Decision | undefined;
 
 /**
+ * A decided TM: persist the decision, announce it to every RM, and — when retransmitting — resend
+ * it on `retryTimeout` to the RMs that have not acknowledged it yet.
+ */
+const decided = (decision: Decision, message: 'Commit' | 'Abort') =>
+  ({
+    entry: { type: 'persistDecision', params: { decision } },
+    initial: 'announcing',
+    states: {
+      announcing: {
+        entry: { type: 'sendDecision', params: { message } },
+        always: [{ guard: 'retransmits', target: 'awaitingAcks' }, { target: 'announced' }],
+      },
+      awaitingAcks: {
+        on: { Ack: { actions: 'recordAck' } },
+        always: { guard: 'allAcknowledged', target: 'announced' },
+        after: { retryTimeout: 'announcing' },
+      },
+      announced: {},
+    },
+  }) as const;
+
+/**
  * The transaction manager (coordinator) of Two-Phase Commit. It asks every RM to prepare, commits
  * once all voted Prepared, and aborts when `voteTimeout` fires first (TwoPhase.tla's TMAbort: the
  * TM may abort whenever it has not decided). The decision is persisted before it is sent. On
@@ -123,37 +145,7 @@ export const transactionManager = setup({
       always: { guard: and(['commitsOnLastVote', 'allPrepared']), target: 'committed' },
       after: { voteTimeout: 'aborted' },
     },
-    committed: {
-      entry: { type: 'persistDecision', params: { decision: 'commit' } },
-      initial: 'announcing',
-      states: {
-        announcing: {
-          entry: { type: 'sendDecision', params: { message: 'Commit' } },
-          always: [{ guard: 'retransmits', target: 'awaitingAcks' }, { target: 'announced' }],
-        },
-        awaitingAcks: {
-          on: { Ack: { actions: 'recordAck' } },
-          always: { guard: 'allAcknowledged', target: 'announced' },
-          after: { retryTimeout: 'announcing' },
-        },
-        announced: {},
-      },
-    },
-    aborted: {
-      entry: { type: 'persistDecision', params: { decision: 'abort' } },
-      initial: 'announcing',
-      states: {
-        announcing: {
-          entry: { type: 'sendDecision', params: { message: 'Abort' } },
-          always: [{ guard: 'retransmits', target: 'awaitingAcks' }, { target: 'announced' }],
-        },
-        awaitingAcks: {
-          on: { Ack: { actions: 'recordAck' } },
-          always: { guard: 'allAcknowledged', target: 'announced' },
-          after: { retryTimeout: 'announcing' },
-        },
-        announced: {},
-      },
-    },
+    committed: decided('commit', 'Commit'),
+    aborted: decided('abort', 'Abort'),
   },
 });

@@ -52,6 +52,16 @@ export function buildTrace(system: ComposedSystem, store: StateStore, path: read
     const length = store.read(index, words);
     return words.slice(0, length);
   });
+  return traceFromStates(system, states, property);
+}
+
+/**
+ * The trace of a behaviour given as its global states, the initial state first, each a successor
+ * of the one before (each vector exactly as long as the state). A step is described by the first
+ * action that leads from one state to the next.
+ */
+export function traceFromStates(system: ComposedSystem, states: readonly Int32Array[], property: string): Trace {
+  if (states.length === 0) throw new Error('internal error: a trace needs at least its initial state');
   const steps = states.slice(1).map((to, i) => describeStep(system, states[i]!, to));
   return { property, initial: traceState(system, states[0]!), steps, final: traceState(system, states[states.length - 1]!) };
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { checkCommand } from './check-command.ts';
 import { listModelNames, loadModel } from './models.ts';
+import { clockSeed, simulateCommand } from './simulate-command.ts';
 import { UsageError } from './usage-error.ts';
 
 const HELP = `unanimous — distributed transactions and consensus as checked XState machines
@@ -8,6 +9,8 @@ const HELP = `unanimous — distributed transactions and consensus as checked XS
 usage:
   unanimous check [model ...] [options]   model-check the named models (all when none is named);
                                           a model is a name from "unanimous list" or a path to a .ts file
+  unanimous simulate <model> [options]    seeded random walks through one model, for models too large
+                                          to check exhaustively; a failing walk is shrunk and replayable
   unanimous list                          list the models and their parameters
   unanimous help                          this text
 
@@ -18,6 +21,14 @@ check options:
   --max-depth N      do not explore beyond N steps from the initial state
   --json             print the results, counterexample traces included, as JSON
   --trace            print the trace of every violation, expected ones too
+
+simulate options (and --rms, --param, --json as for check):
+  --seed S           the seed of the walks (default: from the clock; always printed)
+  --walks N          random walks to run (default 1000)
+  --depth D          the most steps in a walk (default 100)
+  --path P           replay one failing walk: the path printed with it, with its seed and depth
+  simulate exits 0 when no walk failed, 1 on a violation (with its trace and the command that
+  replays it), 2 on bad arguments or a bad model.
 
 exit status: 0 every result as its model records it, 1 a violation or a result that differs
 from the record, 2 bad arguments or a bad model.`;
@@ -30,6 +41,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'check':
         return await runCheck(rest, out, progress);
+      case 'simulate':
+        return await runSimulate(rest, out, progress);
       case 'list':
         noArguments('list', rest);
         return await runList(out);
@@ -81,6 +94,49 @@ async function runCheck(args: readonly string[], out: (line: string) => void, pr
       ...(values['max-depth'] !== undefined ? { maxDepth: wholeNumber('--max-depth', values['max-depth'], 1) } : {}),
       json: values.json === true,
       trace: values.trace === true,
+    },
+    out,
+    progress,
+  );
+}
+
+async function runSimulate(args: readonly string[], out: (line: string) => void, progress: (line: string) => void): Promise<number> {
+  const { values, positionals } = parse(() =>
+    parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        rms: { type: 'string' },
+        param: { type: 'string', multiple: true },
+        seed: { type: 'string' },
+        walks: { type: 'string' },
+        depth: { type: 'string' },
+        path: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    }),
+  );
+  if (positionals.length !== 1) {
+    throw new UsageError(`simulate takes one model, ${positionals.length === 0 ? 'got none' : `got ${positionals.length}: ${positionals.join(' ')}`}`);
+  }
+  const parameters: Record<string, number> = {};
+  for (const assignment of values.param ?? []) {
+    const match = /^([A-Za-z][\w-]*)=(.+)$/.exec(assignment);
+    if (!match) throw new UsageError(`--param takes NAME=N, not "${assignment}"`);
+    parameters[match[1]!] = wholeNumber(`--param ${match[1]}`, match[2]!);
+  }
+  if (values.rms !== undefined) parameters.rms = wholeNumber('--rms', values.rms);
+  if (values.path !== undefined && !/^\d+(:\d+)*$/.test(values.path)) throw new UsageError(`--path takes numbers separated by ":", not "${values.path}"`);
+  return simulateCommand(
+    {
+      model: positionals[0]!,
+      parameters,
+      seed: values.seed !== undefined ? wholeNumber('--seed', values.seed) : clockSeed(),
+      walks: values.walks !== undefined ? wholeNumber('--walks', values.walks, 1) : 1000,
+      depth: values.depth !== undefined ? wholeNumber('--depth', values.depth, 1) : 100,
+      ...(values.path !== undefined ? { path: values.path } : {}),
+      json: values.json === true,
     },
     out,
     progress,

@@ -41,6 +41,7 @@ export class LocalStates {
   private readonly transitions: (Transition | undefined)[][] = [];
   private readonly crashedOf: number[] = [];
   private readonly restartOf: (Transition | undefined)[] = [];
+  private readonly firable: (boolean | undefined)[] = [];
   initial!: Transition;
 
   constructor(
@@ -60,6 +61,17 @@ export class LocalStates {
   deliver(local: number, envelope: number): Transition {
     const code = envelope * 4 + DELIVER;
     return this.transitions[local]?.[code] ?? this.compute(local, code, this.envelopes.all[envelope]!.event, -1);
+  }
+
+  /** Whether the model lets this node's timer (an interned timer event) fire. */
+  mayFire(timer: number): boolean {
+    let may = this.firable[timer];
+    if (may === undefined) {
+      const allowed = this.definition.timers;
+      may = allowed === undefined || allowed.includes(timerDelayName(this.timers.names[timer]!));
+      this.firable[timer] = may;
+    }
+    return may;
   }
 
   fireTimer(local: number, timer: number): Transition {

@@ -19,6 +19,11 @@ export interface NodeDefinition {
   readonly config: unknown;
   /** Events the node may take at any moment on its own (an RM deciding to abort). */
   readonly spontaneous?: readonly AnyEventObject[];
+  /**
+   * The named delays whose timers the checker may fire; all by default. A model of a spec with no
+   * timeouts (Paxos.tla's proposers act spontaneously instead) lists none.
+   */
+  readonly timers?: readonly string[];
 }
 
 /** How many faults of each kind the checker may inject along one behaviour. */

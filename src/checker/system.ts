@@ -83,6 +83,7 @@ export class ComposedSystem {
         continue;
       }
       for (const timer of current.timers) {
+        if (!node.mayFire(timer)) continue;
         const transition = node.fireTimer(local, timer);
         if (!this.emit(state, length, k, transition, -1, -1, sink, ActionKind.Timer, timer)) return;
       }

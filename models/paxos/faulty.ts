@@ -1,0 +1,30 @@
+import { defineModel } from '../../src/checker/index.ts';
+import { learnedProperties, paxosModel } from './_build.ts';
+
+/**
+ * Single-decree Paxos as deployed: two proposers with competing values (p1 proposes v1 in ballot
+ * 0, p2 proposes v2 in ballot 1, each deciding as soon as it holds a quorum of promises); three
+ * acceptors that crash and restart from their persisted promise and vote; a learner; a multiset
+ * network that may lose and duplicate messages. The defaults keep the check to seconds; with every
+ * fault budget at 1 it has several million states (see the README).
+ */
+export default defineModel({
+  description: 'Paxos with competing proposers, acceptor crashes, message loss and duplication',
+  parameters: {
+    loss: { description: 'messages the network may lose', default: 0, min: 0, max: 3 },
+    duplication: { description: 'messages the network may duplicate', default: 0, min: 0, max: 3 },
+    crashes: { description: 'acceptor crashes', default: 1, min: 0, max: 3 },
+  },
+  build: ({ loss, duplication, crashes }) =>
+    paxosModel({
+      acceptors: 3,
+      proposers: [[0], [1]],
+      values: ['v1', 'v2'],
+      learners: 1,
+      mode: 'deployed',
+      network: 'multiset',
+      faults: { loss: loss!, duplication: duplication!, crash: crashes!, crashable: ['a1', 'a2', 'a3'] },
+      properties: ({ acceptors, learners, values }) => learnedProperties(acceptors, learners, values),
+    }),
+  expected: (p) => (p.loss === 0 && p.duplication === 0 && p.crashes === 1 ? { verdict: 'ok', distinct: 789655 } : { verdict: 'ok' }),
+});

@@ -1,13 +1,21 @@
 /**
- * Checker throughput on two-phase/tla (TwoPhase.tla's semantics) from 3 to 9 RMs.
+ * Checker throughput on two-phase/tla (TwoPhase.tla's semantics), optionally side by side with TLC.
  *
- *   npm run bench:checker                  # 3..9 RMs, 3 runs each, medians
- *   npm run bench:checker -- --runs 5 --from 6 --to 9
+ *   npm run bench:checker                                   # 3..9 RMs, 3 runs each, medians
+ *   npm run bench:checker -- --runs 5 --from 8 --to 9
+ *   npm run bench:checker -- --from 9 --to 9 --tlc-jar ~/tla2tools.jar --tla-dir ~/Examples/specifications/transaction_commit
  *
  * Each run is a fresh `unanimous check two-phase/tla --rms N --json` process, so every figure
- * includes start-up, and runs do not share a warmed-up JIT or heap. Run on demand, not in CI.
+ * includes start-up, and runs share no warmed-up JIT or heap. With --tlc-jar (a tla2tools.jar you
+ * provide) and --tla-dir (a folder holding Lamport's TwoPhase.tla and TCommit.tla), TLC checks
+ * TwoPhase.tla with the same number of RMs (INVARIANT TPTypeOK, as TwoPhase.cfg) in runs
+ * alternating with ours, so both see the same machine load; the ratio is of the medians.
+ * Run on demand, not in CI.
  */
 import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -16,14 +24,17 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     from: { type: 'string', default: '3' },
     to: { type: 'string', default: '9' },
-    model: { type: 'string', default: 'two-phase/tla' },
+    'tlc-jar': { type: 'string' },
+    'tla-dir': { type: 'string' },
+    'tlc-workers': { type: 'string', default: '1' },
   },
 });
 const runs = Number(values.runs);
 const from = Number(values.from);
 const to = Number(values.to);
-if (![runs, from, to].every((n) => Number.isInteger(n) && n > 0) || from > to) {
-  console.error('usage: bench/checker.ts [--runs N] [--from RMS] [--to RMS] [--model NAME]');
+const withTlc = values['tlc-jar'] !== undefined;
+if (![runs, from, to].every((n) => Number.isInteger(n) && n > 0) || from > to || withTlc !== (values['tla-dir'] !== undefined)) {
+  console.error('usage: bench/checker.ts [--runs N] [--from RMS] [--to RMS] [--tlc-jar JAR --tla-dir DIR [--tlc-workers W]]');
   process.exit(2);
 }
 
@@ -33,39 +44,75 @@ const median = (values: number[]) => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
+const seconds = (started: number) => (performance.now() - started) / 1000;
 
-console.log(`${values.model}, ${runs} run(s) per size, medians (wall = whole process, check = exploration only)`);
-console.log('rms    distinct     generated   depth   check s   wall s   states/s (check)   min..max check s');
-for (let rms = from; rms <= to; rms++) {
-  const checks: number[] = [];
-  const walls: number[] = [];
-  let last: { distinct: number; generated: number; depth: number; verdict: string } | undefined;
-  for (let run = 0; run < runs; run++) {
+interface Ours {
+  distinct: number;
+  generated: number;
+  depth: number;
+  check: number;
+  wall: number;
+}
+
+function runOurs(rms: number): Ours {
+  const started = performance.now();
+  const child = spawnSync(process.execPath, [cli, 'check', 'two-phase/tla', '--rms', String(rms), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const wall = seconds(started);
+  if (child.status !== 0) throw new Error(child.stderr || child.stdout);
+  const [{ result }] = JSON.parse(child.stdout) as { result: { distinct: number; generated: number; depth: number; seconds: number } }[];
+  return { distinct: result.distinct, generated: result.generated, depth: result.depth, check: result.seconds, wall };
+}
+
+function runTlc(rms: number): { distinct: number; wall: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'unanimous-tlc-'));
+  try {
+    for (const file of ['TwoPhase.tla', 'TCommit.tla']) copyFileSync(join(values['tla-dir']!, file), join(dir, file));
+    const rmSet = Array.from({ length: rms }, (_, i) => `r${i + 1}`).join(', ');
+    writeFileSync(join(dir, 'Bench.cfg'), `CONSTANT RM = {${rmSet}}\nINVARIANT TPTypeOK\nSPECIFICATION TPSpec\n`);
     const started = performance.now();
-    const child = spawnSync(process.execPath, [cli, 'check', values.model!, '--rms', String(rms), '--json'], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 26,
-    });
-    walls.push((performance.now() - started) / 1000);
-    if (child.status !== 0) {
-      console.error(child.stderr || child.stdout);
-      process.exit(1);
-    }
-    const [result] = JSON.parse(child.stdout) as { result: { distinct: number; generated: number; depth: number; seconds: number; verdict: string } }[];
-    checks.push(result!.result.seconds);
-    last = result!.result;
+    const child = spawnSync(
+      'java',
+      ['-XX:+UseParallelGC', '-cp', values['tlc-jar']!, 'tlc2.TLC', '-workers', values['tlc-workers']!, '-deadlock', '-metadir', join(dir, 'meta'), '-config', 'Bench.cfg', 'TwoPhase.tla'],
+      { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 },
+    );
+    const wall = seconds(started);
+    const found = /([\d,]+) distinct states found, 0 states left on queue/.exec(child.stdout);
+    if (child.status !== 0 || !found) throw new Error(`TLC failed:\n${child.stdout}\n${child.stderr}`);
+    return { distinct: Number(found[1]!.replace(/,/g, '')), wall };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+console.log(`two-phase/tla, ${runs} run(s) per size, medians; check = exploration only, wall = whole process`);
+console.log(
+  `rms    distinct     generated  depth  check s  wall s  states/s (check)  min..max check s${withTlc ? `  TLC wall s (${values['tlc-workers']} worker)  TLC/ours (wall)` : ''}`,
+);
+for (let rms = from; rms <= to; rms++) {
+  const ours: Ours[] = [];
+  const tlc: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    ours.push(runOurs(rms));
+    if (withTlc) {
+      const { distinct, wall } = runTlc(rms);
+      if (distinct !== ours[0]!.distinct) throw new Error(`TLC found ${distinct} distinct states, the checker ${ours[0]!.distinct}`);
+      tlc.push(wall);
+    }
+  }
+  const checks = ours.map((o) => o.check);
   const check = median(checks);
-  console.log(
-    [
-      String(rms).padStart(3),
-      last!.distinct.toLocaleString('en').padStart(11),
-      last!.generated.toLocaleString('en').padStart(13),
-      String(last!.depth).padStart(7),
-      check.toFixed(2).padStart(9),
-      median(walls).toFixed(2).padStart(8),
-      Math.round(last!.distinct / check).toLocaleString('en').padStart(18),
-      `${Math.min(...checks).toFixed(2)}..${Math.max(...checks).toFixed(2)}`.padStart(19),
-    ].join(' '),
-  );
+  const wall = median(ours.map((o) => o.wall));
+  const last = ours[ours.length - 1]!;
+  const cells = [
+    String(rms).padStart(3),
+    last.distinct.toLocaleString('en').padStart(11),
+    last.generated.toLocaleString('en').padStart(13),
+    String(last.depth).padStart(6),
+    check.toFixed(2).padStart(8),
+    wall.toFixed(2).padStart(7),
+    Math.round(last.distinct / check).toLocaleString('en').padStart(17),
+    `${Math.min(...checks).toFixed(2)}..${Math.max(...checks).toFixed(2)}`.padStart(17),
+  ];
+  if (withTlc) cells.push(median(tlc).toFixed(2).padStart(26), `${(median(tlc) / wall).toFixed(1)}x`.padStart(16));
+  console.log(cells.join(' '));
 }

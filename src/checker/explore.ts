@@ -1,9 +1,7 @@
-import { AbstractStates } from './abstract-states.ts';
 import type { ActionKind, SuccessorSink } from './actions.ts';
 import { collisionProbability, fingerprint, FingerprintSet, fingerprintLowOfLast } from './fingerprint.ts';
-import type { GlobalView, Model } from './model.ts';
-import type { Abstraction, Invariant, Reachability, Refinement, StatePredicate } from './properties.ts';
-import { RefinementCheck } from './refinement.ts';
+import type { Model } from './model.ts';
+import { PropertyChecks, type PropertyFailure } from './property-checks.ts';
 import { StateStore } from './state-store.ts';
 import { ComposedSystem } from './system.ts';
 import { buildTrace, type Trace } from './trace.ts';
@@ -60,27 +58,11 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
   return new Exploration(model, options).run();
 }
 
-/**
- * A state predicate bound to the exploration. One stated over an abstraction is evaluated once per
- * abstract state and its verdict kept by abstract id (0 unknown, 1 holds, 2 fails).
- */
-interface BoundPredicate {
-  readonly name: string;
-  readonly onState?: (state: GlobalView) => boolean;
-  readonly abstract?: AbstractStates;
-  readonly onAbstract?: (abstract: any) => boolean;
-  verdicts: Uint8Array;
-}
-
 class Exploration implements SuccessorSink {
   private readonly system: ComposedSystem;
   private readonly store = new StateStore();
   private readonly seen = new FingerprintSet();
-  private readonly abstractions = new Map<Abstraction, AbstractStates>();
-  private readonly invariants: BoundPredicate[];
-  private readonly goals: BoundPredicate[];
-  private readonly reached: boolean[];
-  private readonly refinements: RefinementCheck[];
+  private readonly properties: PropertyChecks;
   private current = 0;
   private generated = 0;
   private violation: Violation | undefined;
@@ -92,52 +74,7 @@ class Exploration implements SuccessorSink {
     private readonly options: CheckOptions,
   ) {
     this.system = new ComposedSystem(model);
-    this.invariants = model.properties.filter((p): p is Invariant => p.kind === 'always').map((p) => this.bind(p));
-    this.goals = model.properties.filter((p): p is Reachability => p.kind === 'sometimes').map((p) => this.bind(p));
-    this.reached = this.goals.map(() => false);
-    this.refinements = model.properties
-      .filter((p): p is Refinement => p.kind === 'refines')
-      .map((p) => new RefinementCheck(p, this.abstractStates(p.over)));
-  }
-
-  private abstractStates(over: Abstraction): AbstractStates {
-    let states = this.abstractions.get(over);
-    if (!states) {
-      states = new AbstractStates(over, this.system.nodes);
-      this.abstractions.set(over, states);
-    }
-    return states;
-  }
-
-  private bind(property: { name: string } & StatePredicate): BoundPredicate {
-    return property.over === 'state'
-      ? { name: property.name, onState: property.holds, verdicts: new Uint8Array(0) }
-      : { name: property.name, abstract: this.abstractStates(property.over), onAbstract: property.holds, verdicts: new Uint8Array(1024) };
-  }
-
-  /** The state being admitted; its view is built only if a property reads the whole state. */
-  private pendingState: Int32Array = new Int32Array(0);
-  private pendingLength = 0;
-  private pendingView: GlobalView | undefined;
-
-  /** Whether `predicate` holds in state `index`, the state being admitted. */
-  private evaluate(predicate: BoundPredicate, index: number): boolean {
-    if (predicate.onState) {
-      this.pendingView ??= this.system.view(this.pendingState, this.pendingLength);
-      return predicate.onState(this.pendingView);
-    }
-    const id = predicate.abstract!.idOf(index);
-    if (id >= predicate.verdicts.length) {
-      const grown = new Uint8Array(Math.max(id + 1, predicate.verdicts.length * 2));
-      grown.set(predicate.verdicts);
-      predicate.verdicts = grown;
-    }
-    let verdict = predicate.verdicts[id]!;
-    if (verdict === 0) {
-      verdict = predicate.onAbstract!(predicate.abstract!.value(id)) ? 1 : 2;
-      predicate.verdicts[id] = verdict;
-    }
-    return verdict === 1;
+    this.properties = new PropertyChecks(model, this.system);
   }
 
   run(): CheckResult {
@@ -148,10 +85,9 @@ class Exploration implements SuccessorSink {
     let state = new Int32Array(system.initial.length + 64);
 
     this.admit(system.initial, system.initial.length, -1, -1);
-    for (const refinement of this.refinements) {
-      if (!this.violation && !refinement.initialHolds()) {
-        this.fail(refinement.property.name, 'refines', `the initial state does not map to ${refinement.property.name}'s initial state`, 0);
-      }
+    if (!this.violation) {
+      const failure = this.properties.checkInitial();
+      if (failure) this.fail(failure, 0);
     }
 
     let depth = 0;
@@ -180,14 +116,14 @@ class Exploration implements SuccessorSink {
       }
     }
 
+    const goals = this.properties.goalResults();
     if (!this.violation && !this.limitHit) {
-      const missed = this.goals.findIndex((_, i) => !this.reached[i]);
-      if (missed >= 0) {
-        const goal = this.goals[missed]!;
+      const missed = goals.find((goal) => !goal.reached);
+      if (missed) {
         this.violation = {
-          property: goal.name,
+          property: missed.name,
           kind: 'sometimes',
-          message: `${goal.name} is never reached: no reachable state satisfies it, so the model may be vacuous`,
+          message: `${missed.name} is never reached: no reachable state satisfies it, so the model may be vacuous`,
         };
       }
     }
@@ -200,7 +136,7 @@ class Exploration implements SuccessorSink {
       seconds,
       statesPerSecond: store.count / Math.max(seconds, 1e-9),
       collisionProbability: collisionProbability(store.count),
-      goals: this.goals.map((goal, i) => ({ name: goal.name, reached: this.reached[i]! })),
+      goals,
       ...(this.violation ? { violation: this.violation } : {}),
       ...(this.limitHit ? { limitHit: this.limitHit } : {}),
     };
@@ -214,9 +150,10 @@ class Exploration implements SuccessorSink {
       index = this.admit(next, length, this.current, node);
       if (this.violation) return false;
     }
-    for (const refinement of this.refinements) {
-      if (!refinement.stepHolds(this.current, index)) {
-        this.fail(refinement.property.name, 'refines', `this step is not a step of ${refinement.property.name}`, index, this.current);
+    if (this.properties.hasRefinements) {
+      const failure = this.properties.checkStep(this.current, index);
+      if (failure) {
+        this.fail(failure, index, this.current);
         return false;
       }
     }
@@ -231,27 +168,17 @@ class Exploration implements SuccessorSink {
   private admit(state: Int32Array, length: number, parent: number, changed: number): number {
     const index = this.store.append(state, length, parent);
     if (parent < 0) this.seen.addOrGet(fingerprint(state, length), fingerprintLowOfLast, index);
-    for (const abstract of this.abstractions.values()) abstract.record(index, state, parent, changed);
-    this.pendingView = undefined;
-    this.pendingState = state;
-    this.pendingLength = length;
-    for (const invariant of this.invariants) {
-      if (!this.evaluate(invariant, index)) {
-        this.fail(invariant.name, 'always', `${invariant.name} does not hold`, index);
-        return index;
-      }
-    }
-    for (let i = 0; i < this.goals.length; i++) {
-      if (!this.reached[i] && this.evaluate(this.goals[i]!, index)) this.reached[i] = true;
-    }
+    this.properties.record(index, state, length, parent, changed);
+    const failure = this.properties.checkState(index);
+    if (failure) this.fail(failure, index);
     return index;
   }
 
-  private fail(property: string, kind: Violation['kind'], message: string, index: number, stepFrom?: number): void {
+  private fail(failure: PropertyFailure, index: number, stepFrom?: number): void {
     const path: number[] = [index];
     if (stepFrom !== undefined) path.unshift(stepFrom);
     while (this.store.parent(path[0]!) >= 0) path.unshift(this.store.parent(path[0]!));
-    this.violation = { property, kind, message, trace: buildTrace(this.system, this.store, path, property) };
+    this.violation = { ...failure, trace: buildTrace(this.system, this.store, path, failure.property) };
   }
 
   private progress(depth: number): Progress {

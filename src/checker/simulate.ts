@@ -1,11 +1,9 @@
 import fc from 'fast-check';
 import { canonicalJson } from '../node/index.ts';
-import { AbstractStates } from './abstract-states.ts';
 import { ActionKind, type SuccessorSink } from './actions.ts';
 import { fingerprint, FingerprintSet, fingerprintLowOfLast } from './fingerprint.ts';
 import type { GlobalView, Model } from './model.ts';
-import type { Abstraction, Invariant, Reachability, Refinement, StatePredicate } from './properties.ts';
-import { RefinementCheck } from './refinement.ts';
+import { PropertyChecks, type PropertyFailure } from './property-checks.ts';
 import { ComposedSystem } from './system.ts';
 import { traceFromStates, type Trace } from './trace.ts';
 
@@ -92,15 +90,6 @@ export function simulate(model: Model, options: SimulateOptions): SimulationResu
   return new Simulation(model, options).run();
 }
 
-/** Like explore.ts's: a predicate over an abstraction keeps its verdict per abstract id (0 unknown, 1 holds, 2 fails). */
-interface BoundPredicate {
-  readonly name: string;
-  readonly onState?: (state: GlobalView) => boolean;
-  readonly abstract?: AbstractStates;
-  readonly onAbstract?: (abstract: any) => boolean;
-  verdicts: Uint8Array;
-}
-
 /** A walk as it went: its states (the initial one first), and each step's position and action key. */
 interface WalkRecord {
   readonly states: Int32Array[];
@@ -109,21 +98,13 @@ interface WalkRecord {
 }
 
 /** Where and how a walk failed: at the state after `step` steps. */
-interface Failure {
-  readonly property: string;
-  readonly kind: 'always' | 'refines';
-  readonly message: string;
+interface Failure extends PropertyFailure {
   readonly step: number;
 }
 
 class Simulation {
   private readonly system: ComposedSystem;
-  private readonly abstractions = new Map<Abstraction, AbstractStates>();
-  private readonly invariants: BoundPredicate[];
-  private readonly goals: BoundPredicate[];
-  private readonly reached: boolean[];
-  private unreached: number;
-  private readonly refinements: RefinementCheck[];
+  private readonly properties: PropertyChecks;
   private readonly successors: Successors;
   private readonly seen = new FingerprintSet();
   private state = new Int32Array(1024);
@@ -151,28 +132,7 @@ class Simulation {
     if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path)) throw new RangeError(`simulate: a path is numbers separated by ":", not "${options.path}"`);
     this.system = new ComposedSystem(model);
     this.successors = new Successors(this.system);
-    this.invariants = model.properties.filter((p): p is Invariant => p.kind === 'always').map((p) => this.bind(p));
-    this.goals = model.properties.filter((p): p is Reachability => p.kind === 'sometimes').map((p) => this.bind(p));
-    this.reached = this.goals.map(() => false);
-    this.unreached = this.goals.length;
-    this.refinements = model.properties
-      .filter((p): p is Refinement => p.kind === 'refines')
-      .map((p) => new RefinementCheck(p, this.abstractStates(p.over)));
-  }
-
-  private abstractStates(over: Abstraction): AbstractStates {
-    let states = this.abstractions.get(over);
-    if (!states) {
-      states = new AbstractStates(over, this.system.nodes);
-      this.abstractions.set(over, states);
-    }
-    return states;
-  }
-
-  private bind(property: { name: string } & StatePredicate): BoundPredicate {
-    return property.over === 'state'
-      ? { name: property.name, onState: property.holds, verdicts: new Uint8Array(0) }
-      : { name: property.name, abstract: this.abstractStates(property.over), onAbstract: property.holds, verdicts: new Uint8Array(1024) };
+    this.properties = new PropertyChecks(model, this.system);
   }
 
   run(): SimulationResult {
@@ -218,7 +178,7 @@ class Simulation {
       distinct: this.seen.size,
       seconds,
       stepsPerSecond: this.steps / Math.max(seconds, 1e-9),
-      goals: this.goals.map((goal, i) => ({ name: goal.name, reached: this.reached[i]! })),
+      goals: this.properties.goalResults(),
       ...(violation ? { violation } : {}),
     };
   }
@@ -269,16 +229,11 @@ class Simulation {
     this.walksRun++;
     this.blocked = false;
     this.moveTo(system.initial, system.initial.length);
-    for (const abstract of this.abstractions.values()) abstract.record(0, this.state, -1, -1);
+    this.properties.record(0, this.state, this.length, -1, -1);
     record?.states.push(this.state.slice(0, this.length));
-    let failure = this.checkState(0);
-    if (failure) return failure;
-    for (const refinement of this.refinements) {
-      if (!refinement.initialHolds()) {
-        const { name } = refinement.property;
-        return { property: name, kind: 'refines', message: `the initial state does not map to ${name}'s initial state`, step: 0 };
-      }
-    }
+    const initialFailure = this.properties.checkState(0) ?? this.properties.checkInitial();
+    if (initialFailure) return { ...initialFailure, step: 0 };
+    let failure: Failure | undefined;
     let step = 0;
     for (; step < steps; step++) {
       if (boundary && !boundary(this.currentView())) break;
@@ -296,19 +251,13 @@ class Simulation {
       record?.actions.push(successors.actionKey(pick));
       this.moveTo(successors.words, successors.lengths[pick]!, successors.starts[pick]!);
       this.steps++;
-      const changed = successors.nodes[pick]!;
-      for (const abstract of this.abstractions.values()) abstract.record(step + 1, this.state, step, changed);
+      this.properties.record(step + 1, this.state, this.length, step, successors.nodes[pick]!);
       record?.states.push(this.state.slice(0, this.length));
-      failure = this.checkState(step + 1);
-      if (failure) break;
-      for (const refinement of this.refinements) {
-        if (!refinement.stepHolds(step, step + 1)) {
-          const { name } = refinement.property;
-          failure = { property: name, kind: 'refines', message: `this step is not a step of ${name}`, step: step + 1 };
-          break;
-        }
+      const stepFailure = this.properties.checkState(step + 1) ?? this.properties.checkStep(step, step + 1);
+      if (stepFailure) {
+        failure = { ...stepFailure, step: step + 1 };
+        break;
       }
-      if (failure) break;
     }
     const taken = failure ? failure.step : step;
     if (taken > this.longest) this.longest = taken;
@@ -328,38 +277,6 @@ class Simulation {
 
   private currentView(): GlobalView {
     return (this.view ??= this.system.view(this.state, this.length));
-  }
-
-  /** Checks the invariants on the current state (walk position `index`) and records the goals it reaches. */
-  private checkState(index: number): Failure | undefined {
-    for (const invariant of this.invariants) {
-      if (!this.evaluate(invariant, index)) return { property: invariant.name, kind: 'always', message: `${invariant.name} does not hold`, step: index };
-    }
-    if (this.unreached > 0) {
-      for (let i = 0; i < this.goals.length; i++) {
-        if (!this.reached[i] && this.evaluate(this.goals[i]!, index)) {
-          this.reached[i] = true;
-          this.unreached--;
-        }
-      }
-    }
-    return undefined;
-  }
-
-  private evaluate(predicate: BoundPredicate, index: number): boolean {
-    if (predicate.onState) return predicate.onState(this.currentView());
-    const id = predicate.abstract!.idOf(index);
-    if (id >= predicate.verdicts.length) {
-      const grown = new Uint8Array(Math.max(id + 1, predicate.verdicts.length * 2));
-      grown.set(predicate.verdicts);
-      predicate.verdicts = grown;
-    }
-    let verdict = predicate.verdicts[id]!;
-    if (verdict === 0) {
-      verdict = predicate.onAbstract!(predicate.abstract!.value(id)) ? 1 : 2;
-      predicate.verdicts[id] = verdict;
-    }
-    return verdict === 1;
   }
 
   private reportProgress(): void {

@@ -1,0 +1,144 @@
+import { AbstractStates } from './abstract-states.ts';
+import type { GlobalView, Model } from './model.ts';
+import type { Abstraction, Invariant, Reachability, Refinement, StatePredicate } from './properties.ts';
+import { RefinementCheck } from './refinement.ts';
+import type { ComposedSystem } from './system.ts';
+
+/**
+ * A state predicate bound to a run. One stated over an abstraction is evaluated once per abstract
+ * state and its verdict kept by abstract id (0 unknown, 1 holds, 2 fails).
+ */
+interface BoundPredicate {
+  readonly name: string;
+  readonly onState?: (state: GlobalView) => boolean;
+  readonly abstract?: AbstractStates;
+  readonly onAbstract?: (abstract: any) => boolean;
+  verdicts: Uint8Array;
+}
+
+/** A property that failed: its name, kind and what went wrong. */
+export interface PropertyFailure {
+  readonly property: string;
+  readonly kind: 'always' | 'refines';
+  readonly message: string;
+}
+
+/**
+ * A model's properties, bound to one run of the checker or the simulator: the abstractions they
+ * share, the invariants and goals, and the refinements. States are numbered by the caller (state
+ * indices for the checker, walk positions for the simulator); each state is recorded once, with the
+ * state it was reached from and the node whose step reached it, before it is checked.
+ */
+export class PropertyChecks {
+  private readonly abstractions = new Map<Abstraction, AbstractStates>();
+  private readonly invariants: BoundPredicate[];
+  private readonly goals: BoundPredicate[];
+  private readonly reached: boolean[];
+  private unreached: number;
+  private readonly refinements: RefinementCheck[];
+  private state: Int32Array = new Int32Array(0);
+  private length = 0;
+  private view: GlobalView | undefined;
+
+  constructor(
+    model: Model,
+    private readonly system: ComposedSystem,
+  ) {
+    this.invariants = model.properties.filter((p): p is Invariant => p.kind === 'always').map((p) => this.bind(p));
+    this.goals = model.properties.filter((p): p is Reachability => p.kind === 'sometimes').map((p) => this.bind(p));
+    this.reached = this.goals.map(() => false);
+    this.unreached = this.goals.length;
+    this.refinements = model.properties
+      .filter((p): p is Refinement => p.kind === 'refines')
+      .map((p) => new RefinementCheck(p, this.abstractStates(p.over)));
+  }
+
+  /** Records state `index`, reached from `parent` (-1 for the initial state) by a step of node `changed`. */
+  record(index: number, state: Int32Array, length: number, parent: number, changed: number): void {
+    for (const abstract of this.abstractions.values()) abstract.record(index, state, parent, changed);
+    this.state = state;
+    this.length = length;
+    this.view = undefined;
+  }
+
+  /** Checks the invariants on the state last recorded, as `index`, and notes the goals it reaches. */
+  checkState(index: number): PropertyFailure | undefined {
+    for (const invariant of this.invariants) {
+      if (!this.evaluate(invariant, index)) return { property: invariant.name, kind: 'always', message: `${invariant.name} does not hold` };
+    }
+    if (this.unreached > 0) {
+      for (let i = 0; i < this.goals.length; i++) {
+        if (!this.reached[i] && this.evaluate(this.goals[i]!, index)) {
+          this.reached[i] = true;
+          this.unreached--;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** Checks that the initial state (index 0) maps to each abstract spec's initial state. */
+  checkInitial(): PropertyFailure | undefined {
+    for (const refinement of this.refinements) {
+      if (!refinement.initialHolds()) {
+        const { name } = refinement.property;
+        return { property: name, kind: 'refines', message: `the initial state does not map to ${name}'s initial state` };
+      }
+    }
+    return undefined;
+  }
+
+  /** Checks every refinement on the step from state `from` to state `to`. */
+  checkStep(from: number, to: number): PropertyFailure | undefined {
+    for (const refinement of this.refinements) {
+      if (!refinement.stepHolds(from, to)) {
+        const { name } = refinement.property;
+        return { property: name, kind: 'refines', message: `this step is not a step of ${name}` };
+      }
+    }
+    return undefined;
+  }
+
+  get hasRefinements(): boolean {
+    return this.refinements.length > 0;
+  }
+
+  /** Each goal, and whether a state checked so far reached it. */
+  goalResults(): { name: string; reached: boolean }[] {
+    return this.goals.map((goal, i) => ({ name: goal.name, reached: this.reached[i]! }));
+  }
+
+  private abstractStates(over: Abstraction): AbstractStates {
+    let states = this.abstractions.get(over);
+    if (!states) {
+      states = new AbstractStates(over, this.system.nodes);
+      this.abstractions.set(over, states);
+    }
+    return states;
+  }
+
+  private bind(property: { name: string } & StatePredicate): BoundPredicate {
+    return property.over === 'state'
+      ? { name: property.name, onState: property.holds, verdicts: new Uint8Array(0) }
+      : { name: property.name, abstract: this.abstractStates(property.over), onAbstract: property.holds, verdicts: new Uint8Array(1024) };
+  }
+
+  private evaluate(predicate: BoundPredicate, index: number): boolean {
+    if (predicate.onState) {
+      this.view ??= this.system.view(this.state, this.length);
+      return predicate.onState(this.view);
+    }
+    const id = predicate.abstract!.idOf(index);
+    if (id >= predicate.verdicts.length) {
+      const grown = new Uint8Array(Math.max(id + 1, predicate.verdicts.length * 2));
+      grown.set(predicate.verdicts);
+      predicate.verdicts = grown;
+    }
+    let verdict = predicate.verdicts[id]!;
+    if (verdict === 0) {
+      verdict = predicate.onAbstract!(predicate.abstract!.value(id)) ? 1 : 2;
+      predicate.verdicts[id] = verdict;
+    }
+    return verdict === 1;
+  }
+}

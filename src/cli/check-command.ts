@@ -1,6 +1,6 @@
 import { check, ModelError, type CheckResult, type ExpectedResult, type Parameters } from '../checker/index.ts';
 import { traceToText } from '../inspect/trace-text.ts';
-import { listModelNames, loadModel, resolveParameters } from './models.ts';
+import { buildModel, listModelNames, loadModel, resolveParameters } from './models.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface CheckCommandOptions {
@@ -41,12 +41,7 @@ export async function checkCommand(options: CheckCommandOptions, out: (line: str
   for (const { name, file } of files) {
     const given = Object.fromEntries(Object.entries(options.parameters).filter(([key]) => key in file.parameters));
     const parameters = resolveParameters(name, file, given);
-    let model;
-    try {
-      model = file.build(parameters);
-    } catch (error) {
-      throw new UsageError(`${name}: the model could not be built: ${(error as Error).message}`);
-    }
+    const model = buildModel(name, file, parameters);
     let result: CheckResult;
     try {
       result = check(model, {

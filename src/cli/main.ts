@@ -79,13 +79,7 @@ async function runCheck(args: readonly string[], out: (line: string) => void, pr
       },
     }),
   );
-  const parameters: Record<string, number> = {};
-  for (const assignment of values.param ?? []) {
-    const match = /^([A-Za-z][\w-]*)=(.+)$/.exec(assignment);
-    if (!match) throw new UsageError(`--param takes NAME=N, not "${assignment}"`);
-    parameters[match[1]!] = wholeNumber(`--param ${match[1]}`, match[2]!);
-  }
-  if (values.rms !== undefined) parameters.rms = wholeNumber('--rms', values.rms);
+  const parameters = modelParameters(values.param, values.rms);
   return checkCommand(
     {
       models: positionals,
@@ -120,13 +114,7 @@ async function runSimulate(args: readonly string[], out: (line: string) => void,
   if (positionals.length !== 1) {
     throw new UsageError(`simulate takes one model, ${positionals.length === 0 ? 'got none' : `got ${positionals.length}: ${positionals.join(' ')}`}`);
   }
-  const parameters: Record<string, number> = {};
-  for (const assignment of values.param ?? []) {
-    const match = /^([A-Za-z][\w-]*)=(.+)$/.exec(assignment);
-    if (!match) throw new UsageError(`--param takes NAME=N, not "${assignment}"`);
-    parameters[match[1]!] = wholeNumber(`--param ${match[1]}`, match[2]!);
-  }
-  if (values.rms !== undefined) parameters.rms = wholeNumber('--rms', values.rms);
+  const parameters = modelParameters(values.param, values.rms);
   if (values.path !== undefined && !/^\d+(:\d+)*$/.test(values.path)) throw new UsageError(`--path takes numbers separated by ":", not "${values.path}"`);
   return simulateCommand(
     {
@@ -152,6 +140,18 @@ async function runList(out: (line: string) => void): Promise<number> {
     out(`${name.padEnd(34)} ${file.description}${parameters ? `\n${' '.repeat(35)}${parameters}` : ''}`);
   }
   return 0;
+}
+
+/** Model parameters from `--param NAME=N` (repeatable) and the `--rms N` shorthand. */
+function modelParameters(assignments: readonly string[] | undefined, rms: string | undefined): Record<string, number> {
+  const parameters: Record<string, number> = {};
+  for (const assignment of assignments ?? []) {
+    const match = /^([A-Za-z][\w-]*)=(.+)$/.exec(assignment);
+    if (!match) throw new UsageError(`--param takes NAME=N, not "${assignment}"`);
+    parameters[match[1]!] = wholeNumber(`--param ${match[1]}`, match[2]!);
+  }
+  if (rms !== undefined) parameters.rms = wholeNumber('--rms', rms);
+  return parameters;
 }
 
 /** Runs an argument parser, turning its complaints into usage errors. */

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ModelFile, Parameters } from '../checker/index.ts';
+import type { Model, ModelFile, Parameters } from '../checker/index.ts';
 import { UsageError } from './usage-error.ts';
 
 /** The models/ folder of this repository. */
@@ -63,4 +63,13 @@ export function resolveParameters(name: string, file: ModelFile, given: Readonly
     resolved[key] = value;
   }
   return resolved;
+}
+
+/** Builds the model for the given parameters, a failure reported as a usage error naming the model. */
+export function buildModel(name: string, file: ModelFile, parameters: Parameters): Model {
+  try {
+    return file.build(parameters);
+  } catch (error) {
+    throw new UsageError(`${name}: the model could not be built: ${(error as Error).message}`);
+  }
 }

@@ -1,7 +1,7 @@
-import { ModelError, type Model, type ModelFile, type Parameters } from '../checker/index.ts';
+import { ModelError, type ModelFile, type Parameters } from '../checker/index.ts';
 import { simulate, type SimulationResult, type SimulationViolation } from '../checker/simulate.ts';
 import { traceToText } from '../inspect/trace-text.ts';
-import { loadModel, resolveParameters } from './models.ts';
+import { buildModel, loadModel, resolveParameters } from './models.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface SimulateCommandOptions {
@@ -37,12 +37,7 @@ export async function simulateCommand(options: SimulateCommandOptions, out: (lin
   const unknown = Object.keys(options.parameters).filter((key) => !(key in file.parameters));
   if (unknown.length > 0) throw new UsageError(`--${unknown[0]}: ${name} has no parameter "${unknown[0]}"`);
   const parameters = resolveParameters(name, file, options.parameters);
-  let model: Model;
-  try {
-    model = file.build(parameters);
-  } catch (error) {
-    throw new UsageError(`${name}: the model could not be built: ${(error as Error).message}`);
-  }
+  const model = buildModel(name, file, parameters);
 
   let result: SimulationResult;
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Envelopes } from '../../src/checker/envelopes.ts';
-import { networkCodec, type NetworkCodec } from '../../src/checker/network.ts';
+import { networkCodec } from '../../src/checker/network.ts';
 import type { NetworkSemantics } from '../../src/checker/model.ts';
 
 const NODES = ['a', 'b', 'c'] as const;

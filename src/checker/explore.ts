@@ -102,7 +102,7 @@ class Exploration implements SuccessorSink {
         this.limitHit = 'maxDepth';
         break;
       }
-      if (state.length < 4096) state = new Int32Array(4096);
+      if (state.length < store.lengthOf(this.current)) state = new Int32Array(store.lengthOf(this.current) * 2);
       const length = store.read(this.current, state);
       if (boundary && !boundary(system.view(state, length))) continue;
       system.successors(state, length, this);

@@ -39,7 +39,13 @@ export class StateStore {
     return index;
   }
 
-  /** Copies state `index` into `into` and returns its length. */
+  /** The length of state `index`, in words. */
+  lengthOf(index: number): number {
+    const at = this.offsets[index]!;
+    return this.chunks[Math.floor(at / CHUNK_WORDS)]![at % CHUNK_WORDS]!;
+  }
+
+  /** Copies state `index` into `into` (which must hold `lengthOf(index)` words) and returns its length. */
   read(index: number, into: Int32Array): number {
     const at = this.offsets[index]!;
     const chunk = this.chunks[Math.floor(at / CHUNK_WORDS)]!;

@@ -48,9 +48,9 @@ export interface Trace {
 /** Rebuilds the steps along `path` (state indices from the initial state) by re-expanding each state. */
 export function buildTrace(system: ComposedSystem, store: StateStore, path: readonly number[], property: string): Trace {
   const states = path.map((index) => {
-    const words = new Int32Array(1 << 16);
-    const length = store.read(index, words);
-    return words.slice(0, length);
+    const words = new Int32Array(store.lengthOf(index));
+    store.read(index, words);
+    return words;
   });
   return traceFromStates(system, states, property);
 }

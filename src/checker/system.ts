@@ -39,14 +39,14 @@ export class ComposedSystem {
     this.networkStart = model.nodes.length + BUDGET_WORDS;
 
     const boots = this.nodes.map((node) => node.boot());
-    const initial = new Int32Array(this.networkStart + 64);
+    const sends = Int32Array.from(boots.flatMap((boot) => Array.from(boot.sends)));
+    // Room for every message sent on boot, as a list or (set semantics) a bit set.
+    const initial = new Int32Array(this.networkStart + sends.length * 2 + (this.envelopes.all.length >>> 5) + 2);
     boots.forEach((boot, index) => (initial[index] = boot.next));
     initial[model.nodes.length + LOSS] = model.faults?.loss ?? 0;
     initial[model.nodes.length + DUPLICATION] = model.faults?.duplication ?? 0;
     initial[model.nodes.length + CRASH] = model.faults?.crash ?? 0;
-    const sends = Int32Array.from(boots.flatMap((boot) => Array.from(boot.sends)));
-    const network = new Int32Array(sends.length + 64);
-    const end = this.codec.write(network, 0, 0, -1, -1, sends, initial, this.networkStart);
+    const end = this.codec.write(new Int32Array(0), 0, 0, -1, -1, sends, initial, this.networkStart);
     this.initial = initial.slice(0, end);
   }
 

@@ -239,3 +239,13 @@ describe('bad models get clear errors', () => {
     expect(() => check({ nodes: [{ id: 'x', machine: bad, peers: [], config: {} }], network: 'set', properties: [] })).toThrow(/emits only send, persist and reply/);
   });
 });
+
+describe('large networks', () => {
+  it('a boot that sends hundreds of messages, in every semantics', () => {
+    for (const network of ['set', 'multiset', 'fifo'] as const) {
+      const result = check({ nodes: pair(300), network, properties: [], boundary: (s) => received(s).length < 1 });
+      expect(result.verdict, network).toBe('ok');
+      expect(result.distinct, network).toBe(network === 'fifo' ? 2 : 301);
+    }
+  });
+});

@@ -42,7 +42,6 @@ export class LocalStates {
   private readonly crashedOf: number[] = [];
   private readonly restartOf: (Transition | undefined)[] = [];
   private readonly firable: (boolean | undefined)[] = [];
-  initial!: Transition;
 
   constructor(
     readonly index: number,
@@ -53,9 +52,9 @@ export class LocalStates {
     this.stepper = new Stepper(definition.machine);
   }
 
+  /** The node's first boot: empty durable state. */
   boot(): Transition {
-    this.initial = this.start(EMPTY_DURABLE);
-    return this.initial;
+    return this.start(EMPTY_DURABLE);
   }
 
   deliver(local: number, envelope: number): Transition {

@@ -1,6 +1,7 @@
 import type { Message } from '../node/index.ts';
 import { canonicalJson } from '../node/index.ts';
 import type { Envelope } from './model.ts';
+import { ModelError } from './model-error.ts';
 
 /** An interned message in flight: the integer id stands for (from, to, message) in global states. */
 export interface InternedEnvelope extends Envelope {
@@ -21,7 +22,7 @@ export class Envelopes {
   intern(fromIndex: number, to: string, message: Message, from: string): number {
     const toIndex = this.nodeIndex.get(to);
     if (toIndex === undefined) {
-      throw new Error(`${from} sent ${message.type} to "${to}", which is not a node of the model`);
+      throw new ModelError(`${from} sent ${message.type} to "${to}", which is not a node of the model`);
     }
     const key = `${fromIndex}|${toIndex}|${canonicalJson(message)}`;
     let id = this.byKey.get(key);

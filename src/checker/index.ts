@@ -1,5 +1,5 @@
 export * from './explore.ts';
 export * from './model.ts';
 export * from './properties.ts';
-export { ModelError } from './system.ts';
+export { ModelError } from './model-error.ts';
 export type { Trace, TraceAction, TraceNode, TraceState, TraceStep } from './trace.ts';

@@ -2,6 +2,7 @@ import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
 import type { DurableState } from '../node/index.ts';
 import { applyDurableChange, canonicalJson, EMPTY_DURABLE, Stepper, timerDelayName } from '../node/index.ts';
 import type { Envelopes } from './envelopes.ts';
+import { ModelError } from './model-error.ts';
 import type { NodeDefinition, NodeView } from './model.ts';
 
 /** One interned local state of a node: what it is running, what it armed, what it persisted. */
@@ -103,14 +104,25 @@ export class LocalStates {
 
   private start(durable: DurableState): Transition {
     const { definition } = this;
-    const result = this.stepper.start({ id: definition.id, peers: definition.peers, durable, config: definition.config });
+    let result;
+    try {
+      result = this.stepper.start({ id: definition.id, peers: definition.peers, durable, config: definition.config });
+    } catch (error) {
+      throw new ModelError(`${definition.id} failed to start from durable state ${canonicalJson(durable)}: ${(error as Error).message}`, { cause: error });
+    }
     return this.record(result, durable, []);
   }
 
   /** Steps the machine (a cache miss) and caches the transition under (local, code). */
   private compute(local: number, code: number, event: AnyEventObject, firedTimer: number): Transition {
     const state = this.states[local]!;
-    const result = this.stepper.step(state.snapshot!, event);
+    let result;
+    try {
+      result = this.stepper.step(state.snapshot!, event);
+    } catch (error) {
+      const value = canonicalJson(state.snapshot!.value);
+      throw new ModelError(`${this.definition.id} failed on ${event.type} in state ${value}: ${(error as Error).message}`, { cause: error });
+    }
     const timers = firedTimer < 0 ? state.timers : state.timers.filter((t) => t !== firedTimer);
     const transition = this.record(result, state.durable, timers);
     (this.transitions[local] ??= [])[code] = transition;

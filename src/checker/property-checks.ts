@@ -1,5 +1,6 @@
 import { AbstractStates } from './abstract-states.ts';
 import type { GlobalView, Model } from './model.ts';
+import { ModelError } from './model-error.ts';
 import type { Abstraction, Invariant, Reachability, Refinement, StatePredicate } from './properties.ts';
 import { RefinementCheck } from './refinement.ts';
 import type { ComposedSystem } from './system.ts';
@@ -124,6 +125,15 @@ export class PropertyChecks {
   }
 
   private evaluate(predicate: BoundPredicate, index: number): boolean {
+    try {
+      return this.verdict(predicate, index);
+    } catch (error) {
+      if (error instanceof ModelError) throw error;
+      throw new ModelError(`property ${predicate.name} threw: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private verdict(predicate: BoundPredicate, index: number): boolean {
     if (predicate.onState) {
       this.view ??= this.system.view(this.state, this.length);
       return predicate.onState(this.view);

@@ -1,5 +1,6 @@
 import { ActionKind, type SuccessorSink } from './actions.ts';
 import { Envelopes } from './envelopes.ts';
+import { ModelError } from './model-error.ts';
 import { LocalStates, TimerNames, type Transition } from './local-states.ts';
 import type { Model } from './model.ts';
 import { networkCodec, type NetworkCodec } from './network.ts';
@@ -193,9 +194,4 @@ function validate(model: Model): void {
     if (names.has(property.name)) throw new ModelError(`two properties are named "${property.name}"`);
     names.add(property.name);
   }
-}
-
-/** A model that cannot be checked as written. */
-export class ModelError extends Error {
-  override readonly name = 'ModelError';
 }

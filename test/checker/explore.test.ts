@@ -234,6 +234,17 @@ describe('bad models get clear errors', () => {
     expect(() => check({ nodes: [{ id: 'a', machine: stray, peers: [], config: {} }], network: 'set', properties: [] })).toThrow('a sent Hello to "nobody", which is not a node of the model');
   });
 
+  it('a machine or a property that throws is reported with where it happened', () => {
+    const fragile = setup({ types: { events: {} as { type: 'Ping'; n: number; from: string } } }).createMachine({
+      on: { Ping: { actions: () => { throw new Error('boom'); } } },
+    });
+    const model: Model = { nodes: [pair(1)[0]!, { id: 'b', machine: fragile, peers: [], config: {} }], network: 'set', properties: [] };
+    expect(() => check(model)).toThrow(ModelError);
+    expect(() => check(model)).toThrow(/b failed on Ping in state \{\}: .*boom/);
+    const property = always('Fragile', () => { throw new Error('bad property'); });
+    expect(() => check({ nodes: pair(1), network: 'set', properties: [property] })).toThrow('property Fragile threw: bad property');
+  });
+
   it('a machine that emits something other than an effect is refused', () => {
     const bad = setup({}).createMachine({ entry: emit({ type: 'log' } as never) });
     expect(() => check({ nodes: [{ id: 'x', machine: bad, peers: [], config: {} }], network: 'set', properties: [] })).toThrow(/emits only send, persist and reply/);

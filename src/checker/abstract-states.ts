@@ -30,30 +30,33 @@ export class AbstractStates {
     this.partIds = nodes.map(() => new Int32Array(0));
   }
 
-  /** Records and returns the abstract id of global state `index`, whose parent is `parent` (-1 for none) and differs from it only at node `changed`. */
-  record(index: number, state: Int32Array, parent: number, changed: number): number {
-    let id: number;
-    if (parent < 0) {
-      id = this.idOfParts(Int32Array.from(this.nodes, (_, k) => this.partOf(k, state[k]!)));
-    } else {
-      const from = this.ofState[parent]!;
-      const part = this.partOf(changed, state[changed]!);
-      const change = part * this.nodes.length + changed;
-      id = this.successorCache.get(from, change);
-      if (id < 0) {
-        const parts = this.partsOf[from]!.slice();
-        parts[changed] = part;
-        id = this.idOfParts(parts);
-        this.successorCache.set(from, change, id);
-      }
+  /** The abstract id of a global state, from all its nodes. */
+  idOfState(state: Int32Array): number {
+    return this.idOfParts(Int32Array.from(this.nodes, (_, k) => this.partOf(k, state[k]!)));
+  }
+
+  /** The abstract id of a successor of a state with abstract id `from` in which only node `changed` moved, to local state `local`. */
+  idOfSuccessor(from: number, changed: number, local: number): number {
+    const part = this.partOf(changed, local);
+    const change = part * this.nodes.length + changed;
+    let id = this.successorCache.get(from, change);
+    if (id < 0) {
+      const parts = this.partsOf[from]!.slice();
+      parts[changed] = part;
+      id = this.idOfParts(parts);
+      this.successorCache.set(from, change, id);
     }
+    return id;
+  }
+
+  /** Records `id` as the abstract id of global state `index`. */
+  record(index: number, id: number): void {
     if (index >= this.ofState.length) {
       const grown = new Int32Array(Math.max(index + 1, this.ofState.length * 2));
       grown.set(this.ofState);
       this.ofState = grown;
     }
     this.ofState[index] = id;
-    return id;
   }
 
   idOf(index: number): number {

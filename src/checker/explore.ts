@@ -151,7 +151,7 @@ class Exploration implements SuccessorSink {
       if (this.violation) return false;
     }
     if (this.properties.hasRefinements) {
-      const failure = this.properties.checkStep(this.current, index);
+      const failure = this.properties.checkStep(this.current, next, node);
       if (failure) {
         this.fail(failure, index, this.current);
         return false;

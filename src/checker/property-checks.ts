@@ -54,9 +54,14 @@ export class PropertyChecks {
       .map((p) => new RefinementCheck(p, this.abstractStates(p.over)));
   }
 
-  /** Records state `index`, reached from `parent` (-1 for the initial state) by a step of node `changed`. */
+  /**
+   * Records state `index`, reached from state `parent` by a step of node `changed` that changed no
+   * other node (`parent` -1 when that does not hold, or for the initial state).
+   */
   record(index: number, state: Int32Array, length: number, parent: number, changed: number): void {
-    for (const abstract of this.abstractions.values()) abstract.record(index, state, parent, changed);
+    for (const abstract of this.abstractions.values()) {
+      abstract.record(index, parent < 0 ? abstract.idOfState(state) : abstract.idOfSuccessor(abstract.idOf(parent), changed, state[changed]!));
+    }
     this.state = state;
     this.length = length;
     this.view = undefined;
@@ -89,10 +94,12 @@ export class PropertyChecks {
     return undefined;
   }
 
-  /** Checks every refinement on the step from state `from` to state `to`. */
-  checkStep(from: number, to: number): PropertyFailure | undefined {
+  /** Checks every refinement on the step from state `from` to `next`, in which only node `changed` moved. */
+  checkStep(from: number, next: Int32Array, changed: number): PropertyFailure | undefined {
     for (const refinement of this.refinements) {
-      if (!refinement.stepHolds(from, to)) {
+      const { abstractStates } = refinement;
+      const a = abstractStates.idOf(from);
+      if (!refinement.stepHolds(a, abstractStates.idOfSuccessor(a, changed, next[changed]!))) {
         const { name } = refinement.property;
         return { property: name, kind: 'refines', message: `this step is not a step of ${name}` };
       }

@@ -32,10 +32,8 @@ export class RefinementCheck {
     return this.abstractStates.key(this.abstractStates.idOf(0)) === this.initialKey;
   }
 
-  /** Whether the step from state `from` to state `to` is an abstract step or a stutter. */
-  stepHolds(from: number, to: number): boolean {
-    const a = this.abstractStates.idOf(from);
-    const b = this.abstractStates.idOf(to);
+  /** Whether a step from abstract state `a` to abstract state `b` is an abstract step or a stutter. */
+  stepHolds(a: number, b: number): boolean {
     if (a === b) return true;
     let verdict = this.verdicts.get(a, b);
     if (verdict < 0) {

@@ -253,7 +253,7 @@ class Simulation {
       this.steps++;
       this.properties.record(step + 1, this.state, this.length, step, successors.nodes[pick]!);
       record?.states.push(this.state.slice(0, this.length));
-      const stepFailure = this.properties.checkState(step + 1) ?? this.properties.checkStep(step, step + 1);
+      const stepFailure = this.properties.checkState(step + 1) ?? this.properties.checkStep(step, this.state, successors.nodes[pick]!);
       if (stepFailure) {
         failure = { ...stepFailure, step: step + 1 };
         break;

@@ -20,6 +20,8 @@ export interface PaxosSetup {
   readonly faults?: FaultBudgets;
   readonly boundary?: Model['boundary'];
   readonly acceptorMachine?: NodeMachine;
+  /** Explore states equal up to a permutation of the acceptors once. */
+  readonly symmetricAcceptors?: boolean;
   readonly properties: (nodes: { acceptors: string[]; learners: string[]; values: readonly string[] }) => Property[];
 }
 
@@ -53,6 +55,7 @@ export function paxosModel(setup: PaxosSetup): Model {
     network: setup.network,
     ...(setup.faults ? { faults: setup.faults } : {}),
     ...(setup.boundary ? { boundary: setup.boundary } : {}),
+    ...(setup.symmetricAcceptors ? { symmetry: [acceptors] } : {}),
     properties: setup.properties({ acceptors, learners, values: setup.values }),
   };
 }

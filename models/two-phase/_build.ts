@@ -13,6 +13,8 @@ export interface TwoPhaseSetup {
   readonly rmMachine?: NodeMachine;
   readonly faults?: FaultBudgets;
   readonly boundary?: Model['boundary'];
+  /** Explore states equal up to a permutation of the RMs once. */
+  readonly symmetricRMs?: boolean;
   readonly properties: (rms: readonly string[]) => Property[];
 }
 
@@ -45,6 +47,7 @@ export function twoPhaseModel(setup: TwoPhaseSetup): Model {
     network: setup.network,
     ...(setup.faults ? { faults: setup.faults } : {}),
     ...(setup.boundary ? { boundary: setup.boundary } : {}),
+    ...(setup.symmetricRMs ? { symmetry: [rms] } : {}),
     properties: setup.properties(rms),
   };
 }

@@ -4,7 +4,8 @@ import type { Model } from './model.ts';
 import { PropertyChecks, type PropertyFailure } from './property-checks.ts';
 import { StateStore } from './state-store.ts';
 import { ComposedSystem } from './system.ts';
-import { buildTrace, type Trace } from './trace.ts';
+import { Symmetry } from './symmetry.ts';
+import { readStates, traceFromStates, type Trace } from './trace.ts';
 
 export interface CheckOptions {
   /** Stop after this many distinct states (the result is then `incomplete`). */
@@ -63,6 +64,9 @@ class Exploration implements SuccessorSink {
   private readonly store = new StateStore();
   private readonly seen = new FingerprintSet();
   private readonly properties: PropertyChecks;
+  private readonly symmetry: Symmetry | undefined;
+  /** The representative of the successor at hand, under symmetry. */
+  private canonical = new Int32Array(1024);
   private current = 0;
   private generated = 0;
   private violation: Violation | undefined;
@@ -75,6 +79,7 @@ class Exploration implements SuccessorSink {
   ) {
     this.system = new ComposedSystem(model);
     this.properties = new PropertyChecks(model, this.system);
+    this.symmetry = model.symmetry?.length ? new Symmetry(this.system, model.symmetry) : undefined;
   }
 
   run(): CheckResult {
@@ -84,7 +89,8 @@ class Exploration implements SuccessorSink {
     let lastProgress = this.started;
     let state = new Int32Array(system.initial.length + 64);
 
-    this.admit(system.initial, system.initial.length, -1, -1);
+    const initialLength = this.represent(system.initial, system.initial.length);
+    this.admit(this.symmetry ? this.canonical : system.initial, initialLength, -1, -1);
     if (!this.violation) {
       const failure = this.properties.checkInitial();
       if (failure) this.fail(failure, 0);
@@ -144,10 +150,14 @@ class Exploration implements SuccessorSink {
 
   accept(next: Int32Array, length: number, _kind: ActionKind, node: number): boolean {
     this.generated++;
-    const high = fingerprint(next, length);
+    // Under symmetry the state stored is the representative, and it may differ from the current
+    // state at any node: its abstract states are computed from scratch (changed = -1).
+    const state = this.symmetry ? this.canonical : next;
+    const stateLength = this.represent(next, length);
+    const high = fingerprint(state, stateLength);
     let index = this.seen.addOrGet(high, fingerprintLowOfLast, this.store.count);
     if (index < 0) {
-      index = this.admit(next, length, this.current, node);
+      index = this.admit(state, stateLength, this.current, this.symmetry ? -1 : node);
       if (this.violation) return false;
     }
     if (this.properties.hasRefinements) {
@@ -164,21 +174,47 @@ class Exploration implements SuccessorSink {
     return true;
   }
 
-  /** Stores a new state, reached from `parent` by a step of node `changed`, and checks the state properties on it. */
+  /** Under symmetry, writes the representative of `state` into `this.canonical`; returns the length of the state to store. */
+  private represent(state: Int32Array, length: number): number {
+    if (!this.symmetry) return length;
+    if (this.canonical.length < length * 2 + 256) this.canonical = new Int32Array(length * 4 + 256);
+    return this.symmetry.canonicalize(state, length, this.canonical);
+  }
+
+  /**
+   * Stores a new state reached from `parent`, and checks the state properties on it. `changed` is
+   * the one node in which it differs from its parent, or -1 when that is not known.
+   */
   private admit(state: Int32Array, length: number, parent: number, changed: number): number {
     const index = this.store.append(state, length, parent);
     if (parent < 0) this.seen.addOrGet(fingerprint(state, length), fingerprintLowOfLast, index);
-    this.properties.record(index, state, length, parent, changed);
+    this.properties.record(index, state, length, changed < 0 ? -1 : parent, changed);
     const failure = this.properties.checkState(index);
     if (failure) this.fail(failure, index);
     return index;
   }
 
+  /** Records a violation in state `index`, or on the step from state `stepFrom` to it, with its trace. */
   private fail(failure: PropertyFailure, index: number, stepFrom?: number): void {
-    const path: number[] = [index];
-    if (stepFrom !== undefined) path.unshift(stepFrom);
+    const path: number[] = [stepFrom ?? index];
     while (this.store.parent(path[0]!) >= 0) path.unshift(this.store.parent(path[0]!));
-    this.violation = { ...failure, trace: buildTrace(this.system, this.store, path, failure.property) };
+    let states = readStates(this.store, path);
+    if (this.symmetry) states = this.symmetry.unfold(states);
+    if (stepFrom !== undefined) states.push(this.failingStep(states[states.length - 1]!, readStates(this.store, [index])[0]!));
+    this.violation = { ...failure, trace: traceFromStates(this.system, states, failure.property) };
+  }
+
+  /**
+   * The successor of `from` that a failing refinement step went to: `to` itself, or under
+   * symmetry, a successor of the actual state `from` whose step fails the refinement too.
+   */
+  private failingStep(from: Int32Array, to: Int32Array): Int32Array {
+    if (!this.symmetry) return to;
+    const finder = new FailingStepFinder(this.properties);
+    finder.from = from;
+    this.system.successors(from, from.length, finder);
+    if (!finder.found) throw new Error('internal error: the failing step could not be reproduced from an actual state');
+    return finder.found;
   }
 
   private progress(depth: number): Progress {
@@ -194,3 +230,15 @@ class Exploration implements SuccessorSink {
   }
 }
 
+/** Finds a successor whose step fails a refinement. */
+class FailingStepFinder implements SuccessorSink {
+  from: Int32Array = new Int32Array(0);
+  found: Int32Array | undefined;
+  constructor(private readonly properties: PropertyChecks) {}
+
+  accept(next: Int32Array, length: number, _kind: ActionKind, node: number): boolean {
+    if (!this.properties.checkUnrecordedStep(this.from, next, node)) return true;
+    this.found = next.slice(0, length);
+    return false;
+  }
+}

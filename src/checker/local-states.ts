@@ -53,6 +53,18 @@ export class LocalStates {
     this.stepper = new Stepper(definition.machine);
   }
 
+  /**
+   * Interns, as a local state of this node, another node's local state with node ids renamed
+   * (symmetry reduction): its context and durable state go through `rename`; its state value and
+   * armed timers stay as they are.
+   */
+  internRenamed(from: LocalState, rename: (value: unknown) => unknown): number {
+    const durable = rename(from.durable) as DurableState;
+    if (!from.snapshot) return this.intern(undefined, durable, []);
+    const snapshot = this.definition.machine.resolveState({ value: from.snapshot.value, context: rename(from.snapshot.context) as never }) as AnyMachineSnapshot;
+    return this.intern(snapshot, durable, [...from.timers]);
+  }
+
   /** The node's first boot: empty durable state. */
   boot(): Transition {
     return this.start(EMPTY_DURABLE);

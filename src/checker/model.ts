@@ -72,6 +72,12 @@ export interface Model {
   readonly nodes: readonly NodeDefinition[];
   readonly network: NetworkSemantics;
   readonly faults?: FaultBudgets;
+  /**
+   * Symmetry sets: nodes that run the same machine and are interchangeable (the RMs of a commit
+   * protocol, the acceptors of Paxos). States equal up to a permutation within each set are
+   * explored once (TLC's SYMMETRY); see src/checker/symmetry.ts for what renaming does.
+   */
+  readonly symmetry?: readonly (readonly string[])[];
   /** The state constraint: states outside it are checked but not expanded (TLC's CONSTRAINT). */
   readonly boundary?: (state: GlobalView) => boolean;
   readonly properties: readonly Property[];
@@ -90,6 +96,8 @@ export type Parameters = Readonly<Record<string, number>>;
 export interface ExpectedResult {
   readonly verdict: 'ok' | 'violation';
   readonly distinct?: number;
+  /** For a model with symmetry sets: the distinct states when they are ignored (--no-symmetry). */
+  readonly distinctWithoutSymmetry?: number;
   /** For a violation: the property that fails. */
   readonly property?: string;
 }

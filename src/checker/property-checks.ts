@@ -107,6 +107,19 @@ export class PropertyChecks {
     return undefined;
   }
 
+  /** Like `checkStep`, for a step between two states that were never recorded. */
+  checkUnrecordedStep(state: Int32Array, next: Int32Array, changed: number): PropertyFailure | undefined {
+    for (const refinement of this.refinements) {
+      const { abstractStates } = refinement;
+      const a = abstractStates.idOfState(state);
+      if (!refinement.stepHolds(a, abstractStates.idOfSuccessor(a, changed, next[changed]!))) {
+        const { name } = refinement.property;
+        return { property: name, kind: 'refines', message: `this step is not a step of ${name}` };
+      }
+    }
+    return undefined;
+  }
+
   get hasRefinements(): boolean {
     return this.refinements.length > 0;
   }

@@ -47,12 +47,16 @@ export interface Trace {
 
 /** Rebuilds the steps along `path` (state indices from the initial state) by re-expanding each state. */
 export function buildTrace(system: ComposedSystem, store: StateStore, path: readonly number[], property: string): Trace {
-  const states = path.map((index) => {
+  return traceFromStates(system, readStates(store, path), property);
+}
+
+/** The stored states at the given indices, each in an array of its own length. */
+export function readStates(store: StateStore, indices: readonly number[]): Int32Array[] {
+  return indices.map((index) => {
     const words = new Int32Array(store.lengthOf(index));
     store.read(index, words);
     return words;
   });
-  return traceFromStates(system, states, property);
 }
 
 /**

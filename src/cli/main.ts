@@ -19,6 +19,7 @@ check options:
   --param NAME=N     set any model parameter (repeatable)
   --max-states N     stop after N distinct states (result: incomplete)
   --max-depth N      do not explore beyond N steps from the initial state
+  --no-symmetry      explore every state, ignoring the model's symmetry sets
   --json             print the results, counterexample traces included, as JSON
   --trace            print the trace of every violation, expected ones too
 
@@ -74,6 +75,7 @@ async function runCheck(args: readonly string[], out: (line: string) => void, pr
         param: { type: 'string', multiple: true },
         'max-states': { type: 'string' },
         'max-depth': { type: 'string' },
+        'no-symmetry': { type: 'boolean' },
         json: { type: 'boolean' },
         trace: { type: 'boolean' },
       },
@@ -86,6 +88,7 @@ async function runCheck(args: readonly string[], out: (line: string) => void, pr
       parameters,
       ...(values['max-states'] !== undefined ? { maxStates: wholeNumber('--max-states', values['max-states'], 1) } : {}),
       ...(values['max-depth'] !== undefined ? { maxDepth: wholeNumber('--max-depth', values['max-depth'], 1) } : {}),
+      symmetry: values['no-symmetry'] !== true,
       json: values.json === true,
       trace: values.trace === true,
     },

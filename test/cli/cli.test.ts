@@ -94,6 +94,12 @@ describe('unanimous check', () => {
     expect(run.stdout).toMatch(/✗ ok 289/);
   });
 
+  it('--no-symmetry explores every permutation, held to the count recorded for that', () => {
+    const run = unanimous('check', 'two-phase/faulty', '--no-symmetry');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/two-phase\/faulty .* ok\s+75,187 .*✓ 75,187/);
+  });
+
   it('a limit gives an incomplete result, not a failure', () => {
     const run = unanimous('check', 'two-phase/tla', '--rms', '5', '--max-states', '100');
     expect(run.status).toBe(0);

@@ -30,7 +30,12 @@ export interface ReferenceResult {
   readonly depth: number;
 }
 
-export function exploreTwoPhase(rms: number): ReferenceResult {
+/**
+ * With `symmetric`, states equal up to a permutation of the RMs count once (TLC's SYMMETRY on
+ * RM): each state is replaced by the one whose RMs, described by (rmState, in tmPrepared, sent
+ * Prepared), come in sorted order.
+ */
+export function exploreTwoPhase(rms: number, symmetric = false): ReferenceResult {
   if (!Number.isInteger(rms) || rms < 1 || rms > 12) {
     throw new RangeError(`rms must be an integer in 1..12, got ${rms}`);
   }
@@ -45,7 +50,23 @@ export function exploreTwoPhase(rms: number): ReferenceResult {
   let frontier: number[] = [];
   let next: number[] = [];
 
-  const visit = (hi: number, lo: number): void => {
+  const canonical = (hi: number, lo: number): [number, number] => {
+    const rmsOf = Array.from({ length: n }, (_, r) => ((hi >>> (2 * r)) & 3) | (((lo >>> r) & 1) << 2) | (((lo >>> (n + r)) & 1) << 3)).sort(
+      (a, b) => a - b,
+    );
+    let rmBits = 0;
+    let prepared = 0;
+    let messages = 0;
+    rmsOf.forEach((code, r) => {
+      rmBits |= (code & 3) << (2 * r);
+      prepared |= ((code >>> 2) & 1) << r;
+      messages |= ((code >>> 3) & 1) << r;
+    });
+    return [rmBits | (hi & ~((1 << tmShift) - 1)), prepared | (messages << n) | (lo & (commitBit | abortBit))];
+  };
+
+  const visit = (rawHi: number, rawLo: number): void => {
+    const [hi, lo] = symmetric ? canonical(rawHi, rawLo) : [rawHi, rawLo];
     const key = hi * loSpan + lo;
     if (!seen.has(key)) {
       seen.add(key);

@@ -1,0 +1,209 @@
+import type { Json } from '../node/index.ts';
+import type { SuccessorSink } from './actions.ts';
+import { ModelError } from './model-error.ts';
+import type { ComposedSystem } from './system.ts';
+
+/**
+ * Symmetry reduction (as TLC's SYMMETRY): nodes in one symmetry set are interchangeable, so a
+ * global state and every state obtained from it by permuting them (renaming their ids everywhere:
+ * which node holds which local state, node ids inside contexts, durable state and messages) are
+ * explored as one, represented by the least of their integer encodings. Every permutation is
+ * tried, so symmetry sets should be small (up to five or six members).
+ *
+ * Renaming works on the JSON of a local state: every string and object key equal to a member's
+ * id is mapped, and an array whose elements are all member ids is re-sorted, because machines keep
+ * sets of node ids as sorted arrays. Properties must be symmetric too (TCConsistent is; "rm1
+ * commits" is not), or the reduction may hide a violation.
+ */
+export class Symmetry {
+  /** Each permutation as the node index each node index goes to (identity left out). */
+  private readonly permutations: Int32Array[];
+  /** Each permutation as a renaming of node ids. */
+  private readonly renamings: Map<string, string>[];
+  private readonly members: Set<string>;
+  /** renamedLocal[permutation][node][local] = local id at the image node, or -1. */
+  private readonly renamedLocal: Int32Array[][];
+  /** renamedEnvelope[permutation][envelope] = renamed envelope id, or -1. */
+  private readonly renamedEnvelope: Int32Array[];
+  private candidate = new Int32Array(256);
+  private best = new Int32Array(256);
+  private ids = new Int32Array(256);
+
+  constructor(
+    private readonly system: ComposedSystem,
+    groups: readonly (readonly string[])[],
+  ) {
+    const { nodeIndex, model } = system;
+    const seen = new Set<string>();
+    for (const group of groups) {
+      for (const id of group) {
+        const index = nodeIndex.get(id);
+        if (index === undefined) throw new ModelError(`symmetry set member "${id}" is not a node of the model`);
+        if (seen.has(id)) throw new ModelError(`"${id}" is in more than one symmetry set`);
+        seen.add(id);
+        if (model.nodes[index]!.machine !== model.nodes[nodeIndex.get(group[0]!)!]!.machine) {
+          throw new ModelError(`symmetry set ${group.join(', ')}: its nodes must run the same machine`);
+        }
+      }
+    }
+    this.members = seen;
+    const count = model.nodes.length;
+    let permutations = [Int32Array.from({ length: count }, (_, i) => i)];
+    for (const group of groups) {
+      const indices = group.map((id) => nodeIndex.get(id)!);
+      permutations = permutations.flatMap((base) =>
+        orderings(indices).map((ordering) => {
+          const permutation = base.slice();
+          indices.forEach((from, i) => (permutation[from] = ordering[i]!));
+          return permutation;
+        }),
+      );
+    }
+    this.permutations = permutations.filter((p) => p.some((to, from) => to !== from));
+    this.renamings = this.permutations.map(
+      (p) => new Map([...p].map((to, from) => [model.nodes[from]!.id, model.nodes[to]!.id] as const).filter(([a, b]) => a !== b)),
+    );
+    this.renamedLocal = this.permutations.map(() => model.nodes.map(() => new Int32Array(0)));
+    this.renamedEnvelope = this.permutations.map(() => new Int32Array(0));
+  }
+
+  get size(): number {
+    return this.permutations.length + 1;
+  }
+
+  /** Writes the representative of `state`'s symmetry class into `out`; returns its length. */
+  canonicalize(state: Int32Array, length: number, out: Int32Array): number {
+    const { system } = this;
+    const start = system.networkStart;
+    const contents = system.codec.contents(state, start, length);
+    let bestLength = length;
+    if (this.best.length < length) this.best = new Int32Array(length * 2);
+    this.best.set(state.subarray(0, length));
+    for (let p = 0; p < this.permutations.length; p++) {
+      const permutation = this.permutations[p]!;
+      const room = start + contents.length * 2 + (system.envelopes.all.length >>> 5) + 64;
+      if (this.candidate.length < room) this.candidate = new Int32Array(room * 2);
+      if (this.ids.length < contents.length) this.ids = new Int32Array(contents.length * 2);
+      const candidate = this.candidate;
+      for (let k = 0; k < start; k++) candidate[k] = state[k]!;
+      for (let k = 0; k < system.nodes.length; k++) candidate[permutation[k]!] = this.localUnder(p, k, state[k]!);
+      // Node words come first: a candidate already greater there cannot be the least.
+      if (comparePrefix(candidate, this.best, system.nodes.length) > 0) continue;
+      for (let i = 0; i < contents.length; i++) this.ids[i] = this.envelopeUnder(p, contents[i]!);
+      const candidateLength = system.codec.write(EMPTY, 0, 0, -1, -1, this.ids.subarray(0, contents.length), candidate, start);
+      if (less(candidate, candidateLength, this.best, bestLength)) {
+        if (this.best.length < candidateLength) this.best = new Int32Array(candidateLength * 2);
+        this.best.set(candidate.subarray(0, candidateLength));
+        bestLength = candidateLength;
+      }
+    }
+    out.set(this.best.subarray(0, bestLength));
+    return bestLength;
+  }
+
+  /**
+   * The behaviour through the given representatives as actual states: from the initial state, each
+   * step goes to the successor whose representative is the next one.
+   */
+  unfold(representatives: readonly Int32Array[]): Int32Array[] {
+    const states: Int32Array[] = [this.system.initial.slice()];
+    for (const target of representatives.slice(1)) {
+      const finder = new RepresentativeFinder(this, target);
+      const from = states[states.length - 1]!;
+      this.system.successors(from, from.length, finder);
+      if (!finder.found) throw new Error('internal error: a step between representatives could not be reproduced');
+      states.push(finder.found);
+    }
+    return states;
+  }
+
+  private localUnder(p: number, node: number, local: number): number {
+    let table: Int32Array = this.renamedLocal[p]![node]!;
+    if (local >= table.length) {
+      const grown = new Int32Array(Math.max(local + 1, table.length * 2, 16)).fill(-1);
+      grown.set(table);
+      this.renamedLocal[p]![node] = table = grown;
+    }
+    let renamed = table[local]!;
+    if (renamed < 0) {
+      const { nodes } = this.system;
+      const from = nodes[node]!.states[local]!;
+      const renaming = this.renamings[p]!;
+      const target = nodes[this.permutations[p]![node]!]!;
+      renamed = target.internRenamed(from, (value) => this.rename(value, renaming));
+      table[local] = renamed;
+    }
+    return renamed;
+  }
+
+  private envelopeUnder(p: number, envelope: number): number {
+    let table: Int32Array = this.renamedEnvelope[p]!;
+    if (envelope >= table.length) {
+      const grown = new Int32Array(Math.max(envelope + 1, table.length * 2, 16)).fill(-1);
+      grown.set(table);
+      this.renamedEnvelope[p] = table = grown;
+    }
+    let renamed = table[envelope]!;
+    if (renamed < 0) {
+      const { envelopes, nodeIndex } = this.system;
+      const original = envelopes.all[envelope]!;
+      const renaming = this.renamings[p]!;
+      const from = renaming.get(original.from) ?? original.from;
+      const to = renaming.get(original.to) ?? original.to;
+      renamed = envelopes.intern(nodeIndex.get(from)!, to, this.rename(original.message, renaming) as never, from);
+      table[envelope] = renamed;
+    }
+    return renamed;
+  }
+
+  private rename(value: unknown, renaming: ReadonlyMap<string, string>): Json {
+    if (typeof value === 'string') return renaming.get(value) ?? value;
+    if (Array.isArray(value)) {
+      const items = value.map((item) => this.rename(item, renaming));
+      const allMembers = items.length > 0 && items.every((item) => typeof item === 'string' && this.members.has(item));
+      return allMembers ? (items as string[]).sort() : items;
+    }
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [renaming.get(key) ?? key, this.rename(item, renaming)]));
+    }
+    return value as Json;
+  }
+}
+
+const EMPTY = new Int32Array(0);
+
+function less(a: Int32Array, aLength: number, b: Int32Array, bLength: number): boolean {
+  if (aLength !== bLength) return aLength < bLength;
+  for (let i = 0; i < aLength; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+  return false;
+}
+
+/** Compares the first `length` words of a and b: negative, zero or positive. */
+function comparePrefix(a: Int32Array, b: Int32Array, length: number): number {
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+function orderings(items: readonly number[]): number[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, i) => orderings([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+}
+
+class RepresentativeFinder implements SuccessorSink {
+  found: Int32Array | undefined;
+  private readonly scratch = new Int32Array(4096);
+
+  constructor(
+    private readonly symmetry: Symmetry,
+    private readonly target: Int32Array,
+  ) {}
+
+  accept(next: Int32Array, length: number): boolean {
+    const scratch = this.scratch.length >= length * 2 + 256 ? this.scratch : new Int32Array(length * 2 + 256);
+    const canonicalLength = this.symmetry.canonicalize(next, length, scratch);
+    if (canonicalLength !== this.target.length) return true;
+    for (let i = 0; i < canonicalLength; i++) if (scratch[i] !== this.target[i]) return true;
+    this.found = next.slice(0, length);
+    return false;
+  }
+}

@@ -1,0 +1,34 @@
+import { defineModel } from '../../src/checker/index.ts';
+import { commandNames, multiPaxosModel } from './_build.ts';
+
+/**
+ * Multi-Paxos at a size meant for `unanimous simulate`, far beyond exhaustive checking: five
+ * replicas, every command asked of every replica, leaders that retransmit on their heartbeat, and
+ * every fault at once — lost, duplicated and reordered messages, crashes and restarts of any
+ * replica, leader changes up to ballot `ballots`. The boundary (ballots, slots, messages in flight)
+ * keeps the state space finite, not small.
+ */
+export default defineModel({
+  description: 'Multi-Paxos, 5 replicas, all faults, heartbeats: for unanimous simulate',
+  parameters: {
+    replicas: { description: 'replicas; a quorum is a majority', default: 5, min: 3, max: 7 },
+    commands: { description: 'commands clients may ask of any replica', default: 3, min: 1, max: 5 },
+    ballots: { description: 'highest ballot a replica may campaign in', default: 9, min: 0, max: 20 },
+    slots: { description: 'log slots', default: 4, min: 1, max: 8 },
+    crashes: { description: 'replica crashes', default: 2, min: 0, max: 5 },
+    loss: { description: 'messages the network may lose', default: 3, min: 0, max: 10 },
+    duplication: { description: 'messages the network may duplicate', default: 3, min: 0, max: 10 },
+    inFlight: { description: 'most messages in flight explored (the boundary)', default: 24, min: 1, max: 64 },
+  },
+  build: (p) =>
+    multiPaxosModel({
+      replicas: p.replicas!,
+      commands: commandNames(p.commands!),
+      maxBallot: p.ballots!,
+      maxSlots: p.slots!,
+      maxInFlight: p.inFlight!,
+      network: 'multiset',
+      faults: { crash: p.crashes!, loss: p.loss!, duplication: p.duplication! },
+      heartbeat: true,
+    }),
+});

@@ -1,0 +1,4 @@
+export * from './broken.ts';
+export * from './log.ts';
+export * from './messages.ts';
+export * from './replica.ts';

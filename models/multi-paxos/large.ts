@@ -13,12 +13,12 @@ export default defineModel({
   parameters: {
     replicas: { description: 'replicas; a quorum is a majority', default: 5, min: 3, max: 7 },
     commands: { description: 'commands clients may ask of any replica', default: 3, min: 1, max: 5 },
-    ballots: { description: 'highest ballot a replica may campaign in', default: 9, min: 0, max: 20 },
+    ballots: { description: 'highest ballot a replica may campaign in', default: 20, min: 0, max: 50 },
     slots: { description: 'log slots', default: 4, min: 1, max: 8 },
     crashes: { description: 'replica crashes', default: 2, min: 0, max: 5 },
     loss: { description: 'messages the network may lose', default: 3, min: 0, max: 10 },
     duplication: { description: 'messages the network may duplicate', default: 3, min: 0, max: 10 },
-    inFlight: { description: 'most messages in flight explored (the boundary)', default: 24, min: 1, max: 64 },
+    inFlight: { description: 'most messages in flight explored (the boundary)', default: 64, min: 1, max: 256 },
   },
   build: (p) =>
     multiPaxosModel({

@@ -1,0 +1,145 @@
+import type { FaultBudgets, GlobalView, Model, NodeDefinition, NodeView, Property } from '../../src/checker/index.ts';
+import { abstraction, always, refines, sometimes } from '../../src/checker/index.ts';
+import type { NodeMachine } from '../../src/node/index.ts';
+import type { LogEntry, RaftConfig } from '../../src/protocols/raft/index.ts';
+import { server } from '../../src/protocols/raft/index.ts';
+import type { Entry, LeaderLogContext, Role, Servers, ServerState } from '../../spec/raft.ts';
+import {
+  committedIndirectly,
+  ElectionSafety,
+  LeaderCompleteness,
+  laterLeaderHoldsEarlierEntry,
+  leaderLog,
+  leaderLogEvents,
+  LogMatching,
+  someCommitted,
+  StateMachineSafety,
+} from '../../spec/raft.ts';
+
+export const serverIds = (count: number): string[] => Array.from({ length: count }, (_, i) => `s${i + 1}`);
+
+/** A server's log, as the spec sees it (client bookkeeping left out). */
+const entriesOf = (log: readonly LogEntry[] | undefined): Entry[] => (log ?? []).map((entry) => ({ term: entry.term, value: entry.value }));
+
+/** The refinement mapping of one server: its role, term, log and commitIndex; a crashed one as its durable image left it. */
+export function serverState(node: NodeView): ServerState {
+  if (node.crashed) {
+    return { role: 'crashed', term: (node.durable.currentTerm as number | undefined) ?? 0, log: entriesOf(node.durable.log as LogEntry[] | undefined), commitIndex: 0 };
+  }
+  const role = (typeof node.value === 'string' ? node.value : Object.keys(node.value as object)[0]) as Role;
+  return { role, term: node.context.currentTerm, log: entriesOf(node.context.log), commitIndex: node.context.commitIndex };
+}
+
+/**
+ * Every server's state: the one abstraction all the state invariants are stated over, so that each
+ * is evaluated once per distinct combination of server states, whatever the network holds.
+ */
+export const raftServers = abstraction<Servers>(serverState, (parts) => parts as Servers);
+
+/** Leader Append-Only for one server: refinement of `leaderLog` by the mapping leader → { term, log }, anything else → null. */
+export function leaderAppendOnly(id: string, universe: Parameters<typeof leaderLogEvents>[0]): Property {
+  const over = abstraction<LeaderLogContext>(
+    (node) => {
+      if (node.id !== id) return undefined;
+      const state = serverState(node);
+      return state.role === 'leader' ? { term: state.term, log: state.log as Entry[] } : null;
+    },
+    (parts) => ({ leader: (parts[id] ?? null) as LeaderLogContext['leader'] }),
+  );
+  return refines<LeaderLogContext>({ name: `LeaderAppendOnly(${id})`, over, spec: leaderLog, specInput: {}, events: leaderLogEvents(universe) });
+}
+
+export interface RaftBounds {
+  /** No state in which a server's term exceeds this is expanded. */
+  readonly maxTerm: number;
+  /** No state in which a log is longer than this is expanded. */
+  readonly maxLog: number;
+  /** No state with more messages in flight than this is expanded; none by default. */
+  readonly maxInFlight?: number;
+}
+
+/** Which properties a model checks. */
+export interface RaftPropertySelection {
+  readonly invariants?: readonly ('ElectionSafety' | 'LogMatching' | 'LeaderCompleteness' | 'StateMachineSafety')[];
+  /** Leader Append-Only by refinement, one property per server. */
+  readonly leaderAppendOnly?: boolean;
+  readonly goals?: readonly ('EntryCommitted' | 'LaterLeaderHoldsEarlierEntry' | 'CommittedIndirectly')[];
+}
+
+const INVARIANTS = { ElectionSafety, LogMatching, LeaderCompleteness, StateMachineSafety } as const;
+const GOALS = { EntryCommitted: someCommitted, LaterLeaderHoldsEarlierEntry: laterLeaderHoldsEarlierEntry, CommittedIndirectly: committedIndirectly } as const;
+
+export const ALL_PROPERTIES: Required<RaftPropertySelection> = {
+  invariants: ['ElectionSafety', 'LogMatching', 'LeaderCompleteness', 'StateMachineSafety'],
+  leaderAppendOnly: true,
+  goals: ['EntryCommitted', 'LaterLeaderHoldsEarlierEntry'],
+};
+
+export function raftProperties(ids: readonly string[], bounds: RaftBounds, values: readonly string[], selection: RaftPropertySelection): Property[] {
+  return [
+    ...(selection.invariants ?? []).map((name) => always<Servers>(name, raftServers, INVARIANTS[name])),
+    ...(selection.leaderAppendOnly ? ids.map((id) => leaderAppendOnly(id, { maxTerm: bounds.maxTerm, maxLog: bounds.maxLog, values })) : []),
+    ...(selection.goals ?? []).map((name) => sometimes<Servers>(name, raftServers, GOALS[name])),
+  ];
+}
+
+export interface RaftSetup {
+  readonly servers: number;
+  readonly bounds: RaftBounds;
+  /** The commands clients may ask a leader to append: one spontaneous ClientRequest per value. */
+  readonly values: readonly string[];
+  readonly machine?: NodeMachine;
+  readonly config?: Partial<RaftConfig>;
+  readonly faults?: FaultBudgets;
+  /** raft.tla's bag of messages (`multiset`, the default), or a message `set` (see the Figure 8 model). */
+  readonly network?: 'multiset' | 'set';
+  /**
+   * Whether the checker may fire a leader's `heartbeatTimeout`. A leader replicates without it —
+   * upon election, on each client request, on each rejection (the retry of §5.3) and when its
+   * commitIndex advances — so a heartbeat only repeats, with the leader's current nextIndex and
+   * commitIndex, what was already sent; yet each may fire at any moment, so they flood a multiset
+   * network and call for `maxInFlight`. Off, messages in flight stay bounded by the terms and logs.
+   */
+  readonly heartbeats?: boolean;
+  /** The servers whose election timer may fire (every server by default): a narrowing for bug-hunting models. */
+  readonly candidates?: readonly string[];
+  /** The servers clients send requests to (every server by default): another such narrowing. */
+  readonly clientsAt?: readonly string[];
+  /** Explore states equal up to a renaming of the servers once (they are interchangeable unless narrowed). */
+  readonly symmetry?: boolean;
+  readonly properties: RaftPropertySelection;
+}
+
+/** The boundary: TLC's state constraint over terms, log lengths and messages in flight. */
+export const withinBounds = (bounds: RaftBounds) => (state: GlobalView) =>
+  (bounds.maxInFlight === undefined || state.messages.length <= bounds.maxInFlight) &&
+  state.nodes.every((node) => {
+    const term = node.crashed ? ((node.durable.currentTerm as number | undefined) ?? 0) : node.context.currentTerm;
+    const length = node.crashed ? ((node.durable.log as unknown[] | undefined)?.length ?? 0) : node.context.log.length;
+    return term <= bounds.maxTerm && length <= bounds.maxLog;
+  });
+
+/** Servers s1..sN, each the peer of every other, on a multiset network (raft.tla's bag of messages) unless told otherwise. */
+export function raftModel(setup: RaftSetup): Model {
+  const ids = serverIds(setup.servers);
+  const config: RaftConfig = { electionTimeoutMs: 300, heartbeatTimeoutMs: 50, ...setup.config };
+  const nodes: NodeDefinition[] = ids.map((id) => ({
+    id,
+    machine: setup.machine ?? server,
+    peers: ids.filter((peer) => peer !== id),
+    config,
+    spontaneous: !setup.clientsAt || setup.clientsAt.includes(id) ? setup.values.map((value) => ({ type: 'ClientRequest', value })) : [],
+    timers: [
+      ...(!setup.candidates || setup.candidates.includes(id) ? ['electionTimeout'] : []),
+      ...(setup.heartbeats ? ['heartbeatTimeout'] : []),
+    ],
+  }));
+  return {
+    nodes,
+    network: setup.network ?? 'multiset',
+    ...(setup.symmetry ? { symmetry: [ids] } : {}),
+    ...(setup.faults ? { faults: setup.faults } : {}),
+    boundary: withinBounds(setup.bounds),
+    properties: raftProperties(ids, setup.bounds, setup.values, setup.properties),
+  };
+}

@@ -1,0 +1,183 @@
+import { assign, setup } from 'xstate';
+
+/**
+ * Safety of Raft, after Figure 3 of Ongaro & Ousterhout, "In Search of an Understandable Consensus
+ * Algorithm" (2014) and the invariants checked against Ongaro's raft.tla: Election Safety, Leader
+ * Append-Only, Log Matching, Leader Completeness and State Machine Safety.
+ *
+ * The predicates read a snapshot of every server — role, term, log, commitIndex — and keep no
+ * history. Where the paper's property speaks of the past ("committed in a given term", "a leader
+ * of a later term") it is stated over what a server knows now: an entry is committed when some
+ * server's commitIndex covers it, and it was committed in a term no later than that server's
+ * currentTerm. Leader Append-Only is a property of steps, checked as refinement of `leaderLog`.
+ */
+
+/** A log entry as the properties see it. */
+export type Entry = {
+  readonly term: number;
+  readonly value: string;
+};
+
+export type Role = 'follower' | 'candidate' | 'leader' | 'crashed';
+
+/** One server as the properties see it. A crashed server has its durable term and log and knows nothing committed. */
+export type ServerState = {
+  readonly role: Role;
+  readonly term: number;
+  readonly log: readonly Entry[];
+  readonly commitIndex: number;
+};
+
+/** Every server, by id. */
+export type Servers = { readonly [server: string]: ServerState };
+
+const sameEntry = (a: Entry | undefined, b: Entry | undefined): boolean =>
+  a !== undefined && b !== undefined && a.term === b.term && a.value === b.value;
+
+/** Whether the first `n` entries of two logs are the same. */
+const samePrefix = (a: readonly Entry[], b: readonly Entry[], n: number): boolean => {
+  if (a.length < n || b.length < n) return false;
+  for (let i = 0; i < n; i++) if (!sameEntry(a[i], b[i])) return false;
+  return true;
+};
+
+const pairs = <T>(items: readonly T[]): [T, T][] => items.flatMap((a, i) => items.slice(i + 1).map((b) => [a, b] as [T, T]));
+
+/** Election Safety: at most one leader can be elected in a given term (§5.2). Here: no two leaders of one term at once. */
+export const ElectionSafety = (servers: Servers): boolean => {
+  const leaders = Object.values(servers).filter((s) => s.role === 'leader');
+  return new Set(leaders.map((s) => s.term)).size === leaders.length;
+};
+
+/**
+ * Log Matching: if two logs contain an entry with the same index and term, the logs are identical
+ * in all entries up through that index (§5.3). Crashed servers' durable logs included.
+ */
+export const LogMatching = (servers: Servers): boolean =>
+  pairs(Object.values(servers)).every(([a, b]) => {
+    const n = Math.min(a.log.length, b.log.length);
+    for (let i = n; i >= 1; i--) {
+      if (a.log[i - 1]!.term === b.log[i - 1]!.term) return samePrefix(a.log, b.log, i);
+    }
+    return true;
+  });
+
+/**
+ * Leader Completeness: if a log entry is committed in a given term, that entry is present in the
+ * logs of the leaders of all higher-numbered terms (§5.4). Stated without history: server s knows
+ * its first s.commitIndex entries committed, in a term no later than s.term; so every leader whose
+ * term is greater than s.term must hold those same entries.
+ */
+export const LeaderCompleteness = (servers: Servers): boolean => {
+  const all = Object.values(servers);
+  return all.every((s) => s.commitIndex === 0 || all.every((l) => l.role !== 'leader' || l.term <= s.term || samePrefix(l.log, s.log, s.commitIndex)));
+};
+
+/**
+ * State Machine Safety: if a server has applied a log entry at a given index to its state machine,
+ * no other server will ever apply a different log entry for the same index (§5.4.3). Here: the
+ * committed prefixes of any two servers agree where both reach.
+ */
+export const StateMachineSafety = (servers: Servers): boolean =>
+  pairs(Object.values(servers)).every(([a, b]) => samePrefix(a.log, b.log, Math.min(a.commitIndex, b.commitIndex)));
+
+/** Some server knows an entry committed. */
+export const someCommitted = (servers: Servers): boolean => Object.values(servers).some((s) => s.commitIndex > 0);
+
+/** A leader holds an entry of an earlier term: a second leader, elected in a later term than the one that made the entry. */
+export const laterLeaderHoldsEarlierEntry = (servers: Servers): boolean =>
+  Object.values(servers).some((s) => s.role === 'leader' && s.log.some((entry) => entry.term < s.term));
+
+/** A leader has committed an entry of an earlier term — indirectly, with one of its own term (§5.4.2). */
+export const committedIndirectly = (servers: Servers): boolean =>
+  Object.values(servers).some((s) => s.role === 'leader' && s.log.slice(0, s.commitIndex).some((entry) => entry.term < s.term));
+
+// ── Leader Append-Only, as refinement ───────────────────────────────────────────────────────────
+
+/** What `leaderLog` tracks of one server: its term and log while it leads, null otherwise. */
+export type LeaderLogContext = { readonly leader: { readonly term: number; readonly log: readonly Entry[] } | null };
+
+export type LeaderLogEvent =
+  | { readonly type: 'Elect'; readonly term: number; readonly log: readonly Entry[] }
+  | { readonly type: 'Append'; readonly entry: Entry }
+  | { readonly type: 'Resign' };
+
+/**
+ * Leader Append-Only (§5.3): a leader never overwrites or deletes entries in its log; it only
+ * appends new ones. As an abstract machine of one server: it may be elected with any log, append
+ * entries while it leads, and stop leading; nothing else changes a leader's log. A server's steps
+ * refine it when, mapped to `{ leader: { term, log } | null }`, each is one of these or leaves it
+ * unchanged.
+ */
+export const leaderLog = setup({
+  types: {
+    context: {} as LeaderLogContext,
+    events: {} as LeaderLogEvent,
+  },
+  guards: {
+    notLeading: ({ context }) => context.leader === null,
+    leading: ({ context }) => context.leader !== null,
+  },
+}).createMachine({
+  id: 'LeaderAppendOnly',
+  context: { leader: null },
+  on: {
+    Elect: { guard: 'notLeading', actions: assign(({ event }) => ({ leader: { term: event.term, log: event.log } })) },
+    Append: {
+      guard: 'leading',
+      actions: assign(({ context, event }) => ({ leader: { term: context.leader!.term, log: [...context.leader!.log, event.entry] } })),
+    },
+    Resign: { guard: 'leading', actions: assign({ leader: null }) },
+  },
+});
+
+/** The bounds within which `leaderLogEvents` lists abstract steps. */
+export interface LeaderLogUniverse {
+  /** The highest term a leader may be elected in. */
+  readonly maxTerm: number;
+  /** The longest log a server may be elected with. */
+  readonly maxLog: number;
+  readonly values: readonly string[];
+}
+
+/**
+ * The steps `leaderLog` may take from `context`: Resign; Append of an entry of the leader's term;
+ * Elect in any term with any log whose terms do not decrease and do not exceed the term. The
+ * refinement check sees only the source state, so the logs a server may be elected with are listed
+ * from the bounds of the model (see the README: a checker limitation).
+ */
+export function leaderLogEvents(universe: LeaderLogUniverse): (context: LeaderLogContext) => LeaderLogEvent[] {
+  const cache = new Map<number, LeaderLogEvent[]>();
+  const electEvents = (): LeaderLogEvent[] => {
+    const events: LeaderLogEvent[] = [];
+    for (let term = 1; term <= universe.maxTerm; term++) {
+      for (const log of logsUpTo(term, universe.maxLog, universe.values)) events.push({ type: 'Elect', term, log });
+    }
+    return events;
+  };
+  return (context) => {
+    if (context.leader === null) {
+      let events = cache.get(-1);
+      if (!events) cache.set(-1, (events = electEvents()));
+      return events;
+    }
+    const { term } = context.leader;
+    return [{ type: 'Resign' }, ...universe.values.map((value): LeaderLogEvent => ({ type: 'Append', entry: { term, value } }))];
+  };
+}
+
+/** Every log of at most `maxLog` entries, terms 1..`maxTerm` never decreasing, values from `values`. */
+export function logsUpTo(maxTerm: number, maxLog: number, values: readonly string[]): Entry[][] {
+  const logs: Entry[][] = [[]];
+  let frontier: Entry[][] = [[]];
+  for (let length = 1; length <= maxLog; length++) {
+    const next: Entry[][] = [];
+    for (const log of frontier) {
+      const from = log.length === 0 ? 1 : log[log.length - 1]!.term;
+      for (let term = from; term <= maxTerm; term++) for (const value of values) next.push([...log, { term, value }]);
+    }
+    logs.push(...next);
+    frontier = next;
+  }
+  return logs;
+}

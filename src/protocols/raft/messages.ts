@@ -1,0 +1,79 @@
+/**
+ * Messages of Raft (Ongaro & Ousterhout, "In Search of an Understandable Consensus Algorithm",
+ * USENIX ATC 2014, Figure 2; Ongaro's raft.tla). The two RPCs and their responses carry the
+ * paper's fields; the sender is added on delivery (`from`), so `candidateId` and `leaderId` are
+ * kept only because the paper names them.
+ */
+
+/** One log entry: the term in which a leader received it, and the client's command. */
+export type LogEntry = {
+  readonly term: number;
+  readonly value: string;
+  /** Who asked for it, when a client is to be answered once the entry commits. */
+  readonly client?: string;
+  readonly requestId?: string | number;
+};
+
+/** Invoked by candidates to gather votes (§5.2). */
+export type RequestVote = {
+  readonly type: 'RequestVote';
+  /** The candidate's term. */
+  readonly term: number;
+  readonly candidateId: string;
+  /** Index and term of the candidate's last log entry (0 and 0 for an empty log): §5.4.1. */
+  readonly lastLogIndex: number;
+  readonly lastLogTerm: number;
+};
+
+export type RequestVoteResponse = {
+  readonly type: 'RequestVoteResponse';
+  /** currentTerm, for the candidate to update itself. */
+  readonly term: number;
+  readonly voteGranted: boolean;
+};
+
+/** Invoked by the leader to replicate log entries (§5.3); also the heartbeat (§5.2). */
+export type AppendEntries = {
+  readonly type: 'AppendEntries';
+  /** The leader's term. */
+  readonly term: number;
+  readonly leaderId: string;
+  /** Index (1-based) and term of the entry immediately preceding `entries`; 0 and 0 for none. */
+  readonly prevLogIndex: number;
+  readonly prevLogTerm: number;
+  /** Entries to store; empty for a heartbeat. */
+  readonly entries: readonly LogEntry[];
+  /** The leader's commitIndex. */
+  readonly leaderCommit: number;
+};
+
+export type AppendEntriesResponse = {
+  readonly type: 'AppendEntriesResponse';
+  /** currentTerm, for the leader to update itself. */
+  readonly term: number;
+  /** The follower held an entry matching prevLogIndex and prevLogTerm. */
+  readonly success: boolean;
+  /**
+   * On success, the index of the last entry the request made match the leader's log
+   * (prevLogIndex + entries.length); 0 on failure. Not in the paper's figure: raft.tla's
+   * `mmatchIndex`, which lets the leader set matchIndex without remembering what it sent.
+   */
+  readonly matchIndex: number;
+};
+
+export type RaftMessage = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse;
+
+/** A client asks the leader to append a command (raft.tla's ClientRequest). */
+export type ClientRequest = {
+  readonly type: 'ClientRequest';
+  /** The command; the server's `config.value` when absent. */
+  readonly value?: string;
+  readonly client?: string;
+  readonly requestId?: string | number;
+};
+
+/** A majority of the `servers` — any two intersect (§5.2, §5.4). */
+export const isMajority = (members: number, servers: number): boolean => members * 2 > servers;
+
+/** The term of the last entry of a log, 0 for an empty one. */
+export const lastTerm = (log: readonly LogEntry[]): number => (log.length === 0 ? 0 : log[log.length - 1]!.term);

@@ -138,6 +138,24 @@ describe('the replica machine', () => {
     expect(deposed.snapshot.context).toMatchObject({ ballot: -1, proposals: [], votes: [{ ballot: 0, value: 'c1' }] });
   });
 
+  it("a leader's heartbeat reassures followers and resends what may have been lost", () => {
+    const r1 = boot('r1');
+    const proposed = run(r1.snapshot, { type: 'ClientRequest', value: 'c1' }, { type: 'Accepted', from: 'r2', ballot: 0, slot: 0 }, { type: 'ClientRequest', value: 'c2' });
+    const beat = run(proposed.snapshot, { type: 'xstate.after.heartbeatTimeout.replica.leading' });
+    expect(beat.armed).toEqual(['xstate.after.heartbeatTimeout.replica.leading']);
+    expect(sends(beat.effects).filter((m) => m.to === 'r3')).toEqual([
+      { to: 'r3', type: 'Heartbeat', ballot: 0 },
+      { to: 'r3', type: 'Accept', ballot: 0, slot: 1, value: 'c2' },
+      { to: 'r3', type: 'Decide', slot: 0, value: 'c1' },
+    ]);
+    const r2 = boot('r2');
+    const reassured = run(r2.snapshot, { type: 'Heartbeat', from: 'r1', ballot: 0 });
+    expect(reassured.cancelled).toEqual(['xstate.after.electionTimeout.replica.following']);
+    expect(reassured.armed).toEqual(['xstate.after.electionTimeout.replica.following']);
+    const stale = run(r2.snapshot, { type: 'Prepare', from: 'r3', ballot: 2 }, { type: 'Heartbeat', from: 'r1', ballot: 0 });
+    expect(sends(stale.effects)).toEqual([{ to: 'r1', type: 'Nack', ballot: 2 }]);
+  });
+
   it('applies chosen commands in slot order, never past a slot it has not learned', () => {
     const r3 = boot('r3');
     const early = run(r3.snapshot, { type: 'Decide', from: 'r1', slot: 1, value: 'c2' });

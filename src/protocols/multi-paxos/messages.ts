@@ -4,7 +4,9 @@
  * "Paxos Made Moderately Complex", ACM Computing Surveys 47(3), 2015). Named by phase as in the
  * single-decree messages (src/protocols/paxos/messages.ts): Prepare is 1a, Promise 1b, Accept 2a,
  * Accepted 2b. Decide carries a chosen command to the other replicas (PMMC's `decision`); Nack
- * tells a leader or candidate that an acceptor has promised a higher ballot (PMMC's `preempted`).
+ * tells a leader or candidate that an acceptor has promised a higher ballot (PMMC's `preempted`;
+ * "Paxos Made Simple" §2.3's optional notice); Heartbeat keeps followers from suspecting a leader
+ * that has nothing to send.
  */
 
 /** A command, or `NOOP`, the filler a new leader proposes for a slot no promiser voted in. */
@@ -33,7 +35,9 @@ export type MultiPaxosMessage =
   | { readonly type: 'Accepted'; readonly ballot: number; readonly slot: number }
   /** `value` is chosen in `slot`: learn it, apply it when every slot below is applied. */
   | { readonly type: 'Decide'; readonly slot: number; readonly value: Command }
-  /** A Prepare or Accept was refused: the sender has promised `ballot`, which is higher. */
+  /** The leader of `ballot` is alive: followers restart their election timers. */
+  | { readonly type: 'Heartbeat'; readonly ballot: number }
+  /** A Prepare, Accept or Heartbeat was refused: the sender has promised `ballot`, which is higher. */
   | { readonly type: 'Nack'; readonly ballot: number };
 
 /** A quorum is any majority of the replicas: any two intersect. */

@@ -96,8 +96,9 @@ function recovered(id: string, config: ReplicaConfig, durable: DurableState): Re
  * - **Leading (phase 2, per slot).** It proposes, in every slot not known chosen, the adopted
  *   command or a no-op for a gap; then appends each new client command to the next free slot. A
  *   proposal a quorum voted for is chosen: the leader learns it and tells the others (Decide).
- * - **Preempted.** A Prepare or Accept of a higher ballot, or a Nack reporting one, sends a
- *   campaigning or leading replica back to following.
+ *   On its `heartbeatTimeout` it reassures the followers and resends what may have been lost.
+ * - **Preempted.** A Prepare, Accept or Heartbeat of a higher ballot, or a Nack reporting one,
+ *   sends a campaigning or leading replica back to following.
  *
  * Every replica applies chosen commands in slot order, never past a slot it has not learned.
  * Promises and votes are persisted before the Promise, Accepted or Accept that reveals them, and
@@ -146,7 +147,7 @@ export const replica = setup({
       const accept = event as Delivered<Extract<MultiPaxosMessage, { type: 'Accept' }>>;
       return send(accept.from, { type: 'Accepted', ballot: accept.ballot, slot: accept.slot });
     }),
-    /** Tell the sender of a Prepare or Accept below our promise which ballot it has to beat. */
+    /** Tell the sender of a Prepare, Accept or Heartbeat below our promise which ballot it has to beat. */
     refuse: emit(({ context, event }) => send((event as BallotEvent).from, { type: 'Nack', ballot: context.promised })),
 
     // ── learner ───────────────────────────────────────────────────────────────────────────────
@@ -242,10 +243,13 @@ export const replica = setup({
       }
     }),
     /**
-     * Heartbeat: resend Accept for every proposal not known chosen to those that have not voted
-     * for it, and Decide for every slot known chosen (a vote or a decision may have been lost).
+     * Heartbeat: tell the others this leader is alive, resend Accept for every proposal not known
+     * chosen to those that have not voted for it, and Decide for every slot known chosen (a vote or
+     * a decision may have been lost). A deployment with long logs would track each follower's
+     * progress instead of resending every decision.
      */
     retransmit: enqueueActions(({ context, enqueue }) => {
+      for (const to of others(context)) enqueue.emit(send(to, { type: 'Heartbeat', ballot: context.ballot }));
       context.proposals.forEach((value, slot) => {
         for (const to of others(context)) {
           if (undecided(context, slot) && !context.accepted[slot]!.includes(to)) enqueue.emit(send(to, { type: 'Accept', ballot: context.ballot, slot, value }));
@@ -266,8 +270,8 @@ export const replica = setup({
   id: 'replica',
   context: ({ input }) => recovered(input.id, input.config, input.durable),
   initial: 'booting',
-  // Acceptor and learner: the same in every role. A Prepare or Accept of a higher ballot means
-  // another replica campaigns or leads: a campaigning or leading replica steps down.
+  // Acceptor and learner: the same in every role. A Prepare, Accept or Heartbeat of a higher
+  // ballot means another replica campaigns or leads: a campaigning or leading replica steps down.
   on: {
     Prepare: [
       { guard: 'isAboveMyPromise', target: '.following', actions: ['promise', 'persistPromise', 'sendPromise'] },
@@ -277,6 +281,8 @@ export const replica = setup({
       { guard: 'isAtLeastMyPromise', target: '.following', actions: ['vote', 'persistVotes', 'sendAccepted'] },
       { actions: 'refuse' },
     ],
+    // A leader of a ballot at least as high as any promised is alive: follow it.
+    Heartbeat: [{ guard: 'isAtLeastMyPromise', target: '.following' }, { actions: 'refuse' }],
     Decide: { guard: 'isNewDecision', actions: ['learnDecision', 'persistDecided', 'applyInOrder'] },
   },
   states: {
@@ -284,7 +290,8 @@ export const replica = setup({
       always: [{ guard: 'leadsFirstBallot', target: 'leading', actions: ['takeFirstBallot', 'persistPromise'] }, { target: 'following' }],
     },
     following: {
-      // Entered afresh on every Prepare or Accept it answers: the leader is alive, the timer restarts.
+      // Entered afresh (the handlers above target it) on every Prepare, Accept or Heartbeat it
+      // heeds: someone leads or campaigns, so the election timer restarts.
       entry: 'stepDown',
       after: { electionTimeout: { target: 'campaigning', actions: ['startBallot', 'persistPromise', 'requestPromises'] } },
     },

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CHART_FORMATS, chartCommand, type ChartFormat } from './chart-command.ts';
 import { checkCommand } from './check-command.ts';
 import { listModelNames, loadModel } from './models.ts';
 import { clockSeed, simulateCommand } from './simulate-command.ts';
@@ -12,6 +13,8 @@ usage:
   unanimous simulate <model> [options]    seeded random walks through one model, for models too large
                                           to check exhaustively; a failing walk is shrunk and replayable
   unanimous list                          list the models and their parameters
+  unanimous chart [protocol/machine]      a machine's statechart (--format mermaid|dot|json);
+                                          with no machine, the list; --write DIR writes them all
   unanimous help                          this text
 
 check options:
@@ -44,6 +47,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runCheck(rest, out, progress);
       case 'simulate':
         return await runSimulate(rest, out, progress);
+      case 'chart':
+        return runChart(rest, out);
       case 'list':
         noArguments('list', rest);
         return await runList(out);
@@ -132,6 +137,22 @@ async function runSimulate(args: readonly string[], out: (line: string) => void,
     out,
     progress,
   );
+}
+
+function runChart(args: readonly string[], out: (line: string) => void): number {
+  const { values, positionals } = parse(() =>
+    parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: { format: { type: 'string', default: 'mermaid' }, write: { type: 'string' } },
+    }),
+  );
+  const format = values.format as ChartFormat;
+  if (!CHART_FORMATS.includes(format)) throw new UsageError(`--format takes ${CHART_FORMATS.join(', ')}, not "${values.format}"`);
+  if (positionals.length > 1) throw new UsageError(`chart takes one machine, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length === 1 && values.write !== undefined) throw new UsageError('chart: name a machine or --write DIR, not both');
+  return chartCommand({ format, ...(positionals[0] !== undefined ? { machine: positionals[0] } : {}), ...(values.write !== undefined ? { write: values.write } : {}) }, out);
 }
 
 async function runList(out: (line: string) => void): Promise<number> {

@@ -144,3 +144,21 @@ describe('unanimous list', () => {
     expect(run.stdout).toContain('--rms 1..12 (default 3: resource managers)');
   });
 });
+
+describe('unanimous chart', () => {
+  it('lists the machines, and prints one as Mermaid, DOT or JSON', () => {
+    expect(unanimous('chart').stdout).toContain('two-phase-commit/transaction-manager');
+    expect(unanimous('chart', 'paxos/acceptor').stdout).toContain('acceptor_serving --> acceptor_serving : Prepare [isHigherBallot]');
+    expect(unanimous('chart', 'paxos/acceptor', '--format', 'dot').stdout).toMatch(/^digraph "acceptor"/);
+    expect(JSON.parse(unanimous('chart', 'paxos/acceptor', '--format', 'json').stdout).root.states[0].key).toBe('serving');
+  });
+
+  it.each([
+    [['chart', 'paxos/nobody'], /no machine "paxos\/nobody"/],
+    [['chart', 'paxos/acceptor', '--format', 'svg'], /--format takes mermaid, dot, json, not "svg"/],
+  ])('exit 2 with a clear message: %j', (args, message) => {
+    const run = unanimous(...args);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+});

@@ -27,6 +27,9 @@ export const learner = setup({
     input: {} as NodeInput<LearnerConfig>,
     emitted: {} as Effect<PaxosMessage>,
   },
+  guards: {
+    hasLearned: ({ context }) => context.learned !== null,
+  },
   actions: {
     recordVote: assign(({ context, event }) => {
       const key = `${event.ballot}:${event.value}`;
@@ -46,7 +49,7 @@ export const learner = setup({
   states: {
     learning: {
       on: { Accepted: { actions: 'recordVote' } },
-      always: { guard: ({ context }) => context.learned !== null, target: 'learned' },
+      always: { guard: 'hasLearned', target: 'learned' },
     },
     // Still recording votes, so that properties can see every vote that reached a learner.
     learned: { on: { Accepted: { actions: 'recordVote' } } },

@@ -1,0 +1,16 @@
+import type { AnyStateMachine } from 'xstate';
+import { acceptor, learner, proposer } from './paxos/index.ts';
+import { resourceManager, transactionManager } from './two-phase-commit/index.ts';
+
+/**
+ * Every protocol machine by `<protocol>/<machine>` name, for the tools that show them
+ * (`unanimous chart`). The broken variants are left out: they share their machine's chart.
+ */
+export const PROTOCOL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
+  'two-phase-commit/transaction-manager': transactionManager,
+  'two-phase-commit/resource-manager': resourceManager,
+  'paxos/proposer': proposer,
+  'paxos/acceptor': acceptor,
+  'paxos/learner': learner,
+};
+

@@ -105,6 +105,11 @@ export interface ExpectedResult {
 /** The default export of a file in models/. */
 export interface ModelFile {
   readonly description: string;
+  /**
+   * Too large to exhaust: meant for `unanimous simulate`. `unanimous check` with no model named
+   * skips it; named, it is checked (give it --max-states).
+   */
+  readonly simulationOnly: boolean;
   readonly parameters: Readonly<Record<string, ParameterDefinition>>;
   build(parameters: Parameters): Model;
   expected(parameters: Parameters): ExpectedResult | undefined;
@@ -112,12 +117,14 @@ export interface ModelFile {
 
 export function defineModel(file: {
   description: string;
+  simulationOnly?: boolean;
   parameters?: Record<string, ParameterDefinition>;
   build: (parameters: Parameters) => Model;
   expected?: (parameters: Parameters) => ExpectedResult | undefined;
 }): ModelFile {
   return {
     description: file.description,
+    simulationOnly: file.simulationOnly ?? false,
     parameters: file.parameters ?? {},
     build: file.build,
     expected: file.expected ?? (() => undefined),

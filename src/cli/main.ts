@@ -161,7 +161,7 @@ async function runList(out: (line: string) => void): Promise<number> {
     const parameters = Object.entries(file.parameters)
       .map(([key, p]) => `--${key} ${p.min}..${p.max} (default ${p.default}: ${p.description})`)
       .join(', ');
-    out(`${name.padEnd(34)} ${file.description}${parameters ? `\n${' '.repeat(35)}${parameters}` : ''}`);
+    out(`${name.padEnd(34)} ${file.simulationOnly ? '(simulation only) ' : ''}${file.description}${parameters ? `\n${' '.repeat(35)}${parameters}` : ''}`);
   }
   return 0;
 }

@@ -1,34 +1,9 @@
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { abstraction, always, check, ModelError, refines, sometimes, type Model, type NodeDefinition } from '../../src/checker/index.ts';
+import { abstraction, always, check, ModelError, refines, sometimes, type Model } from '../../src/checker/index.ts';
 import { persist, send, type NodeInput } from '../../src/node/index.ts';
+import { pair, received, receiver, sender } from './ping-pair.ts';
 
-/** Sends `count` numbered Pings to its peer on boot, in order. */
-const sender = setup({
-  types: { input: {} as NodeInput<{ count: number }>, context: {} as { peer: string; count: number } },
-  actions: {
-    sendAll: enqueueActions(({ context, enqueue }) => {
-      for (let n = 1; n <= context.count; n++) enqueue.emit(send(context.peer, { type: 'Ping', n }));
-    }),
-  },
-}).createMachine({
-  context: ({ input }) => ({ peer: input.peers[0]!, count: input.config.count }),
-  entry: 'sendAll',
-});
-
-/** Records the numbers of the Pings it receives, in order. */
-const receiver = setup({
-  types: { context: {} as { received: number[] }, events: {} as { type: 'Ping'; n: number; from: string } },
-}).createMachine({
-  context: { received: [] },
-  on: { Ping: { actions: assign({ received: ({ context, event }) => [...context.received, event.n] }) } },
-});
-
-const pair = (count: number): NodeDefinition[] => [
-  { id: 'a', machine: sender, peers: ['b'], config: { count } },
-  { id: 'b', machine: receiver, peers: [], config: {} },
-];
-const received = (state: { node(id: string): { context: any } }) => state.node('b').context.received as number[];
 
 describe('network semantics', () => {
   it('fifo delivers a channel in order; multiset in any order', () => {

@@ -1,8 +1,7 @@
-import { assign, enqueueActions, setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { always, check, sometimes, type Model, type NodeDefinition, type Trace } from '../../src/checker/index.ts';
+import { always, check, sometimes, type Model, type Trace } from '../../src/checker/index.ts';
 import { simulate, type SimulationResult } from '../../src/checker/simulate.ts';
-import { canonicalJson, send, type NodeInput } from '../../src/node/index.ts';
+import { canonicalJson } from '../../src/node/index.ts';
 import { tmCommitsBeforeAllVote } from '../../src/protocols/two-phase-commit/index.ts';
 import { commitProperties, rmStateOf } from '../../models/_shared/commit.ts';
 import { TWO_PHASE_TLA, twoPhaseModel } from '../../models/two-phase/_build.ts';
@@ -10,6 +9,7 @@ import rmForgetsVote from '../../models/two-phase/broken/rm-forgets-vote.ts';
 import tmCommitsEarly from '../../models/two-phase/broken/tm-commits-early.ts';
 import faulty from '../../models/two-phase/faulty.ts';
 import tla from '../../models/two-phase/tla.ts';
+import { pair, received } from './ping-pair.ts';
 
 const defaults = (file: typeof tla) => Object.fromEntries(Object.entries(file.parameters).map(([key, p]) => [key, p.default]));
 
@@ -125,32 +125,6 @@ describe('simulate: determinism and replay', () => {
   });
 });
 
-/** Sends Pings numbered 1..count to its peer on boot. */
-const sender = setup({
-  types: { input: {} as NodeInput<{ count: number }>, context: {} as { peer: string; count: number } },
-  actions: {
-    sendAll: enqueueActions(({ context, enqueue }) => {
-      for (let n = 1; n <= context.count; n++) enqueue.emit(send(context.peer, { type: 'Ping', n }));
-    }),
-  },
-}).createMachine({
-  context: ({ input }) => ({ peer: input.peers[0]!, count: input.config.count }),
-  entry: 'sendAll',
-});
-
-/** Records the numbers of the Pings it receives, in order. */
-const receiver = setup({
-  types: { context: {} as { received: number[] }, events: {} as { type: 'Ping'; n: number; from: string } },
-}).createMachine({
-  context: { received: [] },
-  on: { Ping: { actions: assign({ received: ({ context, event }) => [...context.received, event.n] }) } },
-});
-
-const pair = (count: number): NodeDefinition[] => [
-  { id: 'a', machine: sender, peers: ['b'], config: { count } },
-  { id: 'b', machine: receiver, peers: [], config: {} },
-];
-const received = (state: { node(id: string): { context: any } }) => state.node('b').context.received as number[];
 
 describe('simulate: state properties, boundaries and limits', () => {
   it('an invariant over the full state: a multiset network reorders, found in one step', () => {

@@ -77,20 +77,20 @@ describe('the replica machine', () => {
     for (const event of events.slice(1)) result = stepper.step(result.snapshot, event);
     return result;
   };
-  const electionTimeout = { type: 'xstate.after.electionTimeout.replica.following' };
+  const electionTimeout = { type: 'xstate.after.electionTimeout.replica.serving.following' };
 
   it('r1 leads ballot 0 from its first boot, having persisted the promise; the others follow', () => {
     const r1 = boot('r1');
-    expect(r1.snapshot.value).toBe('leading');
+    expect(r1.snapshot.value).toEqual({ serving: 'leading' });
     expect(r1.effects).toEqual([{ type: 'persist', set: { promised: 0 } }]);
     const r2 = boot('r2');
-    expect(r2.snapshot.value).toBe('following');
-    expect(r2.armed).toEqual(['xstate.after.electionTimeout.replica.following']);
+    expect(r2.snapshot.value).toEqual({ serving: 'following' });
+    expect(r2.armed).toEqual(['xstate.after.electionTimeout.replica.serving.following']);
   });
 
   it('a restarted r1 follows: it never reuses ballot 0, and campaigns in ballot 3', () => {
     const r1 = boot('r1', { promised: 0, votes: [{ ballot: 0, value: 'c1' }], decided: ['c1'] });
-    expect(r1.snapshot.value).toBe('following');
+    expect(r1.snapshot.value).toEqual({ serving: 'following' });
     expect(r1.snapshot.context).toMatchObject({ promised: 0, applied: ['c1'], ballot: -1 });
     const campaign = run(r1.snapshot, electionTimeout);
     expect(campaign.snapshot.context.ballot).toBe(3);
@@ -104,7 +104,7 @@ describe('the replica machine', () => {
   it('a new leader proposes the highest-ballot vote per slot and no-ops in the gaps, persisting its own votes first', () => {
     const r2 = boot('r2', { promised: 0, votes: [{ ballot: 0, value: 'c1' }] });
     const led = run(r2.snapshot, electionTimeout, { type: 'Promise', from: 'r3', ballot: 1, votes: [{ ballot: 0, value: 'c9' }, null, { ballot: 0, value: 'c3' }] });
-    expect(led.snapshot.value).toBe('leading');
+    expect(led.snapshot.value).toEqual({ serving: 'leading' });
     // c1 and c9 were both voted in ballot 0 (impossible in Paxos); the first report is kept on a tie.
     expect(led.snapshot.context.proposals).toEqual(['c1', NOOP, 'c3']);
     expect(led.effects[0]).toEqual({
@@ -128,21 +128,21 @@ describe('the replica machine', () => {
   it('an acceptor refuses lower ballots with a Nack; a leader steps down on a higher one', () => {
     const r1 = boot('r1');
     const promised = run(r1.snapshot, { type: 'Prepare', from: 'r3', ballot: 2 });
-    expect(promised.snapshot.value).toBe('following');
+    expect(promised.snapshot.value).toEqual({ serving: 'following' });
     expect(sends(promised.effects)).toEqual([{ to: 'r3', type: 'Promise', ballot: 2, votes: [] }]);
     const refused = run(promised.snapshot, { type: 'Accept', from: 'r2', ballot: 1, slot: 0, value: 'c2' });
     expect(refused.snapshot.context.votes).toEqual([]);
     expect(sends(refused.effects)).toEqual([{ to: 'r2', type: 'Nack', ballot: 2 }]);
     const deposed = run(r1.snapshot, { type: 'ClientRequest', value: 'c1' }, { type: 'Nack', from: 'r2', ballot: 1 });
-    expect(deposed.snapshot.value).toBe('following');
+    expect(deposed.snapshot.value).toEqual({ serving: 'following' });
     expect(deposed.snapshot.context).toMatchObject({ ballot: -1, proposals: [], votes: [{ ballot: 0, value: 'c1' }] });
   });
 
   it("a leader's heartbeat reassures followers and resends what may have been lost", () => {
     const r1 = boot('r1');
     const proposed = run(r1.snapshot, { type: 'ClientRequest', value: 'c1' }, { type: 'Accepted', from: 'r2', ballot: 0, slot: 0 }, { type: 'ClientRequest', value: 'c2' });
-    const beat = run(proposed.snapshot, { type: 'xstate.after.heartbeatTimeout.replica.leading' });
-    expect(beat.armed).toEqual(['xstate.after.heartbeatTimeout.replica.leading']);
+    const beat = run(proposed.snapshot, { type: 'xstate.after.heartbeatTimeout.replica.serving.leading' });
+    expect(beat.armed).toEqual(['xstate.after.heartbeatTimeout.replica.serving.leading']);
     expect(sends(beat.effects).filter((m) => m.to === 'r3')).toEqual([
       { to: 'r3', type: 'Heartbeat', ballot: 0 },
       { to: 'r3', type: 'Accept', ballot: 0, slot: 1, value: 'c2' },
@@ -150,8 +150,8 @@ describe('the replica machine', () => {
     ]);
     const r2 = boot('r2');
     const reassured = run(r2.snapshot, { type: 'Heartbeat', from: 'r1', ballot: 0 });
-    expect(reassured.cancelled).toEqual(['xstate.after.electionTimeout.replica.following']);
-    expect(reassured.armed).toEqual(['xstate.after.electionTimeout.replica.following']);
+    expect(reassured.cancelled).toEqual(['xstate.after.electionTimeout.replica.serving.following']);
+    expect(reassured.armed).toEqual(['xstate.after.electionTimeout.replica.serving.following']);
     const stale = run(r2.snapshot, { type: 'Prepare', from: 'r3', ballot: 2 }, { type: 'Heartbeat', from: 'r1', ballot: 0 });
     expect(sends(stale.effects)).toEqual([{ to: 'r1', type: 'Nack', ballot: 2 }]);
   });

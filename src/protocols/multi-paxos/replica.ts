@@ -270,48 +270,56 @@ export const replica = setup({
   id: 'replica',
   context: ({ input }) => recovered(input.id, input.config, input.durable),
   initial: 'booting',
-  // Acceptor and learner: the same in every role. A Prepare, Accept or Heartbeat of a higher
-  // ballot means another replica campaigns or leads: a campaigning or leading replica steps down.
-  on: {
-    Prepare: [
-      { guard: 'isAboveMyPromise', target: '.following', actions: ['promise', 'persistPromise', 'sendPromise'] },
-      { guard: 'isBelowMyPromise', actions: 'refuse' },
-    ],
-    Accept: [
-      { guard: 'isAtLeastMyPromise', target: '.following', actions: ['vote', 'persistVotes', 'sendAccepted'] },
-      { actions: 'refuse' },
-    ],
-    // A leader of a ballot at least as high as any promised is alive: follow it.
-    Heartbeat: [{ guard: 'isAtLeastMyPromise', target: '.following' }, { actions: 'refuse' }],
-    Decide: { guard: 'isNewDecision', actions: ['learnDecision', 'persistDecided', 'applyInOrder'] },
-  },
   states: {
     booting: {
-      always: [{ guard: 'leadsFirstBallot', target: 'leading', actions: ['takeFirstBallot', 'persistPromise'] }, { target: 'following' }],
+      always: [
+        { guard: 'leadsFirstBallot', target: 'serving.leading', actions: ['takeFirstBallot', 'persistPromise'] },
+        { target: 'serving.following' },
+      ],
     },
-    following: {
-      // Entered afresh (the handlers above target it) on every Prepare, Accept or Heartbeat it
-      // heeds: someone leads or campaigns, so the election timer restarts.
-      entry: 'stepDown',
-      after: { electionTimeout: { target: 'campaigning', actions: ['startBallot', 'persistPromise', 'requestPromises'] } },
-    },
-    campaigning: {
+    serving: {
+      initial: 'following',
+      // Acceptor and learner: the same in every role. A Prepare, Accept or Heartbeat of a higher
+      // ballot means another replica campaigns or leads: a campaigning or leading replica steps down.
       on: {
-        Promise: { guard: 'isPromiseForMyBallot', actions: 'recordPromise' },
-        Nack: { guard: 'preemptsMyBallot', target: 'following' },
+        Prepare: [
+          { guard: 'isAboveMyPromise', target: '.following', actions: ['promise', 'persistPromise', 'sendPromise'] },
+          { guard: 'isBelowMyPromise', actions: 'refuse' },
+        ],
+        Accept: [
+          { guard: 'isAtLeastMyPromise', target: '.following', actions: ['vote', 'persistVotes', 'sendAccepted'] },
+          { actions: 'refuse' },
+        ],
+        // A leader of a ballot at least as high as any promised is alive: follow it.
+        Heartbeat: [{ guard: 'isAtLeastMyPromise', target: '.following' }, { actions: 'refuse' }],
+        Decide: { guard: 'isNewDecision', actions: ['learnDecision', 'persistDecided', 'applyInOrder'] },
       },
-      always: { guard: 'hasPromiseQuorum', target: 'leading', actions: ['adoptHighestVotes', 'persistVotes', 'requestVotes'] },
-      // No quorum in time (promises lost, or promisers down): campaign again, in a higher ballot.
-      after: { electionTimeout: { target: 'campaigning', reenter: true, actions: ['startBallot', 'persistPromise', 'requestPromises'] } },
-    },
-    leading: {
-      on: {
-        ClientRequest: { guard: 'isNewCommand', actions: ['appendCommand', 'persistVotes', 'requestVoteForLast'] },
-        Accepted: { guard: 'isVoteForMyProposal', actions: 'recordAcceptance' },
-        Nack: { guard: 'preemptsMyBallot', target: 'following' },
+      states: {
+        following: {
+          // Entered afresh (the handlers above target it) on every Prepare, Accept or Heartbeat it
+          // heeds: someone leads or campaigns, so the election timer restarts.
+          entry: 'stepDown',
+          after: { electionTimeout: { target: 'campaigning', actions: ['startBallot', 'persistPromise', 'requestPromises'] } },
+        },
+        campaigning: {
+          on: {
+            Promise: { guard: 'isPromiseForMyBallot', actions: 'recordPromise' },
+            Nack: { guard: 'preemptsMyBallot', target: 'following' },
+          },
+          always: { guard: 'hasPromiseQuorum', target: 'leading', actions: ['adoptHighestVotes', 'persistVotes', 'requestVotes'] },
+          // No quorum in time (promises lost, or promisers down): campaign again, in a higher ballot.
+          after: { electionTimeout: { target: 'campaigning', reenter: true, actions: ['startBallot', 'persistPromise', 'requestPromises'] } },
+        },
+        leading: {
+          on: {
+            ClientRequest: { guard: 'isNewCommand', actions: ['appendCommand', 'persistVotes', 'requestVoteForLast'] },
+            Accepted: { guard: 'isVoteForMyProposal', actions: 'recordAcceptance' },
+            Nack: { guard: 'preemptsMyBallot', target: 'following' },
+          },
+          always: { guard: 'hasChosenProposal', actions: 'decideChosen' },
+          after: { heartbeatTimeout: { target: 'leading', reenter: true, actions: 'retransmit' } },
+        },
       },
-      always: { guard: 'hasChosenProposal', actions: 'decideChosen' },
-      after: { heartbeatTimeout: { target: 'leading', reenter: true, actions: 'retransmit' } },
     },
   },
 });

@@ -142,7 +142,7 @@ export interface LeaderLogUniverse {
 
 /**
  * The steps `leaderLog` may take from `context`: Resign; Append of an entry of the leader's term;
- * Elect in any term with any log whose terms do not decrease and do not exceed the term. The
+ * Elect in any term T with any log whose terms do not decrease and are below T. The
  * refinement check sees only the source state, so the logs a server may be elected with are listed
  * from the bounds of the model (see the README: a checker limitation).
  */
@@ -151,7 +151,8 @@ export function leaderLogEvents(universe: LeaderLogUniverse): (context: LeaderLo
   const electEvents = (): LeaderLogEvent[] => {
     const events: LeaderLogEvent[] = [];
     for (let term = 1; term <= universe.maxTerm; term++) {
-      for (const log of logsUpTo(term, universe.maxLog, universe.values)) events.push({ type: 'Elect', term, log });
+      // A candidate of term T holds no entry of T: only T's leader makes those.
+      for (const log of logsUpTo(term - 1, universe.maxLog, universe.values)) events.push({ type: 'Elect', term, log });
     }
     return events;
   };

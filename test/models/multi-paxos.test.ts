@@ -227,6 +227,7 @@ describe('broken: a new leader that ignores the votes reported in promises', () 
 
 describe('multi-paxos/large: seeded simulation', () => {
   it('five replicas, every fault, heartbeats: no walk breaks an invariant, commands are chosen across leader changes', () => {
+    expect(large.simulationOnly).toBe(true);
     const result = simulate(large.build(defaults(large)), { seed: 1, walks: 300, depth: 100 });
     expect(result.verdict).toBe('ok');
     expect(result.walks).toBe(300);

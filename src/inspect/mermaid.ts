@@ -30,9 +30,15 @@ function renderChildren(parent: ChartState, lines: string[], indent: string): vo
       for (const target of targets) lines.push(`${indent}${idOf(state.id)} --> ${idOf(target)} : ${label(transition)}`);
     }
   }
-  if (parent.states.length === 0 && parent.transitions.length > 0) {
-    // A machine with no child states: its transitions loop on the machine itself.
-    for (const transition of parent.transitions) lines.push(`${indent}${idOf(parent.id)} --> ${idOf(parent.id)} : ${label(transition)}`);
+  if (parent.transitions.length > 0) {
+    // Transitions on the machine itself (or on a state with no children) apply in every state
+    // below it: drawn from one "any state" box.
+    const any = `${idOf(parent.id)}_any`;
+    lines.push(`${indent}state "in any state" as ${any}`);
+    for (const transition of parent.transitions) {
+      const targets = transition.targets.length > 0 ? transition.targets : [parent.id];
+      for (const target of targets) lines.push(`${indent}${any} --> ${target === parent.id ? any : idOf(target)} : ${label(transition)}`);
+    }
   }
 }
 

@@ -18,8 +18,10 @@ export function describeAction(action: TraceAction): string {
       return `deliver ${describeEnvelope(action.message)}`;
     case 'timer':
       return `${action.node}: timer ${timerDelayName(action.timer)} fires`;
-    case 'spontaneous':
-      return `${action.node}: takes ${action.event.type}`;
+    case 'spontaneous': {
+      const { type, ...fields } = action.event;
+      return `${action.node}: takes ${type}${Object.keys(fields).length > 0 ? ` ${canonicalJson(fields)}` : ''}`;
+    }
     case 'crash':
       return `${action.node}: crashes`;
     case 'restart':

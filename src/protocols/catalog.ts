@@ -1,4 +1,5 @@
 import type { AnyStateMachine } from 'xstate';
+import { replica } from './multi-paxos/index.ts';
 import { acceptor, learner, proposer } from './paxos/index.ts';
 import { resourceManager, transactionManager } from './two-phase-commit/index.ts';
 
@@ -12,5 +13,6 @@ export const PROTOCOL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   'paxos/proposer': proposer,
   'paxos/acceptor': acceptor,
   'paxos/learner': learner,
+  'multi-paxos/replica': replica,
 };
 

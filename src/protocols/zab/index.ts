@@ -1,0 +1,3 @@
+export * from './broken.ts';
+export * from './messages.ts';
+export * from './peer.ts';

@@ -91,6 +91,7 @@ describe('broken: a follower that acknowledges a proposal it did not persist', (
 
 describe('zab/large: simulation', () => {
   it('fixed seed: no walk breaks a property', () => {
+    expect(large.simulationOnly).toBe(true);
     const result = simulate(large.build(defaults(large)), { seed: 7, walks: 200, depth: 80 });
     expect(result.verdict).toBe('ok');
     expect(result.walks).toBe(200);

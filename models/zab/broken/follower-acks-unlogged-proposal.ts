@@ -7,8 +7,8 @@ import { zabModel } from '../_build.ts';
  * 1 with p2, broadcasts x, counts p2's acknowledgement and delivers (1,1,x); p2 crashes and comes
  * back without it; p3 stands as candidate and with p2 forms a quorum for epoch 2 whose initial
  * history is empty: the new primary has not delivered a transaction of an earlier epoch that p1
- * delivered (PrimaryIntegrity, 18 steps). Checked without PrimaryIntegrity, the new primary goes
- * on to deliver its own transaction (2,1,x) in the place of (1,1,x): Agreement fails.
+ * delivered (PrimaryIntegrity, 19 steps). Checked without PrimaryIntegrity, the new primary goes
+ * on to deliver its own transaction (2,1,x) in the place of (1,1,x): Agreement fails (22 steps).
  */
 export default defineModel({
   description: 'BROKEN: Zab followers that acknowledge proposals they did not persist',

@@ -2,6 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import { replica } from './multi-paxos/index.ts';
 import { acceptor, learner, proposer } from './paxos/index.ts';
 import { resourceManager, transactionManager } from './two-phase-commit/index.ts';
+import { peer } from './zab/index.ts';
 
 /**
  * Every protocol machine by `<protocol>/<machine>` name, for the tools that show them
@@ -14,5 +15,6 @@ export const PROTOCOL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   'paxos/acceptor': acceptor,
   'paxos/learner': learner,
   'multi-paxos/replica': replica,
+  'zab/peer': peer,
 };
 

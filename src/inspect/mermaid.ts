@@ -6,11 +6,11 @@ import type { ChartState, ChartTransition, Statechart } from './statechart.ts';
  */
 export function statechartToMermaid(chart: Statechart): string {
   const lines = ['stateDiagram-v2', `  %% ${chart.id}`];
-  renderChildren(chart.root, lines, '  ');
+  renderChildren(chart.root, lines, '  ', true);
   return `${lines.join('\n')}\n`;
 }
 
-function renderChildren(parent: ChartState, lines: string[], indent: string): void {
+function renderChildren(parent: ChartState, lines: string[], indent: string, isRoot = false): void {
   for (const state of parent.states) {
     lines.push(`${indent}state "${state.key}" as ${idOf(state.id)}`);
     if (state.entry.length > 0) lines.push(`${indent}${idOf(state.id)} : entry / ${state.entry.join(', ')}`);
@@ -30,9 +30,9 @@ function renderChildren(parent: ChartState, lines: string[], indent: string): vo
       for (const target of targets) lines.push(`${indent}${idOf(state.id)} --> ${idOf(target)} : ${label(transition)}`);
     }
   }
-  if (parent.transitions.length > 0) {
-    // Transitions on the machine itself (or on a state with no children) apply in every state
-    // below it: drawn from one "any state" box.
+  if (isRoot && parent.transitions.length > 0) {
+    // Transitions on the machine itself apply in every state: drawn from one "any state" box.
+    // (A nested state's own transitions are drawn from it, by its parent.)
     const any = `${idOf(parent.id)}_any`;
     lines.push(`${indent}state "in any state" as ${any}`);
     for (const transition of parent.transitions) {

@@ -1,6 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { replica } from './multi-paxos/index.ts';
 import { acceptor, learner, proposer } from './paxos/index.ts';
+import { server } from './raft/index.ts';
 import { resourceManager, transactionManager } from './two-phase-commit/index.ts';
 import { peer } from './zab/index.ts';
 
@@ -15,6 +16,7 @@ export const PROTOCOL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   'paxos/acceptor': acceptor,
   'paxos/learner': learner,
   'multi-paxos/replica': replica,
+  'raft/server': server,
   'zab/peer': peer,
 };
 

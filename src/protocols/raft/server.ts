@@ -103,9 +103,10 @@ const stepDown = {
  * - A follower that hears from no leader becomes a candidate on `electionTimeout` (§5.2).
  * - A candidate votes for itself in a new term and asks every peer for its vote; with votes from a
  *   majority it leads. On `electionTimeout` it starts another election.
- * - A leader replicates its log with AppendEntries — on election, on `heartbeatTimeout` and (unless
- *   configured off) on each client request — and commits an entry of its own term once a majority
- *   stores it (§5.3, §5.4.2). Followers learn the commitIndex from `leaderCommit`.
+ * - A leader replicates its log with AppendEntries — upon election, on each client request, at once
+ *   after a rejection (§5.3), when its commitIndex advances, and on every `heartbeatTimeout` — and
+ *   commits an entry of its own term once a majority stores it (§5.4.2). Followers learn the
+ *   commitIndex from `leaderCommit`.
  *
  * currentTerm, votedFor and the log are persisted before any message that reveals them is sent
  * (the host releases a step's persists before its sends). A server boots, and restarts after a

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/checker/index.ts';
+import { simulate } from '../../src/checker/simulate.ts';
 import { forcedValue, safeValues } from '../../src/protocols/paxos/index.ts';
 import { Agreement, chosenValues, Validity } from '../../spec/consensus.ts';
 import forgetsPromise from '../../models/paxos/broken/acceptor-forgets-promise.ts';
@@ -51,7 +52,7 @@ describe('paxos/tla: the semantics of Paxos.tla', () => {
 
 describe('paxos/faulty: competing proposers, crashes, loss', () => {
   it('an acceptor crash: Agreement holds, a value is chosen', () => {
-    const parameters = { loss: 0, duplication: 0, crashes: 1 };
+    const parameters = { loss: 0, duplication: 0, crashes: 1, retries: 0 };
     const result = check(faulty.build(parameters));
     expect(result).toMatchObject({ verdict: 'ok', distinct: 134404 });
     expect(faulty.expected(parameters)).toEqual({ verdict: 'ok', distinct: 134404, distinctWithoutSymmetry: 789655 });
@@ -59,7 +60,7 @@ describe('paxos/faulty: competing proposers, crashes, loss', () => {
   });
 
   it('a lost message: Agreement holds', () => {
-    const result = check({ ...faulty.build({ loss: 1, duplication: 0, crashes: 0 }), symmetry: [] });
+    const result = check({ ...faulty.build({ loss: 1, duplication: 0, crashes: 0, retries: 0 }), symmetry: [] });
     expect(result).toMatchObject({ verdict: 'ok', distinct: 716583 });
   });
 });
@@ -78,5 +79,15 @@ describe('broken: an acceptor that forgets its promise', () => {
     expect(steps.slice(crash + 2).some((s) => s.action.kind === 'deliver' && s.action.node === victim && s.action.message.message.type === 'Accept' && s.action.message.message.ballot === 0)).toBe(true);
     const learner = result.violation!.trace!.final.nodes.find((n) => n.id === 'l1')!;
     expect(Object.keys((learner.context as { votes: object }).votes).sort()).toEqual(['0:v1', '1:v2']);
+  });
+});
+
+describe('paxos/faulty beyond exhaustive bounds', () => {
+  it('random walks with every fault and a retrying proposer keep Agreement (fixed seed)', () => {
+    const model = faulty.build({ loss: 2, duplication: 2, crashes: 2, retries: 2 });
+    const result = simulate(model, { seed: 2026, walks: 300, depth: 60 });
+    expect(result.verdict).toBe('ok');
+    expect(result.walks).toBe(300);
+    expect(result.goals).toEqual([{ name: 'ValueChosen', reached: true }]);
   });
 });

@@ -71,7 +71,7 @@ export function multiPaxosModel(setup: MultiPaxosSetup): Model {
     network: setup.network,
     ...(setup.faults ? { faults: setup.faults } : {}),
     boundary: (state: GlobalView) =>
-      state.nodes.every((node) => promisedOf(node) <= maxBallot && slotsOf(node) <= maxSlots) && (maxInFlight === Infinity || state.messages.length <= maxInFlight),
+      state.nodes.every((node) => promisedOf(node) <= maxBallot && slotsOf(node) <= maxSlots) && (maxInFlight === Infinity || state.messageCount <= maxInFlight),
     properties: replicatedLogProperties(replicas, setup.commands),
   };
 }

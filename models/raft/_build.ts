@@ -112,7 +112,7 @@ export interface RaftSetup {
 
 /** The boundary: TLC's state constraint over terms, log lengths and messages in flight. */
 export const withinBounds = (bounds: RaftBounds) => (state: GlobalView) =>
-  (bounds.maxInFlight === undefined || state.messages.length <= bounds.maxInFlight) &&
+  (bounds.maxInFlight === undefined || state.messageCount <= bounds.maxInFlight) &&
   state.nodes.every((node) => {
     const term = node.crashed ? ((node.durable.currentTerm as number | undefined) ?? 0) : node.context.currentTerm;
     const length = node.crashed ? ((node.durable.log as unknown[] | undefined)?.length ?? 0) : node.context.log.length;

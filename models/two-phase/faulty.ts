@@ -25,7 +25,7 @@ export default defineModel({
       rms: rms!,
       network: 'multiset',
       faults: { loss: loss!, duplication: duplication!, crash: crashes! },
-      boundary: (state) => state.messages.length <= inFlight!,
+      boundary: (state) => state.messageCount <= inFlight!,
       symmetricRMs: true,
       properties: (ids) => commitProperties(ids),
     }),

@@ -59,7 +59,7 @@ export function zabModel(setup: ZabSetup): Model {
     boundary: (state: GlobalView) =>
       state.nodes.every((node) => acceptedEpochOf(node) <= maxEpoch) &&
       state.nodes.reduce((sum, node) => sum + broadcastsOf(node), 0) <= maxBroadcasts &&
-      (maxInFlight === Infinity || state.messages.length <= maxInFlight),
+      (maxInFlight === Infinity || state.messageCount <= maxInFlight),
     properties: zabProperties(),
   };
 }

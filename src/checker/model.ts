@@ -64,6 +64,8 @@ export interface GlobalView {
   node(id: string): NodeView;
   /** Messages in flight (each copy once for `multiset` and `fifo`). */
   readonly messages: readonly Envelope[];
+  /** `messages.length`, without decoding the messages: the cheap way to bound them. */
+  readonly messageCount: number;
   readonly budgets: { readonly loss: number; readonly duplication: number; readonly crash: number };
 }
 

@@ -31,6 +31,8 @@ export interface NetworkCodec {
   absorbs(state: Int32Array, start: number, end: number, sends: Int32Array): boolean;
   /** The envelope ids in flight, one per copy. */
   contents(state: Int32Array, start: number, end: number): number[];
+  /** How many messages are in flight (copies counted), without listing them. */
+  count(state: Int32Array, start: number, end: number): number;
 }
 
 export function networkCodec(semantics: NetworkSemantics, envelopes: Envelopes, nodeCount: number): NetworkCodec {
@@ -88,6 +90,18 @@ class MessageSet implements NetworkCodec {
     return true;
   }
 
+  count(state: Int32Array, start: number, end: number): number {
+    let count = 0;
+    for (let word = start; word < end; word++) {
+      let bits = state[word]!;
+      while (bits !== 0) {
+        bits &= bits - 1;
+        count++;
+      }
+    }
+    return count;
+  }
+
   contents(state: Int32Array, start: number, end: number): number[] {
     const out = new Int32Array((end - start) * 64);
     const count = this.deliverable(state, start, end, out);
@@ -130,6 +144,10 @@ class MessageMultiset implements NetworkCodec {
 
   contents(state: Int32Array, start: number, end: number): number[] {
     return Array.from(state.subarray(start, end));
+  }
+
+  count(_state: Int32Array, start: number, end: number): number {
+    return end - start;
   }
 }
 
@@ -221,5 +239,11 @@ class FifoChannels implements NetworkCodec {
       for (let j = 0; j < state[i + 1]!; j++) ids.push(state[i + 2 + j]!);
     }
     return ids;
+  }
+
+  count(state: Int32Array, start: number, end: number): number {
+    let count = 0;
+    for (let i = start; i < end; i += 2 + state[i + 1]!) count += state[i + 1]!;
+    return count;
   }
 }

@@ -155,6 +155,7 @@ export class ComposedSystem {
       nodes,
       this.nodeIndex,
       () => this.codec.contents(network, 0, network.length).map((id) => this.envelopes.all[id]!),
+      this.codec.count(network, 0, network.length),
       { loss: state[nodeCount + LOSS]!, duplication: state[nodeCount + DUPLICATION]!, crash: state[nodeCount + CRASH]! },
     );
   }

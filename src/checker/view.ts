@@ -8,6 +8,7 @@ export class StateView implements GlobalView {
     readonly nodes: readonly NodeView[],
     private readonly nodeIndex: ReadonlyMap<string, number>,
     private readonly readMessages: () => readonly Envelope[],
+    readonly messageCount: number,
     readonly budgets: GlobalView['budgets'],
   ) {}
 

@@ -367,3 +367,13 @@ describe('networkCodec', () => {
     });
   });
 });
+
+describe('count', () => {
+  it.each(['set', 'multiset', 'fifo'] as const)('%s: the number of messages contents lists, without listing them', (semantics) => {
+    const f = fixture(semantics);
+    const ids = [f.message('a', 'b', 1), f.message('b', 'a', 2), f.message('a', 'c', 3), f.message('a', 'b', 1)];
+    for (const state of [f.empty, f.network(ids[0]!), f.network(...ids), f.network(...ids, ...ids)]) {
+      expect(f.codec.count(state, START, state.length)).toBe(f.contents(state).length);
+    }
+  });
+});

@@ -17,7 +17,7 @@ export default defineModel({
       rmMachine: rmForgetsVote,
       network: 'multiset',
       faults: { crash: 1 },
-      boundary: (state) => state.messages.length <= 4,
+      boundary: (state) => state.messageCount <= 4,
       properties: (ids) => commitProperties(ids, { refinement: false }),
     }),
   expected: () => ({ verdict: 'violation', property: 'TCConsistent' }),

@@ -155,15 +155,25 @@ function runChart(args: readonly string[], out: (line: string) => void): number 
   return chartCommand({ format, ...(positionals[0] !== undefined ? { machine: positionals[0] } : {}), ...(values.write !== undefined ? { write: values.write } : {}) }, out);
 }
 
+/** Lists every model; one that cannot be loaded is named with the reason, and the rest still listed. */
 async function runList(out: (line: string) => void): Promise<number> {
+  let status = 0;
   for (const name of listModelNames()) {
-    const file = await loadModel(name);
+    let file;
+    try {
+      file = await loadModel(name);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      process.stderr.write(`unanimous: ${error.message}\n`);
+      status = 2;
+      continue;
+    }
     const parameters = Object.entries(file.parameters)
       .map(([key, p]) => `--${key} ${p.min}..${p.max} (default ${p.default}: ${p.description})`)
       .join(', ');
     out(`${name.padEnd(34)} ${file.simulationOnly ? '(simulation only) ' : ''}${file.description}${parameters ? `\n${' '.repeat(35)}${parameters}` : ''}`);
   }
-  return 0;
+  return status;
 }
 
 /** Model parameters from `--param NAME=N` (repeatable) and the `--rms N` shorthand. */

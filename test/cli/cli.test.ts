@@ -142,6 +142,7 @@ describe('unanimous list', () => {
     }
     expect(run.stdout).not.toContain('_shared');
     expect(run.stdout).toContain('--rms 1..12 (default 3: resource managers)');
+    expect(run.stdout).toMatch(/raft\/five-servers\s+\(simulation only\)/);
   });
 });
 

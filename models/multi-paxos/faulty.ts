@@ -1,4 +1,5 @@
 import { defineModel } from '../../src/checker/index.ts';
+import { faultParameters } from '../_shared/faults.ts';
 import { commandNames, multiPaxosModel } from './_build.ts';
 
 /**
@@ -15,9 +16,7 @@ export default defineModel({
   description: 'Multi-Paxos: two leader changes, two commands, crashes and restarts, reordering',
   parameters: {
     ballots: { description: 'highest ballot a replica may campaign in (2: r2 in 1, r3 in 2)', default: 2, min: 0, max: 5 },
-    crashes: { description: 'replica crashes', default: 1, min: 0, max: 3 },
-    loss: { description: 'messages the network may lose', default: 0, min: 0, max: 3 },
-    duplication: { description: 'messages the network may duplicate', default: 0, min: 0, max: 3 },
+    ...faultParameters({ loss: 0, duplication: 0, crashes: 1 }, 'replica'),
     inFlight: { description: 'most messages in flight explored (the boundary)', default: 4, min: 1, max: 12 },
   },
   build: ({ ballots, crashes, loss, duplication, inFlight }) =>

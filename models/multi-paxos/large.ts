@@ -1,4 +1,5 @@
 import { defineModel } from '../../src/checker/index.ts';
+import { faultParameters } from '../_shared/faults.ts';
 import { commandNames, multiPaxosModel } from './_build.ts';
 
 /**
@@ -16,9 +17,7 @@ export default defineModel({
     commands: { description: 'commands clients may ask of any replica', default: 3, min: 1, max: 5 },
     ballots: { description: 'highest ballot a replica may campaign in', default: 20, min: 0, max: 50 },
     slots: { description: 'log slots', default: 4, min: 1, max: 8 },
-    crashes: { description: 'replica crashes', default: 2, min: 0, max: 5 },
-    loss: { description: 'messages the network may lose', default: 3, min: 0, max: 10 },
-    duplication: { description: 'messages the network may duplicate', default: 3, min: 0, max: 10 },
+    ...faultParameters({ loss: 3, duplication: 3, crashes: 2 }, 'replica', 10),
     inFlight: { description: 'most messages in flight explored (the boundary)', default: 64, min: 1, max: 256 },
   },
   build: (p) =>

@@ -1,4 +1,5 @@
 import { defineModel } from '../../src/checker/index.ts';
+import { faultParameters } from '../_shared/faults.ts';
 import { learnedProperties, paxosModel } from './_build.ts';
 
 /**
@@ -11,9 +12,7 @@ import { learnedProperties, paxosModel } from './_build.ts';
 export default defineModel({
   description: 'Paxos with competing proposers, acceptor crashes, message loss and duplication',
   parameters: {
-    loss: { description: 'messages the network may lose', default: 0, min: 0, max: 3 },
-    duplication: { description: 'messages the network may duplicate', default: 0, min: 0, max: 3 },
-    crashes: { description: 'acceptor crashes', default: 1, min: 0, max: 3 },
+    ...faultParameters({ loss: 0, duplication: 0, crashes: 1 }, 'acceptor'),
     retries: { description: "p1's retries on retryTimeout, each in its next ballot (2, 4, ...)", default: 0, min: 0, max: 2 },
   },
   build: ({ loss, duplication, crashes, retries }) =>

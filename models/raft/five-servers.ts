@@ -1,4 +1,5 @@
 import { defineModel } from '../../src/checker/index.ts';
+import { faultParameters } from '../_shared/faults.ts';
 import { ALL_PROPERTIES, raftModel } from './_build.ts';
 
 /**
@@ -16,9 +17,7 @@ export default defineModel({
     terms: { description: 'highest term explored', default: 6, min: 1, max: 20 },
     log: { description: 'longest log explored', default: 3, min: 0, max: 8 },
     inFlight: { description: 'most messages in flight explored (the boundary)', default: 40, min: 1, max: 64 },
-    crashes: { description: 'server crashes', default: 2, min: 0, max: 5 },
-    loss: { description: 'messages the network may lose', default: 3, min: 0, max: 10 },
-    duplication: { description: 'messages the network may duplicate', default: 3, min: 0, max: 10 },
+    ...faultParameters({ loss: 3, duplication: 3, crashes: 2 }, 'server', 10),
   },
   build: (p) =>
     raftModel({

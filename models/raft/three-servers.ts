@@ -1,4 +1,5 @@
 import { defineModel } from '../../src/checker/index.ts';
+import { faultParameters } from '../_shared/faults.ts';
 import { raftModel } from './_build.ts';
 
 /**
@@ -23,9 +24,7 @@ export default defineModel({
     terms: { description: 'highest term explored', default: 3, min: 1, max: 6 },
     log: { description: 'longest log explored', default: 2, min: 0, max: 4 },
     inFlight: { description: 'most messages in flight explored (the boundary)', default: 3, min: 1, max: 12 },
-    crashes: { description: 'server crashes', default: 1, min: 0, max: 3 },
-    loss: { description: 'messages the network may lose', default: 0, min: 0, max: 3 },
-    duplication: { description: 'messages the network may duplicate', default: 0, min: 0, max: 3 },
+    ...faultParameters({ loss: 0, duplication: 0, crashes: 1 }, 'server'),
     heartbeats: { description: '1: the checker may fire leaders\' heartbeatTimeout', default: 0, min: 0, max: 1 },
   },
   build: (p) =>

@@ -1,4 +1,5 @@
 import { defineModel } from '../../src/checker/index.ts';
+import { faultParameters } from '../_shared/faults.ts';
 import { commitProperties } from '../_shared/commit.ts';
 import { twoPhaseModel } from './_build.ts';
 
@@ -15,9 +16,7 @@ export default defineModel({
   description: '2PC with message loss, duplication, crashes and restarts, timeouts and retransmission',
   parameters: {
     rms: { description: 'resource managers', default: 2, min: 1, max: 4 },
-    loss: { description: 'messages the network may lose', default: 1, min: 0, max: 3 },
-    duplication: { description: 'messages the network may duplicate', default: 1, min: 0, max: 3 },
-    crashes: { description: 'node crashes', default: 1, min: 0, max: 3 },
+    ...faultParameters({ loss: 1, duplication: 1, crashes: 1 }, 'node'),
     inFlight: { description: 'most messages in flight explored (the boundary)', default: 4, min: 1, max: 12 },
   },
   build: ({ rms, loss, duplication, crashes, inFlight }) =>

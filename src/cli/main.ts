@@ -69,6 +69,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** The options every command that runs a model takes. */
+const MODEL_OPTIONS = {
+  rms: { type: 'string' },
+  param: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+} as const;
+
 async function runCheck(args: readonly string[], out: (line: string) => void, progress: (line: string) => void): Promise<number> {
   const { values, positionals } = parse(() =>
     parseArgs({
@@ -76,12 +83,10 @@ async function runCheck(args: readonly string[], out: (line: string) => void, pr
       allowPositionals: true,
       strict: true,
       options: {
-        rms: { type: 'string' },
-        param: { type: 'string', multiple: true },
+        ...MODEL_OPTIONS,
         'max-states': { type: 'string' },
         'max-depth': { type: 'string' },
         'no-symmetry': { type: 'boolean' },
-        json: { type: 'boolean' },
         trace: { type: 'boolean' },
       },
     }),
@@ -109,13 +114,11 @@ async function runSimulate(args: readonly string[], out: (line: string) => void,
       allowPositionals: true,
       strict: true,
       options: {
-        rms: { type: 'string' },
-        param: { type: 'string', multiple: true },
+        ...MODEL_OPTIONS,
         seed: { type: 'string' },
         walks: { type: 'string' },
         depth: { type: 'string' },
         path: { type: 'string' },
-        json: { type: 'boolean' },
       },
     }),
   );

@@ -97,12 +97,8 @@ export class PropertyChecks {
   /** Checks every refinement on the step from state `from` to `next`, in which only node `changed` moved. */
   checkStep(from: number, next: Int32Array, changed: number): PropertyFailure | undefined {
     for (const refinement of this.refinements) {
-      const { abstractStates } = refinement;
-      const a = abstractStates.idOf(from);
-      if (!refinement.stepHolds(a, abstractStates.idOfSuccessor(a, changed, next[changed]!))) {
-        const { name } = refinement.property;
-        return { property: name, kind: 'refines', message: `this step is not a step of ${name}` };
-      }
+      const failure = stepFailure(refinement, refinement.abstractStates.idOf(from), next, changed);
+      if (failure) return failure;
     }
     return undefined;
   }
@@ -110,12 +106,8 @@ export class PropertyChecks {
   /** Like `checkStep`, for a step between two states that were never recorded. */
   checkUnrecordedStep(state: Int32Array, next: Int32Array, changed: number): PropertyFailure | undefined {
     for (const refinement of this.refinements) {
-      const { abstractStates } = refinement;
-      const a = abstractStates.idOfState(state);
-      if (!refinement.stepHolds(a, abstractStates.idOfSuccessor(a, changed, next[changed]!))) {
-        const { name } = refinement.property;
-        return { property: name, kind: 'refines', message: `this step is not a step of ${name}` };
-      }
+      const failure = stepFailure(refinement, refinement.abstractStates.idOfState(state), next, changed);
+      if (failure) return failure;
     }
     return undefined;
   }
@@ -171,4 +163,11 @@ export class PropertyChecks {
     }
     return verdict === 1;
   }
+}
+
+/** The failure of a refinement on a step from abstract state `from` to `next` (only node `changed` moved), if it fails. */
+function stepFailure(refinement: RefinementCheck, from: number, next: Int32Array, changed: number): PropertyFailure | undefined {
+  if (refinement.stepHolds(from, refinement.abstractStates.idOfSuccessor(from, changed, next[changed]!))) return undefined;
+  const { name } = refinement.property;
+  return { property: name, kind: 'refines', message: `this step is not a step of ${name}` };
 }

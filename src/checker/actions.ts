@@ -16,6 +16,9 @@ export const ActionKind = {
 
 export type ActionKind = (typeof ActionKind)[keyof typeof ActionKind];
 
+/** Steps that only the fault budgets allow: a quiescent state may still have these. */
+export const isFault = (kind: ActionKind): boolean => kind === ActionKind.Crash || kind === ActionKind.Drop || kind === ActionKind.Duplicate;
+
 /** A step as found by the explorer. */
 export interface Action {
   readonly kind: ActionKind;

@@ -1,4 +1,4 @@
-import type { ActionKind, SuccessorSink } from './actions.ts';
+import { isFault, type ActionKind, type SuccessorSink } from './actions.ts';
 import { collisionProbability, fingerprint, FingerprintSet, fingerprintLowOfLast } from './fingerprint.ts';
 import type { Model } from './model.ts';
 import { PropertyChecks, type PropertyFailure } from './property-checks.ts';
@@ -28,7 +28,7 @@ export interface Progress {
 
 export interface Violation {
   readonly property: string;
-  readonly kind: 'always' | 'sometimes' | 'refines';
+  readonly kind: 'always' | 'sometimes' | 'quiescent' | 'refines';
   readonly message: string;
   /** The shortest behaviour that shows it (none for a goal never reached). */
   readonly trace?: Trace;
@@ -69,6 +69,8 @@ class Exploration implements SuccessorSink {
   private canonical = new Int32Array(1024);
   private current = 0;
   private generated = 0;
+  /** Successors of the state being expanded reached by steps other than faults. */
+  private progressSteps = 0;
   private violation: Violation | undefined;
   private limitHit: CheckResult['limitHit'];
   private readonly started = performance.now();
@@ -111,8 +113,13 @@ class Exploration implements SuccessorSink {
       if (state.length < store.lengthOf(this.current)) state = new Int32Array(store.lengthOf(this.current) * 2);
       const length = store.read(this.current, state);
       if (boundary && !boundary(system.view(state, length))) continue;
+      this.progressSteps = 0;
       system.successors(state, length, this);
       if (this.limitHit) break;
+      if (this.progressSteps === 0 && this.properties.hasQuiescence && !this.violation) {
+        const failure = this.properties.checkQuiescent(this.current, state, length);
+        if (failure) this.fail(failure, this.current);
+      }
       if ((this.current & 0x3fff) === 0 && options.onProgress) {
         const now = performance.now();
         if (now - lastProgress >= progressEvery) {
@@ -148,8 +155,9 @@ class Exploration implements SuccessorSink {
     };
   }
 
-  accept(next: Int32Array, length: number, _kind: ActionKind, node: number): boolean {
+  accept(next: Int32Array, length: number, kind: ActionKind, node: number): boolean {
     this.generated++;
+    if (!isFault(kind)) this.progressSteps++;
     // Under symmetry the state stored is the representative, and it may differ from the current
     // state at any node: its abstract states are computed from scratch (changed = -1).
     const state = this.symmetry ? this.canonical : next;

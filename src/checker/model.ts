@@ -34,6 +34,18 @@ export interface FaultBudgets {
   readonly duplication?: number;
   /** Node crashes. A crashed node restarts from its durable image whenever the checker chooses. */
   readonly crash?: number;
+  /**
+   * Whether a crashed node may restart (true by default). False models crash-stop failures: a
+   * crashed node stays down.
+   */
+  readonly restart?: boolean;
+  /**
+   * A perfect failure detector: when a node crashes, every node that lists it as a peer gets a
+   * `PeerCrashed` message from it (see src/node/contract.ts), which the network delivers like any
+   * other. Models of protocols that assume crash detection (3PC) use it instead of timeouts, which
+   * in an asynchronous model may fire while the peer is merely slow.
+   */
+  readonly notifyCrashes?: boolean;
   /** The nodes that may crash; all by default. */
   readonly crashable?: readonly string[];
 }

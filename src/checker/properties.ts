@@ -34,6 +34,16 @@ export type Invariant = { readonly kind: 'always'; readonly name: string } & Sta
 export type Reachability = { readonly kind: 'sometimes'; readonly name: string } & StatePredicate;
 
 /**
+ * A state predicate that must hold in every quiescent state: one in which nothing can happen but
+ * faults (crashes, losses, duplications) — no message can be delivered, no timer fire, no
+ * spontaneous event or restart be taken, other than steps that change nothing. It generalises
+ * TLC's deadlock check: "when nothing more can happen, every live RM has decided" is how a
+ * non-blocking commit protocol is stated. States outside the boundary or beyond `--max-depth` are
+ * not expanded, so they are never judged quiescent.
+ */
+export type Quiescence = { readonly kind: 'quiescent'; readonly name: string } & StatePredicate;
+
+/**
  * Refinement of an abstract spec (TLA+'s `Spec => Abstract!Spec`): the abstraction maps each
  * global state to a context of the abstract machine (a flat machine: one state value), and every
  * step the checker explores must be a step of that machine — one of the `events` it can take — or
@@ -49,7 +59,7 @@ export interface Refinement<A extends Json = Json> {
   readonly events: (abstract: A) => readonly AnyEventObject[];
 }
 
-export type Property = Invariant | Reachability | Refinement<any>;
+export type Property = Invariant | Reachability | Quiescence | Refinement<any>;
 
 /** `always(name, state => ...)`, or `always(name, abstraction, abstract => ...)`. */
 export function always(name: string, holds: (state: GlobalView) => boolean): Invariant;
@@ -63,6 +73,13 @@ export function sometimes(name: string, holds: (state: GlobalView) => boolean): 
 export function sometimes<A extends Json>(name: string, over: Abstraction<A>, holds: (abstract: A) => boolean): Reachability;
 export function sometimes(name: string, ...rest: unknown[]): Reachability {
   return { kind: 'sometimes', name, ...predicate(rest) };
+}
+
+/** `whenQuiescent(name, state => ...)`, or `whenQuiescent(name, abstraction, abstract => ...)`. */
+export function whenQuiescent(name: string, holds: (state: GlobalView) => boolean): Quiescence;
+export function whenQuiescent<A extends Json>(name: string, over: Abstraction<A>, holds: (abstract: A) => boolean): Quiescence;
+export function whenQuiescent(name: string, ...rest: unknown[]): Quiescence {
+  return { kind: 'quiescent', name, ...predicate(rest) };
 }
 
 export const refines = <A extends Json>(refinement: Omit<Refinement<A>, 'kind'>): Refinement<A> => ({

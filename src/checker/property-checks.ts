@@ -1,7 +1,7 @@
 import { AbstractStates } from './abstract-states.ts';
 import type { GlobalView, Model } from './model.ts';
 import { ModelError } from './model-error.ts';
-import type { Abstraction, Invariant, Reachability, Refinement, StatePredicate } from './properties.ts';
+import type { Abstraction, Invariant, Quiescence, Reachability, Refinement, StatePredicate } from './properties.ts';
 import { RefinementCheck } from './refinement.ts';
 import type { ComposedSystem } from './system.ts';
 
@@ -20,7 +20,7 @@ interface BoundPredicate {
 /** A property that failed: its name, kind and what went wrong. */
 export interface PropertyFailure {
   readonly property: string;
-  readonly kind: 'always' | 'refines';
+  readonly kind: 'always' | 'quiescent' | 'refines';
   readonly message: string;
 }
 
@@ -34,6 +34,7 @@ export class PropertyChecks {
   private readonly abstractions = new Map<Abstraction, AbstractStates>();
   private readonly invariants: BoundPredicate[];
   private readonly goals: BoundPredicate[];
+  private readonly quiescence: BoundPredicate[];
   private readonly reached: boolean[];
   private unreached: number;
   private readonly refinements: RefinementCheck[];
@@ -47,6 +48,7 @@ export class PropertyChecks {
   ) {
     this.invariants = model.properties.filter((p): p is Invariant => p.kind === 'always').map((p) => this.bind(p));
     this.goals = model.properties.filter((p): p is Reachability => p.kind === 'sometimes').map((p) => this.bind(p));
+    this.quiescence = model.properties.filter((p): p is Quiescence => p.kind === 'quiescent').map((p) => this.bind(p));
     this.reached = this.goals.map(() => false);
     this.unreached = this.goals.length;
     this.refinements = model.properties
@@ -78,6 +80,26 @@ export class PropertyChecks {
           this.reached[i] = true;
           this.unreached--;
         }
+      }
+    }
+    return undefined;
+  }
+
+  get hasQuiescence(): boolean {
+    return this.quiescence.length > 0;
+  }
+
+  /**
+   * Checks the quiescence properties on state `index` (recorded earlier), found to have no
+   * successor but faults and stutters.
+   */
+  checkQuiescent(index: number, state: Int32Array, length: number): PropertyFailure | undefined {
+    this.state = state;
+    this.length = length;
+    this.view = undefined;
+    for (const property of this.quiescence) {
+      if (!this.evaluate(property, index)) {
+        return { property: property.name, kind: 'quiescent', message: `${property.name} does not hold in a state where nothing but faults can happen` };
       }
     }
     return undefined;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { canonicalJson } from '../node/index.ts';
-import { ActionKind, type SuccessorSink } from './actions.ts';
+import { ActionKind, isFault, type SuccessorSink } from './actions.ts';
 import { fingerprint, FingerprintSet, fingerprintLowOfLast } from './fingerprint.ts';
 import type { GlobalView, Model } from './model.ts';
 import { PropertyChecks, type PropertyFailure } from './property-checks.ts';
@@ -34,7 +34,7 @@ export interface SimulationProgress {
 
 export interface SimulationViolation {
   readonly property: string;
-  readonly kind: 'always' | 'refines';
+  readonly kind: 'always' | 'quiescent' | 'refines';
   readonly message: string;
   /** The failing walk after shrinking, from the initial state to the state (or step) that fails. */
   readonly trace: Trace;
@@ -235,11 +235,19 @@ class Simulation {
     if (initialFailure) return { ...initialFailure, step: 0 };
     let failure: Failure | undefined;
     let step = 0;
-    for (; step < steps; step++) {
+    for (; ; step++) {
       if (boundary && !boundary(this.currentView())) break;
       successors.clear();
       system.successors(this.state, this.length, successors);
-      if (successors.count === 0) break;
+      // The last state of a walk is judged for quiescence too: a replayed walk ends exactly there.
+      if (this.properties.hasQuiescence && successors.onlyFaults()) {
+        const quiescentFailure = this.properties.checkQuiescent(step, this.state, this.length);
+        if (quiescentFailure) {
+          failure = { ...quiescentFailure, step };
+          break;
+        }
+      }
+      if (step >= steps || successors.count === 0) break;
       successors.sort();
       const position = choose(step, successors.count);
       if (position < 0) {
@@ -365,6 +373,12 @@ class Successors implements SuccessorSink {
     this.kinds[index] = kind;
     this.nodes[index] = node;
     this.items[index] = item;
+    return true;
+  }
+
+  /** Whether every successor collected is a fault (or there are none): the state is quiescent. */
+  onlyFaults(): boolean {
+    for (let i = 0; i < this.count; i++) if (!isFault(this.kinds[i]! as ActionKind)) return false;
     return true;
   }
 

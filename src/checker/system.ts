@@ -1,3 +1,4 @@
+import { PEER_CRASHED } from '../node/index.ts';
 import { ActionKind, type SuccessorSink } from './actions.ts';
 import { Envelopes } from './envelopes.ts';
 import { ModelError } from './model-error.ts';
@@ -26,6 +27,9 @@ export class ComposedSystem {
   readonly networkStart: number;
   readonly initial: Int32Array;
   private readonly crashable: boolean[];
+  private readonly restarts: boolean;
+  /** Per node: the `PeerCrashed` notices its crash sends (empty unless the model asks for them). */
+  readonly crashNotices: Int32Array[];
   private pairs = new Int32Array(256);
   private next = new Int32Array(1024);
 
@@ -37,6 +41,12 @@ export class ComposedSystem {
     this.nodes = model.nodes.map((node, index) => new LocalStates(index, node, this.envelopes, this.timers));
     const crashable = new Set(model.faults?.crashable ?? model.nodes.map((node) => node.id));
     this.crashable = model.nodes.map((node) => crashable.has(node.id));
+    this.restarts = model.faults?.restart ?? true;
+    this.crashNotices = model.nodes.map((crashed, index) =>
+      model.faults?.notifyCrashes
+        ? Int32Array.from(model.nodes.filter((node) => node.peers.includes(crashed.id)).map((node) => this.envelopes.intern(index, node.id, PEER_CRASHED, crashed.id)))
+        : NO_SENDS,
+    );
     this.networkStart = model.nodes.length + BUDGET_WORDS;
 
     const boots = this.nodes.map((node) => node.boot());
@@ -80,7 +90,7 @@ export class ComposedSystem {
       const local = state[k]!;
       const current = node.states[local]!;
       if (current.snapshot === undefined) {
-        if (!this.emit(state, length, k, node.restart(local), -1, -1, sink, ActionKind.Restart, 0)) return;
+        if (this.restarts && !this.emit(state, length, k, node.restart(local), -1, -1, sink, ActionKind.Restart, 0)) return;
         continue;
       }
       for (const timer of current.timers) {
@@ -95,11 +105,8 @@ export class ComposedSystem {
         if (!this.emit(state, length, k, transition, -1, -1, sink, ActionKind.Spontaneous, s)) return;
       }
       if (state[nodeCount + CRASH]! > 0 && this.crashable[k]) {
-        const next = this.next;
-        next.set(state.subarray(0, length));
-        next[k] = node.crash(local);
-        next[nodeCount + CRASH]--;
-        if (!sink.accept(next, length, ActionKind.Crash, k, 0)) return;
+        const crash: Transition = { next: node.crash(local), sends: this.crashNotices[k]! };
+        if (!this.emit(state, length, k, crash, -1, -1, sink, ActionKind.Crash, 0, CRASH)) return;
       }
     }
 
@@ -134,6 +141,7 @@ export class ComposedSystem {
     sink: SuccessorSink,
     kind: ActionKind,
     item: number,
+    spentBudget = -1,
   ): boolean {
     const { networkStart } = this;
     // Room for the network as it is, the messages sent, and (set semantics) words up to the highest id.
@@ -142,6 +150,7 @@ export class ComposedSystem {
     const next = this.next;
     for (let i = 0; i < networkStart; i++) next[i] = state[i]!;
     next[node] = transition.next;
+    if (spentBudget >= 0) next[this.nodes.length + spentBudget]--;
     const end = this.codec.write(state, networkStart, length, remove, duplicate, transition.sends, next, networkStart);
     return sink.accept(next, end, kind, node, item);
   }

@@ -95,6 +95,7 @@ function describeStep(system: ComposedSystem, from: Int32Array, to: Int32Array):
       break;
     case ActionKind.Crash:
       action = { kind: 'crash', node: nodeId };
+      sends = system.crashNotices[node]!;
       break;
     case ActionKind.Restart:
       action = { kind: 'restart', node: nodeId };

@@ -1,5 +1,6 @@
 import type { AnyStateMachine } from 'xstate';
 import type { DurableState } from './durable.ts';
+import type { Message } from './effects.ts';
 
 /**
  * The input every protocol machine is created with. `durable` is what survived the last crash
@@ -17,6 +18,19 @@ export interface NodeInput<Config = unknown> {
  * `NodeInput`, emitting `Effect`s, and arming timers with `after` and named delays.
  */
 export type NodeMachine = AnyStateMachine;
+
+/**
+ * The notice a perfect failure detector gives a node when one of its peers has crashed (Chandra
+ * and Toueg, "Unreliable Failure Detectors for Reliable Distributed Systems", 1996: strong
+ * completeness and strong accuracy). It arrives as a message from the crashed peer, only after
+ * that peer really crashed. The checker sends it when a model asks for it (`faults.notifyCrashes`);
+ * machines that do not handle it ignore it.
+ */
+export interface PeerCrashed extends Message {
+  readonly type: 'PeerCrashed';
+}
+
+export const PEER_CRASHED: PeerCrashed = Object.freeze({ type: 'PeerCrashed' });
 
 /** The event type XState raises when an `after` timer fires: `xstate.after.<delay>.<state id>`. */
 const AFTER_PREFIX = 'xstate.after.';

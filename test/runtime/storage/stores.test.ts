@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyDurableChange, EMPTY_DURABLE, type DurableChange, type DurableState, type Json } from '../../../src/node/index.ts';
+import type { DurableStore } from '../../../src/runtime/storage/durable-store.ts';
+import { MemoryStore } from '../../../src/runtime/storage/memory-store.ts';
+import { SqliteStore } from '../../../src/runtime/storage/sqlite-store.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'unanimous-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const freshPath = () => join(dir, `store-${files++}.db`);
+
+/** Few keys, so that sets, truncates and appends keep meeting the same keys (and logs turn into values and back). */
+const key = fc.constantFrom('currentTerm', 'votedFor', 'log', 'history');
+const json: fc.Arbitrary<Json> = fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>;
+const change: fc.Arbitrary<DurableChange> = fc.record(
+  {
+    set: fc.dictionary(key, fc.oneof(json, fc.array(json, { maxLength: 4 })), { maxKeys: 2 }),
+    // Mostly valid indexes; now and then one applyDurableChange refuses, which must fail the batch.
+    truncate: fc.dictionary(key, fc.oneof({ weight: 9, arbitrary: fc.nat(6) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1.5) }), { maxKeys: 1 }),
+    append: fc.dictionary(key, fc.array(json, { maxLength: 4 }), { maxKeys: 2 }),
+  },
+  { requiredKeys: [] },
+);
+const batches = fc.array(fc.array(change, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 });
+
+/** The reference: applyDurableChange over the batch, all or nothing. */
+function applyBatch(image: DurableState, batch: readonly DurableChange[]): DurableState | Error {
+  try {
+    return batch.reduce(applyDurableChange, image);
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+function commitOrError(store: DurableStore, batch: readonly DurableChange[]): Error | undefined {
+  try {
+    store.commit(batch);
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+describe('durable stores', () => {
+  it('SqliteStore and MemoryStore apply batches exactly as applyDurableChange, all or nothing, and SQLite keeps it across a reopen', () => {
+    fc.assert(
+      fc.property(batches, (batchList) => {
+        const path = freshPath();
+        const sqlite = new SqliteStore(path);
+        const memory = new MemoryStore();
+        let expected: DurableState = EMPTY_DURABLE;
+        try {
+          for (const batch of batchList) {
+            const next = applyBatch(expected, batch);
+            for (const store of [sqlite, memory]) {
+              const failure = commitOrError(store, batch);
+              if (next instanceof Error) {
+                expect(failure?.constructor).toBe(next.constructor);
+                expect(failure?.message).toBe(next.message);
+              } else {
+                expect(failure).toBeUndefined();
+              }
+              expect(store.load()).toEqual(next instanceof Error ? expected : next);
+            }
+            if (!(next instanceof Error)) expected = next;
+          }
+        } finally {
+          sqlite.close();
+        }
+        const reopened = new SqliteStore(path);
+        try {
+          expect(reopened.load()).toEqual(expected);
+        } finally {
+          reopened.close();
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('SqliteStore keeps a log as rows: appending and cutting a long log touches only the entries changed', () => {
+    const store = new SqliteStore(freshPath());
+    try {
+      const entries = Array.from({ length: 500 }, (_, i) => ({ term: 1 + Math.floor(i / 100), value: `v${i}` }));
+      store.commit([{ set: { currentTerm: 5 } }, { append: { log: entries } }]);
+      store.commit([{ truncate: { log: 498 }, append: { log: [{ term: 5, value: 'x' }] } }]);
+      const image = store.load();
+      expect(image.currentTerm).toBe(5);
+      expect(image.log).toEqual([...entries.slice(0, 498), { term: 5, value: 'x' }]);
+      // Rows, not one rewritten JSON text.
+      const db = (store as unknown as { db: { prepare(sql: string): { get(): unknown } } }).db;
+      expect(db.prepare("SELECT count(*) AS n FROM durable_log WHERE log = 'log'").get()).toEqual({ n: 499 });
+      expect(db.prepare("SELECT value, length FROM durable_key WHERE key = 'log'").get()).toEqual({ value: null, length: 499 });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('SqliteStore runs in WAL mode with synchronous=FULL', () => {
+    const store = new SqliteStore(freshPath());
+    try {
+      const db = (store as unknown as { db: { pragma(p: string, o: { simple: true }): unknown } }).db;
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    } finally {
+      store.close();
+    }
+  });
+
+  it('SqliteStore refuses a file written by another schema version', () => {
+    const path = freshPath();
+    new SqliteStore(path).close();
+    const raw = new SqliteStore(path);
+    (raw as unknown as { db: { pragma(p: string): unknown } }).db.pragma('user_version = 99');
+    raw.close();
+    expect(() => new SqliteStore(path)).toThrow(/schema version 99, this build reads version 1/);
+  });
+
+  it('MemoryStore.reopen sees exactly what was committed, and a closed store refuses use', () => {
+    const store = new MemoryStore();
+    store.commit([{ set: { currentTerm: 2 }, append: { log: [1] } }]);
+    expect(() => store.commit([{ append: { log: [2] } }, { append: { currentTerm: [3] } }])).toThrow(/not a log/);
+    store.close();
+    expect(() => store.load()).toThrow(/after close/);
+    const restarted = store.reopen();
+    expect(restarted.load()).toEqual({ currentTerm: 2, log: [1] });
+    expect(restarted.commits).toBe(1);
+  });
+});

@@ -1,0 +1,100 @@
+import type { Parameters, TraceNode } from '../../checker/index.ts';
+import { canonicalJson } from '../../node/index.ts';
+import { describeAction, stateName } from '../trace-text.ts';
+import type { ExplorerSession, StatePath } from './explorer-session.ts';
+import type { TraceDocument } from './trace-document.ts';
+
+/** A trace replayed against the explorer's model. */
+export interface Replay {
+  /** The property the trace breaks ('' when it does not say). */
+  readonly property: string;
+  /** The model and parameters the trace was found with, when its file says. */
+  readonly source?: { readonly model?: string; readonly parameters?: Parameters };
+  /** Every step of the trace, described; `position` is its action's position where it matched. */
+  readonly steps: readonly { readonly label: string; readonly position?: number }[];
+  /** The path of the steps that matched, from the initial state: the page steps along it. */
+  readonly path: StatePath;
+  /** Where the trace leaves this model (step 0: its initial state differs), and why. */
+  readonly mismatch?: { readonly step: number; readonly message: string };
+}
+
+/**
+ * Replays a trace on the model: from the initial state, each step's action must be one of the
+ * actions enabled in the state reached so far (matched exactly, as the checker describes it), and
+ * must leave the nodes it changes as the trace says. The page then shows the model's own states,
+ * not the trace's copies of them; where the trace and the model part, the replay stops and says so.
+ */
+export function replayTrace(session: ExplorerSession, document: TraceDocument): Replay {
+  const { trace } = document;
+  const explored = session.explored;
+  const steps = trace.steps.map((step) => ({ label: describeAction(step.action) }));
+  const sourceDiffers =
+    (document.model !== undefined && document.model !== explored.name) ||
+    (document.parameters !== undefined && canonicalJson(document.parameters) !== canonicalJson(explored.parameters));
+  const hint = sourceDiffers
+    ? ` The trace is of ${describeSource(document.model ?? '(a model)', document.parameters)}; this explorer shows ${describeSource(explored.name, explored.parameters)}.`
+    : '';
+  const result = (path: number[], mismatch?: { step: number; message: string }): Replay => ({
+    property: trace.property,
+    ...(document.model !== undefined || document.parameters !== undefined
+      ? { source: { ...(document.model !== undefined ? { model: document.model } : {}), ...(document.parameters ? { parameters: document.parameters } : {}) } }
+      : {}),
+    steps: steps.map((step, i) => (i < path.length ? { ...step, position: path[i]! } : step)),
+    path,
+    ...(mismatch ? { mismatch: { step: mismatch.step, message: mismatch.message + hint } } : {}),
+  });
+
+  const initial = session.initialTraceState();
+  const initialDifference =
+    trace.initial.nodes.length !== initial.nodes.length
+      ? `the trace has ${trace.initial.nodes.length} nodes, this model ${initial.nodes.length}`
+      : nodesDiffer(trace.initial.nodes, initial.nodes);
+  const messageKeys = (messages: readonly unknown[]) => messages.map((m) => canonicalJson(m)).sort().join('\n');
+  if (initialDifference ?? messageKeys(trace.initial.messages) !== messageKeys(initial.messages)) {
+    return result([], {
+      step: 0,
+      message: `The trace does not start in this model's initial state: ${initialDifference ?? 'the messages in flight differ'}.`,
+    });
+  }
+
+  const path: number[] = [];
+  for (let i = 0; i < trace.steps.length; i++) {
+    const step = trace.steps[i]!;
+    const position = session.positionOf(path, step.action);
+    if (position < 0) {
+      return result(path, { step: i + 1, message: `Step ${i + 1} (${describeAction(step.action)}) is not enabled in this model at that point.` });
+    }
+    path.push(position);
+    const difference = nodesDiffer(
+      step.changed.map((change) => change.after),
+      session.traceNodesAt(path),
+    );
+    if (difference) {
+      path.pop();
+      return result(path, { step: i + 1, message: `Step ${i + 1} (${describeAction(step.action)}) leads elsewhere in this model: ${difference}.` });
+    }
+  }
+  return result(path);
+}
+
+/** How the nodes a trace lists differ from the model's nodes, in words; undefined when they agree. */
+function nodesDiffer(traced: readonly TraceNode[], actual: readonly TraceNode[]): string | undefined {
+  const byId = new Map(actual.map((node) => [node.id, node]));
+  for (const node of traced) {
+    const ours = byId.get(node.id);
+    if (!ours) return `the trace has a node "${node.id}", which this model does not`;
+    if (canonicalJson(node) !== canonicalJson(ours)) {
+      const describe = (n: TraceNode) => (n.crashed ? 'crashed' : stateName(n.value));
+      const [theirs, here] = [describe(node), describe(ours)];
+      return theirs === here
+        ? `${node.id} is in ${here} in both, but its context, durable state or timers differ`
+        : `${node.id} is ${theirs} in the trace but ${here} here`;
+    }
+  }
+  return undefined;
+}
+
+const describeSource = (model: string, parameters: Parameters | undefined): string => {
+  const shown = Object.entries(parameters ?? {}).map(([key, value]) => `${key}=${value}`).join(' ');
+  return shown ? `${model} (${shown})` : model;
+};

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CHART_FORMATS, chartCommand, type ChartFormat } from './chart-command.ts';
 import { checkCommand } from './check-command.ts';
+import { exploreCommand } from './explore-command.ts';
 import { listModelNames, loadModel } from './models.ts';
 import { clockSeed, simulateCommand } from './simulate-command.ts';
 import { UsageError } from './usage-error.ts';
@@ -12,6 +13,8 @@ usage:
                                           a model is a name from "unanimous list" or a path to a .ts file
   unanimous simulate <model> [options]    seeded random walks through one model, for models too large
                                           to check exhaustively; a failing walk is shrunk and replayable
+  unanimous explore <model> [options]     a web page on 127.0.0.1 to step through the model's states
+                                          by hand and to replay a counterexample trace
   unanimous list                          list the models and their parameters
   unanimous chart [protocol/machine]      a machine's statechart (--format mermaid|dot|json);
                                           with no machine, the list; --write DIR writes them all
@@ -34,6 +37,10 @@ simulate options (and --rms, --param, --json as for check):
   simulate exits 0 when no walk failed, 1 on a violation (with its trace and the command that
   replays it), 2 on bad arguments or a bad model.
 
+explore options (and --rms, --param as for check):
+  --port P           the port to serve on (default 0: a free one; the URL is printed)
+  --trace FILE       open on a trace: a Trace, or the output of check --json or simulate --json
+
 exit status: 0 every result as its model records it, 1 a violation or a result that differs
 from the record, 2 bad arguments or a bad model.`;
 
@@ -49,6 +56,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runSimulate(rest, out, progress);
       case 'chart':
         return runChart(rest, out);
+      case 'explore':
+        return await runExplore(rest, out);
       case 'list':
         noArguments('list', rest);
         return await runList(out);
@@ -139,6 +148,26 @@ async function runSimulate(args: readonly string[], out: (line: string) => void,
     },
     out,
     progress,
+  );
+}
+
+async function runExplore(args: readonly string[], out: (line: string) => void): Promise<number> {
+  const { values, positionals } = parse(() =>
+    parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: { rms: MODEL_OPTIONS.rms, param: MODEL_OPTIONS.param, port: { type: 'string' }, trace: { type: 'string' } },
+    }),
+  );
+  if (positionals.length !== 1) {
+    throw new UsageError(`explore takes one model, ${positionals.length === 0 ? 'got none' : `got ${positionals.length}: ${positionals.join(' ')}`}`);
+  }
+  const port = values.port !== undefined ? wholeNumber('--port', values.port) : 0;
+  if (port > 65535) throw new UsageError(`--port takes a port number up to 65535, not ${port}`);
+  return exploreCommand(
+    { model: positionals[0]!, parameters: modelParameters(values.param, values.rms), port, ...(values.trace !== undefined ? { trace: values.trace } : {}) },
+    out,
   );
 }
 

@@ -72,6 +72,8 @@ export interface StateReport {
   readonly budgets: GlobalView['budgets'];
   /** False outside the model's boundary: the checker checks such a state but does not expand it. */
   readonly insideBoundary: boolean;
+  /** Nothing but faults can happen here (crashes, losses, duplications): where `quiescent` properties are judged. */
+  readonly quiescent: boolean;
   readonly properties: readonly PropertyVerdict[];
   /** The step that led here (none in the initial state). */
   readonly arrivedBy?: TraceStep & { readonly label: string; readonly outcome: string };
@@ -93,6 +95,9 @@ interface ExploredState {
 
 /** States kept by path; past this many the cache starts afresh (states are cheap to recompute). */
 const CACHE_LIMIT = 20_000;
+
+/** Steps only the fault budgets allow (as src/checker/actions.ts's isFault). */
+const FAULTS: readonly TraceAction['kind'][] = ['crash', 'drop', 'duplicate'];
 
 const KIND_ORDER: readonly TraceAction['kind'][] = ['deliver', 'timer', 'spontaneous', 'crash', 'restart', 'drop', 'duplicate'];
 
@@ -152,15 +157,19 @@ export class ExplorerSession {
     const view = system.view(state.words, state.words.length);
     const boundary = system.model.boundary;
     const traced = traceFromStates(system, [state.words], '').initial;
+    const successors = this.successorsOf(state);
+    const insideBoundary = boundary ? boundary(view) : true;
+    const quiescent = insideBoundary && successors.every((successor) => FAULTS.includes(successor.step.action.kind));
     return {
       path: [...path],
       nodes: traced.nodes.map((node, k) => this.nodeReport(node, k)),
       messages: traced.messages.map((envelope) => ({ ...envelope, label: describeEnvelope(envelope) })),
       budgets: view.budgets,
-      insideBoundary: boundary ? boundary(view) : true,
-      properties: this.verdicts.judge(view, parent ? system.view(parent.words, parent.words.length) : undefined),
+      insideBoundary,
+      quiescent,
+      properties: this.verdicts.judge(view, parent ? system.view(parent.words, parent.words.length) : undefined, quiescent),
       ...(arrived ? { arrivedBy: { ...arrived, label: describeAction(arrived.action), outcome: describeOutcome(arrived) } } : {}),
-      actions: this.successorsOf(state).map((successor, index) => ({
+      actions: successors.map((successor, index) => ({
         index,
         action: successor.step.action,
         label: describeAction(successor.step.action),

@@ -5,6 +5,7 @@ import { canonicalJson, Stepper, type Json } from '../../node/index.ts';
 /**
  * What the explorer says about one property in one state. `always` invariants hold or fail here;
  * `sometimes` goals are reached here or not (a goal not reached here may be reached elsewhere);
+ * `quiescent` properties are judged only in a quiescent state (nothing but faults can happen);
  * `refines` is judged on the step that led here: an abstract step, a stutter, or neither.
  */
 export interface PropertyVerdict {
@@ -28,14 +29,25 @@ export class PropertyVerdicts {
 
   constructor(private readonly model: Model) {}
 
-  /** Every property's verdict in state `view`, reached from `before` (undefined: the initial state). */
-  judge(view: GlobalView, before: GlobalView | undefined): PropertyVerdict[] {
+  /**
+   * Every property's verdict in state `view`, reached from `before` (undefined: the initial state).
+   * `quiescent`: whether nothing but faults can happen in it (as the checker judges it: never
+   * outside the boundary, where states are not expanded).
+   */
+  judge(view: GlobalView, before: GlobalView | undefined, quiescent: boolean): PropertyVerdict[] {
     return this.model.properties.map((property) => {
       try {
         if (property.kind === 'refines') return this.refinementVerdict(property, view, before);
+        if (property.kind === 'quiescent' && !quiescent) {
+          return { name: property.name, kind: property.kind, holds: undefined, note: 'not judged here: more than faults can happen' };
+        }
         const holds = evaluate(property, view);
-        const note = property.kind === 'always' ? (holds ? 'holds here' : 'fails here') : holds ? 'reached here' : 'not reached here';
-        return { name: property.name, kind: property.kind, holds, note };
+        const notes = {
+          always: holds ? 'holds here' : 'fails here',
+          sometimes: holds ? 'reached here' : 'not reached here',
+          quiescent: holds ? 'holds in this quiescent state' : 'fails in this quiescent state',
+        };
+        return { name: property.name, kind: property.kind, holds, note: notes[property.kind] };
       } catch (error) {
         return { name: property.name, kind: property.kind, holds: undefined, note: `threw: ${(error as Error).message}` };
       }

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { ModelError } from '../checker/index.ts';
+import { startExplorerServer, type ExplorerServer } from '../inspect/explorer/explorer-server.ts';
+import { ExplorerSession } from '../inspect/explorer/explorer-session.ts';
+import { replayTrace, type Replay } from '../inspect/explorer/replay.ts';
+import { readTraceDocument, TraceDocumentError } from '../inspect/explorer/trace-document.ts';
+import { buildModel, loadModel, resolveParameters } from './models.ts';
+import { UsageError } from './usage-error.ts';
+
+export interface ExploreCommandOptions {
+  /** A model name from `unanimous list`, or a path to a model file. */
+  readonly model: string;
+  readonly parameters: Readonly<Record<string, number>>;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** A trace file (a Trace, or check/simulate --json output) to open the page on. */
+  readonly trace?: string;
+}
+
+/**
+ * Loads the model, replays the trace if one is given, and starts the explorer on 127.0.0.1.
+ * Everything that can be wrong with the arguments is a UsageError, raised before anything is served.
+ */
+export async function openExplorer(options: ExploreCommandOptions): Promise<{ server: ExplorerServer; session: ExplorerSession; preloaded?: Replay }> {
+  const { model: name } = options;
+  const file = await loadModel(name);
+  const unknown = Object.keys(options.parameters).filter((key) => !(key in file.parameters));
+  if (unknown.length > 0) throw new UsageError(`--${unknown[0]}: ${name} has no parameter "${unknown[0]}"`);
+  const parameters = resolveParameters(name, file, options.parameters);
+  const model = buildModel(name, file, parameters);
+  let session: ExplorerSession;
+  let preloaded: Replay | undefined;
+  try {
+    session = new ExplorerSession({ name, description: file.description, parameters, model });
+    session.stateReport([]);
+    if (options.trace !== undefined) preloaded = replayTrace(session, readTraceDocument(readJson(options.trace), name));
+  } catch (error) {
+    if (error instanceof ModelError) throw new UsageError(`${name}: ${error.message}`);
+    if (error instanceof TraceDocumentError) throw new UsageError(`--trace ${options.trace}: ${error.message}`);
+    throw error;
+  }
+  let server: ExplorerServer;
+  try {
+    server = await startExplorerServer(session, { port: options.port, ...(preloaded ? { preloaded } : {}) });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') throw new UsageError(`--port ${options.port}: cannot listen on 127.0.0.1:${options.port} (${code})`);
+    throw error;
+  }
+  return { server, session, ...(preloaded ? { preloaded } : {}) };
+}
+
+/**
+ * `unanimous explore`: serves the explorer page for one model until interrupted (Ctrl-C).
+ * Exit status 0 after an interrupt, 2 for bad arguments, a bad model or an unreadable trace file.
+ */
+export async function exploreCommand(options: ExploreCommandOptions, out: (line: string) => void): Promise<number> {
+  const { server, preloaded } = await openExplorer(options);
+  out(`unanimous explore ${options.model}: ${server.url}`);
+  if (preloaded) {
+    out(
+      preloaded.mismatch
+        ? `the trace leaves the model at step ${preloaded.mismatch.step}: ${preloaded.mismatch.message}`
+        : `the trace (${preloaded.steps.length} steps${preloaded.property ? `, breaking ${preloaded.property}` : ''}) replays on the model`,
+    );
+  }
+  out('Ctrl-C stops it.');
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--trace ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--trace ${path}: not JSON (${(error as Error).message})`);
+  }
+}

@@ -78,6 +78,10 @@ export async function startExplorerServer(session: ExplorerSession, options: Exp
       response.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-cache' }).end(body);
       return;
     }
+    if (url.pathname === '/favicon.ico') {
+      response.writeHead(204).end();
+      return;
+    }
     if (url.pathname === '/api/model') {
       allow(request, 'GET');
       return sendJson(response, 200, session.modelReport());

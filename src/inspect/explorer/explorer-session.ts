@@ -286,13 +286,27 @@ export function describeOutcome(step: TraceStep): string {
     const from = before.crashed ? 'crashed' : stateName(before.value);
     const to = after.crashed ? 'crashed' : stateName(after.value);
     const durable = durableChanged(before.durable, after.durable) ? ' (persists)' : '';
-    return from === to ? `${after.id}: stays ${to}${durable}` : `${after.id}: ${from} → ${to}${durable}`;
+    const fields = before.crashed || after.crashed ? '' : changedFields(before.context, after.context);
+    return `${after.id}: ${from === to ? `stays ${to}` : `${from} → ${to}`}${fields ? `, ${fields}` : ''}${durable}`;
   });
   if (step.sent.length > 0) parts.push(`sends ${step.sent.map(describeEnvelope).join(', ')}`);
   if (parts.length > 0) return parts.join('; ');
   if (step.action.kind === 'drop') return 'one copy fewer in flight';
   if (step.action.kind === 'duplicate') return 'one more copy in flight';
   return 'nothing visible changes';
+}
+
+/** The context fields a step changed (the static configuration left out), shortened: `prepared=["rm1"]`. */
+function changedFields(before: unknown, after: unknown): string {
+  const record = (context: unknown) => (context && typeof context === 'object' ? (context as Record<string, unknown>) : {});
+  const [old, now] = [record(before), record(after)];
+  return Object.keys(now)
+    .filter((key) => key !== 'config' && canonicalJson(old[key]) !== canonicalJson(now[key]))
+    .map((key) => {
+      const value = canonicalJson(now[key]);
+      return `${key}=${value.length > 60 ? `${value.slice(0, 57)}…` : value}`;
+    })
+    .join(' ');
 }
 
 const durableChanged = (before: DurableState, after: DurableState): boolean => canonicalJson(before) !== canonicalJson(after);

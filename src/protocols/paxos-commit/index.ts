@@ -1,0 +1,5 @@
+export * from './acceptor.ts';
+export * from './leader.ts';
+export * from './messages.ts';
+export * from './phase2a-value.ts';
+export * from './resource-manager.ts';

@@ -31,5 +31,5 @@ export default defineModel({
       heartbeat: false,
     }),
   expected: (p) =>
-    p.ballots === 2 && p.crashes === 1 && p.loss === 0 && p.duplication === 0 && p.inFlight === 4 ? { verdict: 'ok', distinct: 355032 } : { verdict: 'ok' },
+    p.ballots === 2 && p.crashes === 1 && p.loss === 0 && p.duplication === 0 && p.inFlight === 4 ? { verdict: 'ok', distinct: 158666 } : { verdict: 'ok' },
 });

@@ -43,9 +43,9 @@ export default defineModel({
     }),
   expected: (p) => {
     const defaults = p.terms === 3 && p.log === 2 && p.inFlight === 3 && p.crashes === 1 && p.loss === 0;
-    if (defaults && p.duplication === 0 && p.heartbeats === 0) return { verdict: 'ok', distinct: 96784, distinctWithoutSymmetry: 577721 };
-    if (defaults && p.duplication === 0 && p.heartbeats === 1) return { verdict: 'ok', distinct: 177514 };
-    if (defaults && p.duplication === 1 && p.heartbeats === 0) return { verdict: 'ok', distinct: 367816 };
+    if (defaults && p.duplication === 0 && p.heartbeats === 0) return { verdict: 'ok', distinct: 26547, distinctWithoutSymmetry: 157754 };
+    if (defaults && p.duplication === 0 && p.heartbeats === 1) return { verdict: 'ok', distinct: 42769 };
+    if (defaults && p.duplication === 1 && p.heartbeats === 0) return { verdict: 'ok', distinct: 89491 };
     return { verdict: 'ok' };
   },
 });

@@ -30,6 +30,6 @@ export default defineModel({
     }),
   expected: (p) =>
     p.rms === 2 && p.loss === 1 && p.duplication === 1 && p.crashes === 1 && p.inFlight === 4
-      ? { verdict: 'ok', distinct: 37825, distinctWithoutSymmetry: 75187 }
+      ? { verdict: 'ok', distinct: 24451, distinctWithoutSymmetry: 48537 }
       : { verdict: 'ok' },
 });

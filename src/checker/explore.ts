@@ -100,7 +100,6 @@ class Exploration implements SuccessorSink {
 
     let depth = 0;
     let levelEnd = store.count;
-    const boundary = system.model.boundary;
     for (this.current = 0; this.current < store.count && !this.violation; this.current++) {
       if (this.current === levelEnd) {
         depth++;
@@ -112,7 +111,8 @@ class Exploration implements SuccessorSink {
       }
       if (state.length < store.lengthOf(this.current)) state = new Int32Array(store.lengthOf(this.current) * 2);
       const length = store.read(this.current, state);
-      if (boundary && !boundary(system.view(state, length))) continue;
+      // Only the initial state can be outside the boundary here: no other such state is stored.
+      if (this.current === 0 && this.outsideBoundary(state, length)) continue;
       this.progressSteps = 0;
       system.successors(state, length, this);
       if (this.limitHit) break;
@@ -163,15 +163,23 @@ class Exploration implements SuccessorSink {
     const state = this.symmetry ? this.canonical : next;
     const stateLength = this.represent(next, length);
     const high = fingerprint(state, stateLength);
-    let index = this.seen.addOrGet(high, fingerprintLowOfLast, this.store.count);
-    if (index < 0) {
-      index = this.admit(state, stateLength, this.current, this.symmetry ? -1 : node);
+    const low = fingerprintLowOfLast;
+    if (this.seen.get(high, low) === -1) {
+      if (this.outsideBoundary(state, stateLength)) {
+        // TLC's CONSTRAINT: a state outside the boundary is checked but neither stored nor
+        // expanded. Its fingerprint is kept, marked, so that it is checked once.
+        this.seen.addOrGet(high, low, OUTSIDE);
+        this.checkOutside(state, stateLength, this.symmetry ? -1 : node);
+      } else {
+        this.seen.addOrGet(high, low, this.store.count);
+        this.admit(state, stateLength, this.current, this.symmetry ? -1 : node);
+      }
       if (this.violation) return false;
     }
     if (this.properties.hasRefinements) {
       const failure = this.properties.checkStep(this.current, next, node);
       if (failure) {
-        this.fail(failure, index, this.current);
+        this.fail(failure, this.current, state.slice(0, stateLength), true);
         return false;
       }
     }
@@ -180,6 +188,22 @@ class Exploration implements SuccessorSink {
       return false;
     }
     return true;
+  }
+
+  private outsideBoundary(state: Int32Array, length: number): boolean {
+    const { boundary } = this.system.model;
+    return boundary !== undefined && !boundary(this.system.view(state, length));
+  }
+
+  /**
+   * Checks the state properties on a state outside the boundary, reached from the current state
+   * (by a step of node `changed` alone, or -1 when that does not hold). It is recorded under the
+   * next free index, which the next state stored takes over.
+   */
+  private checkOutside(state: Int32Array, length: number, changed: number): void {
+    this.properties.record(this.store.count, state, length, changed < 0 ? -1 : this.current, changed);
+    const failure = this.properties.checkState(this.store.count);
+    if (failure) this.fail(failure, this.current, state.slice(0, length));
   }
 
   /** Under symmetry, writes the representative of `state` into `this.canonical`; returns the length of the state to store. */
@@ -202,13 +226,18 @@ class Exploration implements SuccessorSink {
     return index;
   }
 
-  /** Records a violation in state `index`, or on the step from state `stepFrom` to it, with its trace. */
-  private fail(failure: PropertyFailure, index: number, stepFrom?: number): void {
-    const path: number[] = [stepFrom ?? index];
+  /**
+   * Records a violation with its trace: the behaviour to stored state `pathEnd`, then, if given,
+   * one more step to `beyond` (a representative not stored: outside the boundary, or the target of
+   * a step that fails a refinement).
+   */
+  private fail(failure: PropertyFailure, pathEnd: number, beyond?: Int32Array, refinementStep = false): void {
+    const path: number[] = [pathEnd];
     while (this.store.parent(path[0]!) >= 0) path.unshift(this.store.parent(path[0]!));
     let states = readStates(this.store, path);
+    if (beyond && !refinementStep) states.push(beyond);
     if (this.symmetry) states = this.symmetry.unfold(states);
-    if (stepFrom !== undefined) states.push(this.failingStep(states[states.length - 1]!, readStates(this.store, [index])[0]!));
+    if (beyond && refinementStep) states.push(this.failingStep(states[states.length - 1]!, beyond));
     this.violation = { ...failure, trace: traceFromStates(this.system, states, failure.property) };
   }
 
@@ -237,6 +266,9 @@ class Exploration implements SuccessorSink {
     };
   }
 }
+
+/** The mark, in the fingerprint set, of a state outside the boundary. */
+const OUTSIDE = -2;
 
 /** Finds a successor whose step fails a refinement. */
 class FailingStepFinder implements SuccessorSink {

@@ -88,7 +88,23 @@ export class FingerprintSet {
     this.mask = capacity - 1;
   }
 
-  /** Returns the index the fingerprint was seen with, or records `index` for it and returns -1. */
+  /** Returns the index the fingerprint was seen with, or -1 if it was not seen. */
+  get(high: number, low: number): number {
+    const table = this.table;
+    let slot = (high ^ (low >>> 7)) & this.mask;
+    for (;;) {
+      const at = slot * 3;
+      const stored = table[at + 2]!;
+      if (stored === 0) return -1;
+      if (table[at] === high && table[at + 1] === low) return stored - 1;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /**
+   * Returns the index the fingerprint was seen with, or records `index` for it and returns -1.
+   * Indices are whole numbers, or -2 for a mark that is not a state index.
+   */
   addOrGet(high: number, low: number, index: number): number {
     const table = this.table;
     let slot = (high ^ (low >>> 7)) & this.mask;

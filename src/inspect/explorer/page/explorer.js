@@ -323,11 +323,14 @@ function renderProperties() {
       const tone = property.holds === undefined ? '' : property.holds ? 'holds' : property.kind === 'sometimes' ? '' : 'fails';
       return element(
         'tr',
-        { 'data-property': property.name, 'data-holds': String(property.holds) },
+        { 'data-property': property.name, 'data-holds': String(property.holds), className: tone === 'fails' ? 'failing' : '' },
         element('td', { className: `verdict ${tone}` }, verdict),
-        element('td', {}, property.name),
-        element('td', { className: 'kind' }, property.kind),
-        element('td', { className: 'what' }, property.note),
+        element(
+          'td',
+          {},
+          element('div', {}, element('span', { className: 'name' }, property.name), ' ', element('span', { className: 'kind' }, property.kind)),
+          element('div', { className: 'what' }, property.note),
+        ),
       );
     }),
   );

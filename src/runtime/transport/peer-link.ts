@@ -1,0 +1,131 @@
+import { connect, type Socket } from 'node:net';
+import type { Logger } from '../logger.ts';
+import { encodeFrame } from './frames.ts';
+
+export interface PeerAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface BackoffPolicy {
+  /** The first retry waits up to this long. */
+  readonly initialMs: number;
+  /** No retry waits longer than this. */
+  readonly maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 50, maxMs: 2_000 };
+
+export interface PeerLinkCounters {
+  /** Messages dropped because the queue was full (the oldest go first). */
+  droppedQueueFull: number;
+  framesWritten: number;
+  connects: number;
+}
+
+/**
+ * The outbound half of a connection to one peer: this node writes its messages to the peer over
+ * a connection it dials itself, introduced by a hello frame naming this node; the peer sends back
+ * over its own. Messages wait in a bounded queue while the link is down or the socket is full.
+ *
+ * When the queue is full the OLDEST message is dropped (and counted): consensus messages are
+ * superseded by later ones (a newer heartbeat carries the newer commitIndex; a retry repeats a lost
+ * request), so after a long outage the newest are the useful ones, and the protocols already
+ * tolerate loss. Reconnecting uses exponential backoff with full jitter (a delay drawn from
+ * [0, min(max, initial × 2^attempt)]), so that peers restarting together do not retry in lockstep.
+ */
+export class PeerLink {
+  readonly counters: PeerLinkCounters = { droppedQueueFull: 0, framesWritten: 0, connects: 0 };
+  private readonly queue: Buffer[] = [];
+  private socket: Socket | undefined;
+  private open = false;
+  private closed = false;
+  private attempt = 0;
+  private retry: NodeJS.Timeout | undefined;
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly self: string,
+    readonly peer: string,
+    private address: PeerAddress | undefined,
+    private readonly options: { readonly maxQueued: number; readonly backoff: BackoffPolicy; readonly random: () => number; readonly logger: Logger },
+  ) {}
+
+  /** Queues a frame for the peer and writes what the socket will take. */
+  send(frame: Buffer): void {
+    if (this.closed) return;
+    this.queue.push(frame);
+    if (this.queue.length > this.options.maxQueued) {
+      this.queue.shift();
+      if (this.counters.droppedQueueFull++ === 0) this.options.logger.warn('send queue full: dropping the oldest messages', { peer: this.peer, limit: this.options.maxQueued });
+    }
+    this.pump();
+  }
+
+  /** A new address for the peer; an open connection to the old one is kept until it breaks. */
+  setAddress(address: PeerAddress): void {
+    this.address = address;
+    if (!this.socket && !this.retry) this.pump();
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    this.socket?.destroy();
+    this.queue.length = 0;
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    if (!this.open) {
+      if (!this.socket && !this.retry && this.address) this.dial(this.address);
+      return;
+    }
+    const socket = this.socket!;
+    // Hand frames to the socket only while its buffer has room: the rest wait in the bounded queue.
+    while (this.queue.length > 0 && !socket.writableNeedDrain) {
+      socket.write(this.queue.shift()!);
+      this.counters.framesWritten++;
+    }
+  }
+
+  private dial(address: PeerAddress): void {
+    const socket = connect({ host: address.host, port: address.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('connect', () => {
+      this.open = true;
+      this.attempt = 0;
+      this.counters.connects++;
+      if (this.lastError) this.options.logger.info('connected again', { peer: this.peer, after: this.lastError });
+      this.lastError = undefined;
+      socket.write(encodeFrame({ hello: this.self }));
+      this.pump();
+    });
+    socket.on('drain', () => this.pump());
+    // The peer never writes on this connection: anything it sends is ignored.
+    socket.on('data', () => {});
+    socket.on('error', (error) => {
+      // A peer that is down is routine: say so once per outage, not once per retry.
+      if (this.lastError === undefined) this.options.logger.info('cannot reach peer; retrying with backoff', { peer: this.peer, error: error.message });
+      this.lastError = error.message;
+    });
+    socket.on('close', () => {
+      this.socket = undefined;
+      this.open = false;
+      if (this.closed) return;
+      this.lastError ??= 'connection closed';
+      const ceiling = Math.min(this.options.backoff.maxMs, this.options.backoff.initialMs * 2 ** this.attempt);
+      this.attempt = Math.min(this.attempt + 1, 30);
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        this.pump();
+      }, Math.floor(this.options.random() * ceiling));
+    });
+  }
+}

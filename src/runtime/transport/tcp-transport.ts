@@ -1,0 +1,212 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Message } from '../../node/index.ts';
+import { type Logger, stderrLogger } from '../logger.ts';
+import { decodeFrameBody, DEFAULT_MAX_FRAME_BYTES, encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, FrameError } from './frames.ts';
+import { type MessageValidator, refusalOf } from './message-validator.ts';
+import { type BackoffPolicy, DEFAULT_BACKOFF, type PeerAddress, PeerLink } from './peer-link.ts';
+import type { MessageHandler, Transport } from './transport.ts';
+
+export interface TcpTransportOptions {
+  /** This node's id, announced in the hello frame of every connection it dials. */
+  readonly id: string;
+  /** Where to listen; port 0 picks a free port (see `address`). */
+  readonly listen: PeerAddress;
+  /** Every peer by id, with its address; an address may come later through `setPeerAddress`. */
+  readonly peers: Readonly<Record<string, PeerAddress | undefined>>;
+  /** The protocol's message schema: every incoming frame must pass it. */
+  readonly validate: MessageValidator;
+  /** Frames above this many bytes (1 MiB by default) are refused, incoming or outgoing. */
+  readonly maxFrameBytes?: number;
+  /** Messages waiting per peer before the oldest are dropped (1024 by default). */
+  readonly maxQueuedMessages?: number;
+  readonly backoff?: BackoffPolicy;
+  /** A connection that has not said hello within this long is closed (5 s by default). */
+  readonly helloTimeoutMs?: number;
+  /** Draws for backoff jitter. */
+  readonly random?: () => number;
+  readonly logger?: Logger;
+}
+
+export interface TcpTransportStats {
+  readonly messagesReceived: number;
+  /** Incoming connections closed for a bad frame, a bad hello, or no hello. */
+  readonly connectionsRefused: number;
+  /** Outgoing messages dropped: queue full (oldest first) or too large to frame. */
+  readonly droppedQueueFull: number;
+  readonly droppedOversized: number;
+  readonly framesWritten: number;
+}
+
+/**
+ * Nodes over TCP. Each node dials each peer and writes its messages on that connection (see
+ * `PeerLink`: bounded queue, reconnect with backoff); it reads its peers' messages on the
+ * connections they dial to it. A connection starts with a hello frame `{ "hello": <peer id> }`;
+ * from then on every frame is one message, which must decode as UTF-8 JSON and pass the protocol's
+ * validator before the handler sees it. A connection that breaks any rule — oversized frame, bytes
+ * that are not JSON, a message the schema refuses, a hello from a stranger — is closed with a logged
+ * reason; the node keeps running and its other connections are untouched. Messages are therefore
+ * best effort, as the protocols assume: lost while a link is down, never delivered to the handler
+ * malformed.
+ */
+export class TcpTransport implements Transport {
+  private readonly logger: Logger;
+  private readonly maxFrameBytes: number;
+  private readonly links = new Map<string, PeerLink>();
+  private readonly inbound = new Set<Socket>();
+  private handler: MessageHandler | undefined;
+  private closed = false;
+  private messagesReceived = 0;
+  private connectionsRefused = 0;
+  private droppedOversized = 0;
+
+  private constructor(
+    private readonly options: TcpTransportOptions,
+    private readonly server: Server,
+  ) {
+    this.logger = options.logger ?? stderrLogger(`${options.id}/tcp`);
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    for (const [peer, address] of Object.entries(options.peers)) {
+      this.links.set(
+        peer,
+        new PeerLink(options.id, peer, address, {
+          maxQueued: options.maxQueuedMessages ?? 1024,
+          backoff: options.backoff ?? DEFAULT_BACKOFF,
+          random: options.random ?? Math.random,
+          logger: this.logger,
+        }),
+      );
+    }
+    server.on('connection', (socket) => this.accept(socket));
+  }
+
+  /** Starts listening; resolves once the port is bound. */
+  static listen(options: TcpTransportOptions): Promise<TcpTransport> {
+    if (options.id in options.peers) throw new Error(`TcpTransport ${options.id}: a node is not its own peer`);
+    const server = createServer();
+    const transport = new TcpTransport(options, server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.listen.port, options.listen.host, () => {
+        server.off('error', reject);
+        server.on('error', (error) => transport.logger.error('listener error', { error }));
+        resolve(transport);
+      });
+    });
+  }
+
+  /** The address actually bound (the port chosen when asked for 0). */
+  get address(): PeerAddress {
+    const bound = this.server.address() as AddressInfo;
+    return { host: bound.address, port: bound.port };
+  }
+
+  setPeerAddress(peer: string, address: PeerAddress): void {
+    this.linkTo(peer).setAddress(address);
+  }
+
+  send(to: string, message: Message): void {
+    if (this.closed) return;
+    const frame = encodeFrame(message);
+    if (frame.length - FRAME_HEADER_BYTES > this.maxFrameBytes) {
+      // The peer would refuse it and close the connection: refuse it here instead.
+      this.droppedOversized++;
+      this.logger.warn('message too large to send: dropped', { to, type: message.type, bytes: frame.length - FRAME_HEADER_BYTES, limit: this.maxFrameBytes });
+      return;
+    }
+    this.linkTo(to).send(frame);
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.handler = handler;
+  }
+
+  stats(): TcpTransportStats {
+    const links = [...this.links.values()];
+    return {
+      messagesReceived: this.messagesReceived,
+      connectionsRefused: this.connectionsRefused,
+      droppedQueueFull: links.reduce((sum, link) => sum + link.counters.droppedQueueFull, 0),
+      droppedOversized: this.droppedOversized,
+      framesWritten: links.reduce((sum, link) => sum + link.counters.framesWritten, 0),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const link of this.links.values()) link.close();
+    for (const socket of this.inbound) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private linkTo(peer: string): PeerLink {
+    const link = this.links.get(peer);
+    if (!link) throw new Error(`TcpTransport ${this.options.id}: ${JSON.stringify(peer)} is not a peer`);
+    return link;
+  }
+
+  /** An incoming connection: a hello, then messages, each checked before the handler sees it. */
+  private accept(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    this.inbound.add(socket);
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const decoder = new FrameDecoder(this.maxFrameBytes);
+    let peer: string | undefined;
+    let refused = false;
+    const refuse = (reason: string) => {
+      if (refused) return;
+      refused = true;
+      this.connectionsRefused++;
+      this.logger.warn('connection closed: bad input', { peer: peer ?? 'unidentified', remote, reason });
+      socket.destroy();
+    };
+    const helloTimer = setTimeout(() => refuse(`no hello within ${this.options.helloTimeoutMs ?? 5_000} ms`), this.options.helloTimeoutMs ?? 5_000);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const body of decoder.push(chunk)) {
+          if (refused) return;
+          const value = decodeFrameBody(body);
+          if (peer === undefined) {
+            peer = this.helloFrom(value);
+            clearTimeout(helloTimer);
+            continue;
+          }
+          const refusal = refusalOf(value, this.options.validate);
+          if (refusal !== undefined) throw new FrameError(refusal);
+          this.messagesReceived++;
+          this.deliver(peer, value as Message);
+        }
+      } catch (error) {
+        // Whatever went wrong, it stays with this connection: never an exception out of a socket handler.
+        refuse(error instanceof FrameError ? error.message : `an error reading the connection: ${(error as Error).message}`);
+      }
+    });
+    socket.on('error', (error) => {
+      if (!refused) this.logger.info('incoming connection error', { peer: peer ?? 'unidentified', remote, error: error.message });
+    });
+    socket.on('close', () => {
+      clearTimeout(helloTimer);
+      this.inbound.delete(socket);
+    });
+  }
+
+  /** The peer a hello frame names; throws `FrameError` for anything else. */
+  private helloFrom(value: unknown): string {
+    const hello = (value as { hello?: unknown } | null)?.hello;
+    if (typeof value !== 'object' || value === null || typeof hello !== 'string') throw new FrameError('the first frame is not a hello');
+    if (!this.links.has(hello)) throw new FrameError(`a hello from ${JSON.stringify(hello)}, which is not a peer`);
+    return hello;
+  }
+
+  private deliver(peer: string, message: Message): void {
+    try {
+      this.handler?.(peer, message);
+    } catch (error) {
+      // The handler's failure is not the connection's fault: log it and keep reading.
+      this.logger.error('the message handler threw', { peer, type: message.type, error });
+    }
+  }
+}

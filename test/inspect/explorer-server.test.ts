@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
@@ -176,5 +176,29 @@ describe('unanimous explore: bad arguments are refused before anything is served
     expect(run.status).toBe(2);
     expect(run.stderr).toBe('unanimous: two-phase/faulty: rms (resource managers) must be a whole number from 1 to 4, not 0\n');
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('unanimous explore, the command', () => {
+  it('prints the URL, serves until interrupted, and exits 0', async () => {
+    const child = spawn(process.execPath, [join(root, 'bin/unanimous.js'), 'explore', 'two-phase/tla', '--rms', '2'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk) => {
+          output += chunk;
+          const match = /^unanimous explore two-phase\/tla: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(output);
+          if (match) resolve(match[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`exited with ${code} before printing its URL: ${output}`)));
+      });
+      const model = await (await fetch(new URL('api/model', url))).json();
+      expect(model).toMatchObject({ name: 'two-phase/tla', parameters: { rms: 2 }, network: 'set' });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });

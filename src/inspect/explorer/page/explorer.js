@@ -138,7 +138,10 @@ async function traceFromPath(path) {
 function enterTrace(replay) {
   page.trace = replay;
   sessionStorage.setItem(`unanimous-trace:${replay.path.join('.')}`, JSON.stringify(replay));
-  location.hash = hashFor([], replay.path);
+  const hash = hashFor([], replay.path);
+  // Another trace with the same path (one that stops at the same place) changes no URL: redraw.
+  if (location.hash === hash) showState([]).catch((error) => showMessage(error.message));
+  else location.hash = hash;
 }
 
 async function loadTraceFile(file) {

@@ -15,6 +15,8 @@ import commitsEarly from '../../models/two-phase/broken/tm-commits-early.ts';
  * downloaded; CI installs the chromium package). Screenshots go to test-artifacts/ (gitignored).
  */
 const CHROMIUM = '/usr/bin/chromium';
+// Functions handed to page.evaluate run in the browser; this project compiles without the DOM
+// library, so they reach the page's globals through `globalThis`.
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
 let browser: Browser | undefined;
@@ -51,24 +53,24 @@ afterAll(async () => {
 async function shown(path: readonly number[]): Promise<void> {
   const hash = `#path=${path.join('.')}`;
   await page.waitForFunction((hash) => {
-    const href = document.getElementById('permalink')?.getAttribute('href') ?? '';
+    const href = (globalThis as any).document.getElementById('permalink')?.getAttribute('href') ?? '';
     return href === hash || href.startsWith(`${hash}&`);
   }, hash);
 }
 
 /** The chart states drawn active, per machine chart (by its data-machine index). */
 const activeStates = (machine: number): Promise<string[]> =>
-  page.$$eval(`.chart[data-machine="${machine}"] g.state.active`, (groups) => groups.map((g) => (g as SVGGElement).dataset.state!).sort());
+  page.$$eval(`.chart[data-machine="${machine}"] g.state.active`, (groups) => groups.map((g) => (g as any).getAttribute('data-state') as string).sort());
 
 /** The node badges in a state of a chart. */
 const badgesIn = (machine: number, state: string): Promise<string[]> =>
-  page.$$eval(`.chart[data-machine="${machine}"] g.state[data-state="${state}"] > .node-badge`, (badges) => badges.map((b) => (b as SVGGElement).dataset.node!).sort());
+  page.$$eval(`.chart[data-machine="${machine}"] g.state[data-state="${state}"] > .node-badge`, (badges) => badges.map((b) => (b as any).getAttribute('data-node') as string).sort());
 
 async function clickAction(label: string): Promise<void> {
-  const before = await page.evaluate(() => location.hash);
+  const before = await page.evaluate(() => (globalThis as any).location.hash as string);
   await page.locator('button.action', { has: page.locator('.label', { hasText: new RegExp(`^${label}$`) }) }).click();
-  await page.waitForFunction((before) => location.hash !== before, before);
-  await page.waitForFunction((label) => document.querySelector('#path-steps li.current')?.textContent === label, label);
+  await page.waitForFunction((before) => (globalThis as any).location.hash !== before, before);
+  await page.waitForFunction((label) => (globalThis as any).document.querySelector('#path-steps li.current')?.textContent === label, label);
 }
 
 describe('the explorer page in Chromium', () => {
@@ -80,7 +82,7 @@ describe('the explorer page in Chromium', () => {
     expect(await page.locator('button.action').count()).toBe(12);
 
     for (const label of ['deliver Prepare tm→rm1', 'deliver Prepare tm→rm2', 'deliver Prepared rm1→tm', 'deliver Prepared rm2→tm']) await clickAction(label);
-    expect(await page.evaluate(() => location.hash)).toBe('#path=0.1.0.0');
+    expect(await page.evaluate(() => (globalThis as any).location.hash as string)).toBe('#path=0.1.0.0');
     expect(await activeStates(0)).toEqual(['tm.committed', 'tm.committed.awaitingAcks']);
     expect(await badgesIn(0, 'tm.committed.awaitingAcks')).toEqual(['tm']);
     expect(await badgesIn(1, 'rm.prepared')).toEqual(['rm1', 'rm2']);
@@ -143,7 +145,7 @@ describe('the explorer page in Chromium', () => {
       expect(await drawn()).toEqual(expected(i));
     }
     expect(await page.locator('tr[data-property="TCConsistent"]').getAttribute('data-holds')).toBe('true');
-    expect(await page.evaluate(() => location.hash)).toBe(`#path=${replay.path.slice(0, 2).join('.')}&trace=${replay.path.join('.')}`);
+    expect(await page.evaluate(() => (globalThis as any).location.hash as string)).toBe(`#path=${replay.path.slice(0, 2).join('.')}&trace=${replay.path.join('.')}`);
   });
 
   it('says so in the page when a trace does not fit the model, or a file is no trace', async () => {

@@ -22,8 +22,13 @@ export interface ThreePhaseSetup {
   readonly participants: number;
   readonly network: NetworkSemantics;
   readonly detection: FailureDetection;
-  /** Crashes and network faults; with `perfect` detection, crashed nodes never restart. */
   readonly faults?: Omit<FaultBudgets, 'restart' | 'notifyCrashes'>;
+  /**
+   * Whether a crashed node comes back (from its durable state). Off: crash-stop, 3PC's failure
+   * model. On, with `perfect` detection, a restarted node stays suspected by everyone told of its
+   * crash; undecided, it asks for the decision on its `retryTimeout`, the one timer that then fires.
+   */
+  readonly restarts?: boolean;
   readonly participantMachine?: NodeMachine;
   readonly boundary?: Model['boundary'];
   readonly properties: (participants: readonly string[]) => Property[];
@@ -36,7 +41,9 @@ export interface ThreePhaseSetup {
  */
 export function threePhaseModel(setup: ThreePhaseSetup): Model {
   const ids = participantIds(setup.participants);
-  const timers = setup.detection === 'perfect' ? { timers: [] as string[] } : {};
+  const restarts = setup.restarts ?? false;
+  // With perfect detection no timeout suspects anyone; only a restarted node's retry may fire.
+  const timers = setup.detection === 'perfect' ? { timers: restarts ? ['retryTimeout'] : [] } : {};
   const coordinatorNode: NodeDefinition = {
     id: COORDINATOR,
     machine: coordinator,
@@ -53,7 +60,7 @@ export function threePhaseModel(setup: ThreePhaseSetup): Model {
     ...timers,
   }));
   const faults: FaultBudgets =
-    setup.detection === 'perfect' ? { ...setup.faults, restart: false, notifyCrashes: true } : { ...setup.faults };
+    setup.detection === 'perfect' ? { ...setup.faults, restart: restarts, notifyCrashes: true } : { ...setup.faults, restart: restarts };
   return {
     nodes: [coordinatorNode, ...participants],
     network: setup.network,

@@ -84,3 +84,18 @@ export function nonBlockingProperties(participants: readonly string[]): Property
     }),
   ];
 }
+
+/**
+ * Goals for two crashes: the termination protocol survives the crash of its first backup. The
+ * coordinator and the first participant in the backup order crash undecided, and the others still
+ * finish — both ways.
+ */
+export function cascadeGoals(participants: readonly string[]): Property[] {
+  const firstBackup = participants[0]!;
+  const undecidedCrash = (node: NodeView) => node.crashed && !decided(participantState(node));
+  const finishAs = (outcome: ParticipantState) => (state: GlobalView) => {
+    const live = liveParticipants(state, participants);
+    return coordinatorCrashedUndecided(state) && undecidedCrash(state.node(firstBackup)) && live.length > 0 && live.every((node) => participantState(node) === outcome);
+  };
+  return [sometimes('CommitAfterFirstBackupCrashed', finishAs('committed')), sometimes('AbortAfterFirstBackupCrashed', finishAs('aborted'))];
+}

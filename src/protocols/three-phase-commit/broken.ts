@@ -15,3 +15,12 @@ import { participant } from './participant.ts';
 export const participantObeysStalePreCommit = participant.provide({
   guards: { fromCoordinator: () => true },
 });
+
+/**
+ * A participant without the termination protocol: like a prepared 2PC resource manager, it never
+ * gives up on its coordinator. When the coordinator crashes after the votes, the participants
+ * that voted Yes wait for ever — 3PC's extra phase buys nothing without the protocol that uses it.
+ */
+export const participantWithoutTermination = participant.provide({
+  guards: { coordinatorSuspected: () => false },
+});

@@ -2,6 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import { replica } from './multi-paxos/index.ts';
 import { acceptor, learner, proposer } from './paxos/index.ts';
 import { server } from './raft/index.ts';
+import { coordinator, participant } from './three-phase-commit/index.ts';
 import { resourceManager, transactionManager } from './two-phase-commit/index.ts';
 import { peer } from './zab/index.ts';
 
@@ -12,6 +13,8 @@ import { peer } from './zab/index.ts';
 export const PROTOCOL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   'two-phase-commit/transaction-manager': transactionManager,
   'two-phase-commit/resource-manager': resourceManager,
+  'three-phase-commit/coordinator': coordinator,
+  'three-phase-commit/participant': participant,
   'paxos/proposer': proposer,
   'paxos/acceptor': acceptor,
   'paxos/learner': learner,

@@ -157,10 +157,10 @@ export const participant = setup({
     emitted: {} as Effect<ThreePhaseMessage>,
   },
   guards: {
-    recoveredIn: ({ context }, params: { states: readonly ParticipantState[] }) => {
-      const state = recoveredState(context);
-      return state !== undefined && params.states.includes(state);
-    },
+    committedBeforeCrash: ({ context }) => recoveredState(context) === 'committed',
+    /** Aborted, or never voted Yes (only `working` persisted): either way it may abort. */
+    abortedOrUnvotedBeforeCrash: ({ context }) => recoveredState(context) === 'aborted' || recoveredState(context) === 'working',
+    undecidedBeforeCrash: ({ context }) => recoveredState(context) === 'uncertain' || recoveredState(context) === 'committable',
     fromCoordinator: ({ context, event }) => senderOf(event) === context.coordinator,
     /** A state request from the coordinator it follows or a later one in the order it has not given up on. */
     fromCoordinatorNotGivenUp: ({ context, event }) =>
@@ -248,10 +248,10 @@ export const participant = setup({
     booting: {
       exit: 'forgetBootImage',
       always: [
-        { guard: { type: 'recoveredIn', params: { states: ['committed'] } }, target: 'committed' },
+        { guard: 'committedBeforeCrash', target: 'committed' },
         // Restarted before voting Yes: it never voted, so it may abort on its own.
-        { guard: { type: 'recoveredIn', params: { states: ['aborted', 'working'] } }, target: 'aborted' },
-        { guard: { type: 'recoveredIn', params: { states: ['uncertain', 'committable'] } }, target: 'recovering' },
+        { guard: 'abortedOrUnvotedBeforeCrash', target: 'aborted' },
+        { guard: 'undecidedBeforeCrash', target: 'recovering' },
         { target: 'working' },
       ],
     },

@@ -22,17 +22,49 @@ export class AbstractStates {
   private readonly successorCache = new IntPairMap();
   /** Abstract id of each global state, by state index. */
   private ofState = new Int32Array(1 << 16);
+  /** For `idOfState`: per node after the first, (chain id, part id) → chain id; the last chain id → abstract id. */
+  private readonly chains: IntPairMap[];
+  private readonly chainCounts: number[];
+  private abstractOfChain = new Int32Array(1024).fill(-1);
 
   constructor(
     readonly abstraction: Abstraction,
     private readonly nodes: readonly LocalStates[],
   ) {
     this.partIds = nodes.map(() => new Int32Array(0));
+    this.chains = nodes.slice(1).map(() => new IntPairMap());
+    this.chainCounts = nodes.slice(1).map(() => 0);
   }
 
-  /** The abstract id of a global state, from all its nodes. */
+  /**
+   * The abstract id of a global state, from all its nodes. Parts are chained node by node through
+   * one integer map per node after the first, so no key is built: (chain so far, next part) →
+   * chain id, and the last chain id → abstract id.
+   */
   idOfState(state: Int32Array): number {
-    return this.idOfParts(Int32Array.from(this.nodes, (_, k) => this.partOf(k, state[k]!)));
+    const nodeCount = this.nodes.length;
+    let chain = this.partOf(0, state[0]!);
+    for (let k = 1; k < nodeCount; k++) {
+      const part = this.partOf(k, state[k]!);
+      const map = this.chains[k - 1]!;
+      let next = map.get(chain, part);
+      if (next < 0) {
+        next = this.chainCounts[k - 1]!++;
+        map.set(chain, part, next);
+      }
+      chain = next;
+    }
+    if (chain >= this.abstractOfChain.length) {
+      const grown = new Int32Array(Math.max(chain + 1, this.abstractOfChain.length * 2)).fill(-1);
+      grown.set(this.abstractOfChain);
+      this.abstractOfChain = grown;
+    }
+    let id = this.abstractOfChain[chain]!;
+    if (id < 0) {
+      id = this.idOfParts(Int32Array.from(this.nodes, (_, k) => this.partOf(k, state[k]!)));
+      this.abstractOfChain[chain] = id;
+    }
+    return id;
   }
 
   /** The abstract id of a successor of a state with abstract id `from` in which only node `changed` moved, to local state `local`. */

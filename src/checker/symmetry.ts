@@ -28,6 +28,10 @@ export class Symmetry {
   private candidate = new Int32Array(256);
   private best = new Int32Array(256);
   private ids = new Int32Array(256);
+  /** Scratch: each permutation's node words, the least of them, and the permutations that give it. */
+  private readonly nodeWords: Int32Array;
+  private readonly leastNodes: Int32Array;
+  private readonly ties: Int32Array;
 
   constructor(
     private readonly system: ComposedSystem,
@@ -65,35 +69,73 @@ export class Symmetry {
     );
     this.renamedLocal = this.permutations.map(() => model.nodes.map(() => new Int32Array(0)));
     this.renamedEnvelope = this.permutations.map(() => new Int32Array(0));
+    this.nodeWords = new Int32Array(this.permutations.length * count);
+    this.leastNodes = new Int32Array(count);
+    this.ties = new Int32Array(this.permutations.length + 1);
   }
 
   get size(): number {
     return this.permutations.length + 1;
   }
 
-  /** Writes the representative of `state`'s symmetry class into `out`; returns its length. */
+  /**
+   * Writes the representative of `state`'s symmetry class into `out`; returns its length. The
+   * representative is the least encoding under every permutation. Node words come first in an
+   * encoding, so the least one is found in two passes: first the least node words over all
+   * permutations (cheap table lookups), then, only among the permutations that tie there, the
+   * network, which must be renamed message by message and re-encoded. Usually one ties.
+   */
   canonicalize(state: Int32Array, length: number, out: Int32Array): number {
-    const { system } = this;
+    const { system, permutations } = this;
+    const nodeCount = system.nodes.length;
+    const words = this.nodeWords;
+    // Pass 1: the least node words; `ties` lists the permutations that give them (-1: identity).
+    for (let k = 0; k < nodeCount; k++) this.leastNodes[k] = state[k]!;
+    let ties = 0;
+    this.ties[ties++] = -1;
+    for (let p = 0; p < permutations.length; p++) {
+      const permutation = permutations[p]!;
+      const at = p * nodeCount;
+      for (let k = 0; k < nodeCount; k++) words[at + permutation[k]!] = this.localUnder(p, k, state[k]!);
+      let order = 0;
+      for (let k = 0; k < nodeCount && order === 0; k++) order = words[at + k]! - this.leastNodes[k]!;
+      if (order > 0) continue;
+      if (order < 0) {
+        for (let k = 0; k < nodeCount; k++) this.leastNodes[k] = words[at + k]!;
+        ties = 0;
+      }
+      this.ties[ties++] = p;
+    }
+    if (ties === 1 && this.ties[0] === -1) {
+      out.set(state.subarray(0, length));
+      return length;
+    }
+    // Pass 2: the least network among the ties.
     const start = system.networkStart;
     const contents = system.codec.contents(state, start, length);
-    let bestLength = length;
-    if (this.best.length < length) this.best = new Int32Array(length * 2);
-    this.best.set(state.subarray(0, length));
-    for (let p = 0; p < this.permutations.length; p++) {
-      const permutation = this.permutations[p]!;
-      const room = start + contents.length * 2 + (system.envelopes.all.length >>> 5) + 64;
-      if (this.candidate.length < room) this.candidate = new Int32Array(room * 2);
-      if (this.ids.length < contents.length) this.ids = new Int32Array(contents.length * 2);
-      const candidate = this.candidate;
-      for (let k = 0; k < start; k++) candidate[k] = state[k]!;
-      for (let k = 0; k < system.nodes.length; k++) candidate[permutation[k]!] = this.localUnder(p, k, state[k]!);
-      // Node words come first: a candidate already greater there cannot be the least.
-      if (comparePrefix(candidate, this.best, system.nodes.length) > 0) continue;
-      for (let i = 0; i < contents.length; i++) this.ids[i] = this.envelopeUnder(p, contents[i]!);
-      const candidateLength = system.codec.write(EMPTY, 0, 0, -1, -1, this.ids.subarray(0, contents.length), candidate, start);
-      if (less(candidate, candidateLength, this.best, bestLength)) {
-        if (this.best.length < candidateLength) this.best = new Int32Array(candidateLength * 2);
-        this.best.set(candidate.subarray(0, candidateLength));
+    const room = start + contents.length * 2 + (system.envelopes.all.length >>> 5) + 64;
+    if (this.candidate.length < room) this.candidate = new Int32Array(room * 2);
+    if (this.best.length < room) this.best = new Int32Array(room * 2);
+    if (this.ids.length < contents.length) this.ids = new Int32Array(contents.length * 2);
+    let bestLength = -1;
+    for (let t = 0; t < ties; t++) {
+      const p = this.ties[t]!;
+      const candidate = bestLength < 0 ? this.best : this.candidate;
+      let candidateLength: number;
+      if (p < 0) {
+        candidate.set(state.subarray(0, length));
+        candidateLength = length;
+      } else {
+        for (let k = 0; k < start; k++) candidate[k] = state[k]!;
+        for (let k = 0; k < nodeCount; k++) candidate[k] = this.leastNodes[k]!;
+        for (let i = 0; i < contents.length; i++) this.ids[i] = this.envelopeUnder(p, contents[i]!);
+        candidateLength = system.codec.write(EMPTY, 0, 0, -1, -1, this.ids.subarray(0, contents.length), candidate, start);
+      }
+      if (bestLength < 0) {
+        bestLength = candidateLength;
+      } else if (less(candidate, candidateLength, this.best, bestLength)) {
+        this.candidate = this.best;
+        this.best = candidate;
         bestLength = candidateLength;
       }
     }
@@ -176,12 +218,6 @@ function less(a: Int32Array, aLength: number, b: Int32Array, bLength: number): b
   if (aLength !== bLength) return aLength < bLength;
   for (let i = 0; i < aLength; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
   return false;
-}
-
-/** Compares the first `length` words of a and b: negative, zero or positive. */
-function comparePrefix(a: Int32Array, b: Int32Array, length: number): number {
-  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
 }
 
 function orderings(items: readonly number[]): number[][] {

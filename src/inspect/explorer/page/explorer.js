@@ -211,6 +211,8 @@ function renderPath() {
   if (state.arrivedBy) labels[state.path.length - 1] = state.arrivedBy.label;
   page.pathLabels = labels;
   const list = $('path-steps');
+  // On a trace the trace's own list shows the path; the path's list matters once the page leaves it.
+  list.hidden = Boolean(page.trace && isPrefix(state.path, page.trace.path));
   list.replaceChildren(
     element('li', { className: state.path.length === 0 ? 'current' : '', onclick: () => go([]) }, 'initial state'),
     ...state.path.map((_, i) =>

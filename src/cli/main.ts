@@ -4,6 +4,7 @@ import { checkCommand } from './check-command.ts';
 import { exploreCommand } from './explore-command.ts';
 import { listModelNames, loadModel } from './models.ts';
 import { clockSeed, simulateCommand } from './simulate-command.ts';
+import { TRACE_FORMATS, traceCommand, type TraceFormat } from './trace-command.ts';
 import { UsageError } from './usage-error.ts';
 
 const HELP = `unanimous — distributed transactions and consensus as checked XState machines
@@ -16,8 +17,10 @@ usage:
   unanimous explore <model> [options]     a web page on 127.0.0.1 to step through the model's states
                                           by hand and to replay a counterexample trace
   unanimous list                          list the models and their parameters
-  unanimous chart [protocol/machine]      a machine's statechart (--format mermaid|dot|json);
+  unanimous chart [protocol/machine]      a machine's statechart (--format mermaid|dot|json|svg);
                                           with no machine, the list; --write DIR writes them all
+  unanimous trace <file.json> [options]   render a counterexample saved by check --json or
+                                          simulate --json (or a bare trace)
   unanimous help                          this text
 
 check options:
@@ -41,6 +44,12 @@ explore options (and --rms, --param as for check):
   --port P           the port to serve on (default 0: a free one; the URL is printed)
   --trace FILE       open on a trace: a Trace, or the output of check --json or simulate --json
 
+trace options:
+  --format F         text (the steps and a table of every node's state, default), mermaid (a
+                     sequenceDiagram) or html (one offline page: sequence diagram and table)
+  --out FILE         write to FILE instead of stdout
+  --violation N      the Nth counterexample of a file holding several (default: the first)
+
 exit status: 0 every result as its model records it, 1 a violation or a result that differs
 from the record, 2 bad arguments or a bad model.`;
 
@@ -55,7 +64,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'simulate':
         return await runSimulate(rest, out, progress);
       case 'chart':
-        return runChart(rest, out);
+        return await runChart(rest, out);
+      case 'trace':
+        return runTrace(rest, out, progress);
       case 'explore':
         return await runExplore(rest, out);
       case 'list':
@@ -171,7 +182,7 @@ async function runExplore(args: readonly string[], out: (line: string) => void):
   );
 }
 
-function runChart(args: readonly string[], out: (line: string) => void): number {
+async function runChart(args: readonly string[], out: (line: string) => void): Promise<number> {
   const { values, positionals } = parse(() =>
     parseArgs({
       args: [...args],
@@ -185,6 +196,30 @@ function runChart(args: readonly string[], out: (line: string) => void): number 
   if (positionals.length > 1) throw new UsageError(`chart takes one machine, got ${positionals.length}: ${positionals.join(' ')}`);
   if (positionals.length === 1 && values.write !== undefined) throw new UsageError('chart: name a machine or --write DIR, not both');
   return chartCommand({ format, ...(positionals[0] !== undefined ? { machine: positionals[0] } : {}), ...(values.write !== undefined ? { write: values.write } : {}) }, out);
+}
+
+function runTrace(args: readonly string[], out: (line: string) => void, note: (line: string) => void): number {
+  const { values, positionals } = parse(() =>
+    parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: { format: { type: 'string', default: 'text' }, out: { type: 'string' }, violation: { type: 'string' } },
+    }),
+  );
+  const format = values.format as TraceFormat;
+  if (!TRACE_FORMATS.includes(format)) throw new UsageError(`--format takes ${TRACE_FORMATS.join(', ')}, not "${values.format}"`);
+  if (positionals.length !== 1) throw new UsageError(`trace takes one file, ${positionals.length === 0 ? 'got none' : `got ${positionals.length}: ${positionals.join(' ')}`}`);
+  return traceCommand(
+    {
+      file: positionals[0]!,
+      format,
+      ...(values.out !== undefined ? { out: values.out } : {}),
+      ...(values.violation !== undefined ? { violation: wholeNumber('--violation', values.violation, 1) } : {}),
+    },
+    out,
+    note,
+  );
 }
 
 /** Lists every model; one that cannot be loaded is named with the reason, and the rest still listed. */

@@ -44,8 +44,3 @@ function wideCharWidth(char: string): number {
   if (code >= 0x0300 && code <= 0x036f) return 0;
   return 667;
 }
-
-/** The width in pixels of `text` in the monospace font: every character six tenths of an em. */
-export function monoWidth(text: string, size: number): number {
-  return [...text].length * size * 0.6;
-}

@@ -156,7 +156,7 @@ describe('unanimous chart', () => {
 
   it.each([
     [['chart', 'paxos/nobody'], /no machine "paxos\/nobody"/],
-    [['chart', 'paxos/acceptor', '--format', 'svg'], /--format takes mermaid, dot, json, not "svg"/],
+    [['chart', 'paxos/acceptor', '--format', 'png'], /--format takes mermaid, dot, json, svg, not "png"/],
   ])('exit 2 with a clear message: %j', (args, message) => {
     const run = unanimous(...args);
     expect(run.status).toBe(2);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { simulate } from '../../src/checker/simulate.ts';
 import { check, type ModelFile, type Parameters, type Trace } from '../../src/checker/index.ts';
 import { ExplorerSession, PathError } from '../../src/inspect/explorer/explorer-session.ts';
 import { describeAction } from '../../src/inspect/trace-text.ts';
@@ -148,6 +149,18 @@ describe('replaying a trace', () => {
     for (let i = 0; i < replay.path.length; i++) {
       expect(explorer.stateReport(replay.path.slice(0, i)).properties.find((p) => p.name === 'TCConsistent')?.holds).toBe(true);
     }
+  });
+
+  it('replays a counterexample found by simulation (unanimous simulate --json) just as well', () => {
+    const result = simulate(commitsEarly.build({ rms: 3 }), { seed: 7, walks: 200, depth: 20 });
+    expect(result.violation?.property).toBe('TCConsistent');
+    const report = JSON.parse(JSON.stringify({ model: 'two-phase/broken/tm-commits-early', parameters: { rms: 3 }, result }));
+    const document = readTraceDocument(report, 'two-phase/broken/tm-commits-early');
+    const explorer = session('two-phase/broken/tm-commits-early', commitsEarly, { rms: 3 });
+    const replay = replayTrace(explorer, document);
+    expect(replay.mismatch).toBeUndefined();
+    expect(replay.path).toHaveLength(result.violation!.trace.steps.length);
+    expect(explorer.traceNodesAt(replay.path)).toEqual(result.violation!.trace.final.nodes);
   });
 
   it('says where a trace leaves the model: another initial state, a step not enabled, a step that leads elsewhere', () => {

@@ -117,7 +117,7 @@ describe('a three-server Raft cluster on the in-memory network', () => {
     await Promise.all(hosts.map((host) => host.stop()));
   });
 
-  it('group commit: a burst of requests costs the leader a handful of store commits', async () => {
+  it('group commit: a burst of 200 requests costs the leader one store commit', async () => {
     const { hosts, stores, runUntil, settle } = cluster(5);
     await runUntil('a leader', () => leaderOf(hosts) !== undefined);
     const leader = leaderOf(hosts)!;

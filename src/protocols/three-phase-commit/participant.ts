@@ -94,6 +94,7 @@ const collecting = (own: 'uncertain' | 'committable') =>
       {
         guard: { type: 'rulesSayPreCommit', params: { own } },
         target: '#participant.committable.precommitting',
+        // TR4 makes the backup committable too (a no-op if it already was).
         actions: { type: 'persistState', params: { state: 'committable' } },
       },
     ],
@@ -134,7 +135,8 @@ const decided = (state: Decided, message: DecisionMessage) =>
  *   (ChooseToAbort) — it is aborted and answers No. If CanCommit does not come (timeout, or its
  *   coordinator crashed) it aborts.
  * - uncertain: on PreCommit it persists `committable` and acknowledges; on DoCommit or Abort it
- *   decides. If the coordinator fails it runs the termination protocol (`undecided` above).
+ *   decides. If the coordinator fails it runs the termination protocol (`following`, then
+ *   `collecting` when its turn comes as backup, above).
  * - committable: waits for DoCommit; if the coordinator fails, the termination protocol.
  *
  * A coordinator is given up on when its timer fires (the textbook rule) or when a failure detector

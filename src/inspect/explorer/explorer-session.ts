@@ -1,6 +1,6 @@
 import type { StateValue } from 'xstate';
 import type { SuccessorSink } from '../../checker/actions.ts';
-import type { Envelope, GlobalView, Model, Parameters, TraceAction, TraceNode, TraceStep } from '../../checker/index.ts';
+import type { Envelope, GlobalView, Model, Parameters, TraceAction, TraceNode, TraceState, TraceStep } from '../../checker/index.ts';
 import { ComposedSystem } from '../../checker/system.ts';
 import { traceFromStates } from '../../checker/trace.ts';
 import { canonicalJson, type DurableState } from '../../node/index.ts';
@@ -179,13 +179,8 @@ export class ExplorerSession {
   }
 
   /** The initial state as a trace gives it: to compare a trace's initial state with. */
-  initialTraceState() {
+  initialTraceState(): TraceState {
     return traceFromStates(this.system, [this.system.initial], '').initial;
-  }
-
-  /** The enabled actions at `path`: each step's action and what it changes. */
-  stepsAt(path: StatePath): readonly TraceStep[] {
-    return this.successorsOf(this.stateAt(path)).map((successor) => successor.step);
   }
 
   /** The position of `action` among the actions enabled at `path`, or -1 when it is not enabled there. */

@@ -96,8 +96,13 @@ async function loadModel() {
       const drawing = element('div', { className: 'drawing' });
       box.append(crashed, drawing);
       charts.append(box);
-      const response = await fetch(`/api/chart/${machine.index}.svg`);
-      if (!response.ok) throw new Error(`the chart of ${machine.id} could not be drawn: ${(await response.json()).error}`);
+      // A chart that cannot be drawn says so in its place; the rest of the page still works.
+      const response = await fetch(`/api/chart/${machine.index}.svg`).catch((error) => ({ ok: false, error }));
+      if (!response.ok) {
+        const reason = response.error?.message ?? (await response.json().catch(() => ({}))).error ?? `status ${response.status}`;
+        drawing.append(element('p', { className: 'mismatch' }, `The chart of ${machine.id} could not be drawn: ${reason}`));
+        return;
+      }
       // The SVG comes from this explorer's own server, rendered from the machine's definition.
       drawing.innerHTML = await response.text();
     }),

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { check, type Trace } from '../../src/checker/index.ts';
 import { openExplorer } from '../../src/cli/explore-command.ts';
 import type { ExplorerServer } from '../../src/inspect/explorer/explorer-server.ts';
@@ -23,6 +23,8 @@ let browser: Browser | undefined;
 let faulty: ExplorerServer | undefined;
 let broken: ExplorerServer | undefined;
 let page: Page;
+/** Uncaught errors in the page's script: none allowed. */
+const pageErrors: string[] = [];
 
 /** The counterexample the checker finds, as `unanimous check two-phase/broken/tm-commits-early --json` prints it. */
 const result = check(commitsEarly.build({ rms: 3 }));
@@ -38,10 +40,12 @@ beforeAll(async () => {
   broken = (await openExplorer({ model: 'two-phase/broken/tm-commits-early', parameters: {}, port: 0 })).server;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.on('pageerror', (error) => {
-    throw error;
-  });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
 }, 30_000);
+
+afterEach(() => {
+  expect(pageErrors).toEqual([]);
+});
 
 afterAll(async () => {
   await browser?.close();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../src/checker/simulate.ts';
-import { check, type ModelFile, type Parameters, type Trace } from '../../src/checker/index.ts';
+import { pair, received } from '../checker/ping-pair.ts';
+import { check, whenQuiescent, type ModelFile, type Parameters, type Trace } from '../../src/checker/index.ts';
 import { ExplorerSession, PathError } from '../../src/inspect/explorer/explorer-session.ts';
 import { describeAction } from '../../src/inspect/trace-text.ts';
 import { replayTrace } from '../../src/inspect/explorer/replay.ts';
@@ -127,6 +128,28 @@ describe('ExplorerSession', () => {
     expect(beyond.insideBoundary).toBe(false);
     expect(beyond.quiescent).toBe(false);
     expect(beyond.properties.find((p) => p.name === 'TCommit')).toMatchObject({ holds: true, note: 'the step here is a stutter of the abstract spec' });
+  });
+});
+
+describe('quiescence', () => {
+  it('judges whenQuiescent properties only where nothing but faults can happen, as the checker does', () => {
+    const model = {
+      nodes: pair(2),
+      network: 'multiset' as const,
+      faults: { loss: 1, crash: 1, crashable: ['a'], restart: false },
+      properties: [whenQuiescent('AllReceived', (state) => received(state).length === 2)],
+    };
+    const explorer = new ExplorerSession({ name: 'ping-pair', description: 'two Pings from a to b', parameters: {}, model });
+    const verdict = (path: number[]) => {
+      const report = explorer.stateReport(path);
+      return [report.quiescent, report.properties[0]!.holds, report.properties[0]!.note];
+    };
+    expect(verdict([])).toEqual([false, undefined, 'not judged here: more than faults can happen']);
+    const delivered = pathOf(explorer, ['deliver Ping {"n":1} a→b', 'deliver Ping {"n":2} a→b']);
+    expect(explorer.stateReport(delivered).actions.map((action) => action.label)).toEqual(['a: crashes']);
+    expect(verdict(delivered)).toEqual([true, true, 'holds in this quiescent state']);
+    const lost = pathOf(explorer, ['network: loses Ping {"n":1} a→b', 'deliver Ping {"n":2} a→b']);
+    expect(verdict(lost)).toEqual([true, false, 'fails in this quiescent state']);
   });
 });
 

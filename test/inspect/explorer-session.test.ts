@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../src/checker/simulate.ts';
 import { pair, received } from '../checker/ping-pair.ts';
+import { commitProperties } from '../../models/_shared/commit.ts';
+import { TWO_PHASE_TLA, twoPhaseModel } from '../../models/two-phase/_build.ts';
+import { tmCommitsBeforeAllVote } from '../../src/protocols/two-phase-commit/index.ts';
 import { check, whenQuiescent, type ModelFile, type Parameters, type Trace } from '../../src/checker/index.ts';
 import { ExplorerSession, PathError } from '../../src/inspect/explorer/explorer-session.ts';
 import { describeAction } from '../../src/inspect/trace-text.ts';
@@ -128,6 +131,20 @@ describe('ExplorerSession', () => {
     expect(beyond.insideBoundary).toBe(false);
     expect(beyond.quiescent).toBe(false);
     expect(beyond.properties.find((p) => p.name === 'TCommit')).toMatchObject({ holds: true, note: 'the step here is a stutter of the abstract spec' });
+  });
+});
+
+describe('refinement', () => {
+  it('judges the step into a state: a TCommit step, a stutter, or not a step of TCommit', () => {
+    // The broken TM with the TCommit refinement on (the model file leaves it off to reach TCConsistent).
+    const model = twoPhaseModel({ ...TWO_PHASE_TLA, rms: 2, tmMachine: tmCommitsBeforeAllVote, properties: (ids) => commitProperties(ids) });
+    const explorer = new ExplorerSession({ name: 'tm-commits-early+TCommit', description: '', parameters: {}, model });
+    const tcommit = (labels: string[]) => explorer.stateReport(pathOf(explorer, labels)).properties.find((p) => p.name === 'TCommit');
+    expect(tcommit([])).toMatchObject({ holds: true, note: "maps to TCommit's initial state" });
+    expect(tcommit(['deliver Prepare tm→rm1'])).toMatchObject({ holds: true, note: "the step here is TCommit's Prepare" });
+    const decided = ['deliver Prepare tm→rm1', 'deliver Prepared rm1→tm', 'tm: takes DecideCommit'];
+    expect(tcommit(decided)).toMatchObject({ holds: true, note: 'the step here is a stutter of the abstract spec' });
+    expect(tcommit([...decided, 'deliver Commit tm→rm1'])).toMatchObject({ holds: false, note: 'the step here is not a step of TCommit' });
   });
 });
 

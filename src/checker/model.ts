@@ -1,6 +1,6 @@
 import type { AnyEventObject, StateValue } from 'xstate';
 import type { DurableState, Message, NodeMachine } from '../node/index.ts';
-import type { Property } from './properties.ts';
+import type { History, Property } from './properties.ts';
 
 /**
  * How the network holds messages in flight.
@@ -79,6 +79,8 @@ export interface GlobalView {
   /** `messages.length`, without decoding the messages: the cheap way to bound them. */
   readonly messageCount: number;
   readonly budgets: { readonly loss: number; readonly duplication: number; readonly crash: number };
+  /** The value of the model's history variable; undefined when it has none. */
+  readonly history: any;
 }
 
 /** A complete, checkable model configuration. */
@@ -92,7 +94,9 @@ export interface Model {
    * explored once (TLC's SYMMETRY); see src/checker/symmetry.ts for what renaming does.
    */
   readonly symmetry?: readonly (readonly string[])[];
-  /** The state constraint: states outside it are checked but not expanded (TLC's CONSTRAINT). */
+  /** A history variable that properties may read (see `History`). */
+  readonly history?: History<any, any>;
+  /** The state constraint: states outside it are checked but neither stored nor expanded (TLC's CONSTRAINT). */
   readonly boundary?: (state: GlobalView) => boolean;
   readonly properties: readonly Property[];
 }

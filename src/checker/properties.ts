@@ -59,6 +59,24 @@ export interface Refinement<A extends Json = Json> {
   readonly events: (abstract: A) => readonly AnyEventObject[];
 }
 
+/**
+ * A history variable (Abadi and Lamport's, as raft.tla's `elections`): ghost state that records
+ * what happened along a behaviour, so that properties can speak of the past — "no two leaders were
+ * ever elected in one term" — where the current state has forgotten it. It is part of the global
+ * state: two behaviours that reach the same nodes and network with different histories are
+ * different states. `next` is applied after every step to the abstract state the step reached,
+ * so it must leave the history unchanged when the abstract state adds nothing to it (a stutter).
+ * Properties read it as `state.history`.
+ */
+export interface History<H extends Json = Json, A extends Json = Json> {
+  readonly name: string;
+  readonly over: Abstraction<A>;
+  readonly initial: (abstract: A) => H;
+  readonly next: (history: H, abstract: A) => H;
+}
+
+export const history = <H extends Json, A extends Json>(definition: History<H, A>): History<H, A> => definition;
+
 export type Property = Invariant | Reachability | Quiescence | Refinement<any>;
 
 /** `always(name, state => ...)`, or `always(name, abstraction, abstract => ...)`. */

@@ -25,6 +25,8 @@ export class Symmetry {
   private readonly renamedLocal: Int32Array[][];
   /** renamedEnvelope[permutation][envelope] = renamed envelope id, or -1. */
   private readonly renamedEnvelope: Int32Array[];
+  /** renamedHistory[permutation][history id] = renamed history id, or -1. */
+  private readonly renamedHistory: Int32Array[];
   private candidate = new Int32Array(256);
   private best = new Int32Array(256);
   private ids = new Int32Array(256);
@@ -69,6 +71,7 @@ export class Symmetry {
     );
     this.renamedLocal = this.permutations.map(() => model.nodes.map(() => new Int32Array(0)));
     this.renamedEnvelope = this.permutations.map(() => new Int32Array(0));
+    this.renamedHistory = this.permutations.map(() => new Int32Array(0));
     this.nodeWords = new Int32Array(this.permutations.length * count);
     this.leastNodes = new Int32Array(count);
     this.ties = new Int32Array(this.permutations.length + 1);
@@ -128,6 +131,7 @@ export class Symmetry {
       } else {
         for (let k = 0; k < start; k++) candidate[k] = state[k]!;
         for (let k = 0; k < nodeCount; k++) candidate[k] = this.leastNodes[k]!;
+        if (system.history) candidate[system.historyWord] = this.historyUnder(p, state[system.historyWord]!);
         for (let i = 0; i < contents.length; i++) this.ids[i] = this.envelopeUnder(p, contents[i]!);
         candidateLength = system.codec.write(EMPTY, 0, 0, -1, -1, this.ids.subarray(0, contents.length), candidate, start);
       }
@@ -174,6 +178,22 @@ export class Symmetry {
       const target = nodes[this.permutations[p]![node]!]!;
       renamed = target.internRenamed(from, (value) => this.rename(value, renaming));
       table[local] = renamed;
+    }
+    return renamed;
+  }
+
+  private historyUnder(p: number, history: number): number {
+    let table: Int32Array = this.renamedHistory[p]!;
+    if (history >= table.length) {
+      const grown = new Int32Array(Math.max(history + 1, table.length * 2, 16)).fill(-1);
+      grown.set(table);
+      this.renamedHistory[p] = table = grown;
+    }
+    let renamed = table[history]!;
+    if (renamed < 0) {
+      const track = this.system.history!;
+      renamed = track.intern(this.rename(track.values[history], this.renamings[p]!));
+      table[history] = renamed;
     }
     return renamed;
   }

@@ -1,21 +1,26 @@
 import { PEER_CRASHED } from '../node/index.ts';
 import { ActionKind, type SuccessorSink } from './actions.ts';
 import { Envelopes } from './envelopes.ts';
+import { HistoryTrack } from './history.ts';
 import { ModelError } from './model-error.ts';
 import { LocalStates, TimerNames, type Transition } from './local-states.ts';
 import type { Model } from './model.ts';
 import { networkCodec, type NetworkCodec } from './network.ts';
 import { StateView } from './view.ts';
 
-/** Words before the network in a global state: one local-state id per node, then the budgets. */
-const BUDGET_WORDS = 3;
+/**
+ * Words between the nodes and the network in a global state: the three fault budgets left, then
+ * the history variable's id (0 when the model has none).
+ */
+const BUDGET_WORDS = 4;
 const LOSS = 0;
 const DUPLICATION = 1;
 const CRASH = 2;
+const HISTORY = 3;
 
 /**
  * The composed system of a model — its nodes, the network and the fault budgets — as a transition
- * system over integer vectors: `[local state per node..., loss, duplication, crash, network...]`.
+ * system over integer vectors: `[local state per node..., loss, duplication, crash, history, network...]`.
  * It knows nothing of any protocol: every node step goes through that node's machine.
  */
 export class ComposedSystem {
@@ -26,6 +31,9 @@ export class ComposedSystem {
   readonly nodeIndex: ReadonlyMap<string, number>;
   readonly networkStart: number;
   readonly initial: Int32Array;
+  readonly history: HistoryTrack | undefined;
+  /** The word of a global state that holds the history id. */
+  readonly historyWord: number;
   private readonly crashable: boolean[];
   private readonly restarts: boolean;
   /** Per node: the `PeerCrashed` notices its crash sends (empty unless the model asks for them). */
@@ -48,6 +56,8 @@ export class ComposedSystem {
         : NO_SENDS,
     );
     this.networkStart = model.nodes.length + BUDGET_WORDS;
+    this.history = model.history ? new HistoryTrack(model.history, this.nodes) : undefined;
+    this.historyWord = model.nodes.length + HISTORY;
 
     const boots = this.nodes.map((node) => node.boot());
     const sends = Int32Array.from(boots.flatMap((boot) => Array.from(boot.sends)));
@@ -57,6 +67,7 @@ export class ComposedSystem {
     initial[model.nodes.length + LOSS] = model.faults?.loss ?? 0;
     initial[model.nodes.length + DUPLICATION] = model.faults?.duplication ?? 0;
     initial[model.nodes.length + CRASH] = model.faults?.crash ?? 0;
+    if (this.history) initial[this.historyWord] = this.history.initial(initial);
     const end = this.codec.write(new Int32Array(0), 0, 0, -1, -1, sends, initial, this.networkStart);
     this.initial = initial.slice(0, end);
   }
@@ -125,6 +136,7 @@ export class ComposedSystem {
       const next = this.next;
       for (let i = 0; i < networkStart; i++) next[i] = state[i]!;
       next[nodeCount + budget]--;
+      if (this.history) next[this.historyWord] = this.history.next(state[this.historyWord]!, next);
       const end = codec.write(state, networkStart, length, kind === ActionKind.Drop ? position : -1, kind === ActionKind.Duplicate ? position : -1, NO_SENDS, next, networkStart);
       if (!sink.accept(next, end, kind, this.envelopes.all[envelope]!.toIndex, envelope)) return false;
     }
@@ -151,6 +163,7 @@ export class ComposedSystem {
     for (let i = 0; i < networkStart; i++) next[i] = state[i]!;
     next[node] = transition.next;
     if (spentBudget >= 0) next[this.nodes.length + spentBudget]--;
+    if (this.history) next[this.historyWord] = this.history.next(state[this.historyWord]!, next);
     const end = this.codec.write(state, networkStart, length, remove, duplicate, transition.sends, next, networkStart);
     return sink.accept(next, end, kind, node, item);
   }
@@ -166,6 +179,7 @@ export class ComposedSystem {
       () => this.codec.contents(network, 0, network.length).map((id) => this.envelopes.all[id]!),
       this.codec.count(network, 0, network.length),
       { loss: state[nodeCount + LOSS]!, duplication: state[nodeCount + DUPLICATION]!, crash: state[nodeCount + CRASH]! },
+      this.history?.values[state[this.historyWord]!],
     );
   }
 }

@@ -35,6 +35,8 @@ export interface TraceStep {
 export interface TraceState {
   readonly nodes: readonly TraceNode[];
   readonly messages: readonly Envelope[];
+  /** The model's history variable, if it has one. */
+  readonly history?: unknown;
 }
 
 /** A behaviour from the initial state, step by step: a counterexample when a property fails. */
@@ -131,7 +133,7 @@ class StepFinder implements SuccessorSink {
 
 function traceState(system: ComposedSystem, state: Int32Array): TraceState {
   const view = system.view(state, state.length);
-  return { nodes: view.nodes.map(traceNode), messages: view.messages.map(plain) };
+  return { nodes: view.nodes.map(traceNode), messages: view.messages.map(plain), ...(view.history !== undefined ? { history: view.history } : {}) };
 }
 
 function traceNode(view: NodeView): TraceNode {

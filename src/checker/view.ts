@@ -10,6 +10,7 @@ export class StateView implements GlobalView {
     private readonly readMessages: () => readonly Envelope[],
     readonly messageCount: number,
     readonly budgets: GlobalView['budgets'],
+    readonly history: unknown,
   ) {}
 
   node(id: string): NodeView {

@@ -46,7 +46,8 @@ explore options (and --rms, --param as for check):
 
 trace options:
   --format F         text (the steps and a table of every node's state, default), mermaid (a
-                     sequenceDiagram) or html (one offline page: sequence diagram and table)
+                     sequenceDiagram), html (one offline page: sequence diagram and table) or
+                     json (the bare trace, taken out of a check or simulate output)
   --out FILE         write to FILE instead of stdout
   --violation N      the Nth counterexample of a file holding several (default: the first)
 

@@ -6,7 +6,7 @@ import { traceTable, traceTableToText } from '../inspect/trace-table.ts';
 import { traceToText } from '../inspect/trace-text.ts';
 import { UsageError } from './usage-error.ts';
 
-export const TRACE_FORMATS = ['text', 'mermaid', 'html'] as const;
+export const TRACE_FORMATS = ['text', 'mermaid', 'html', 'json'] as const;
 export type TraceFormat = (typeof TRACE_FORMATS)[number];
 
 export interface TraceCommandOptions {
@@ -20,7 +20,8 @@ export interface TraceCommandOptions {
 
 /**
  * `unanimous trace <file.json>`: renders a counterexample saved from `check --json` or
- * `simulate --json` (or a bare trace) as text, a Mermaid sequence diagram, or an HTML page.
+ * `simulate --json` (or a bare trace) as text, a Mermaid sequence diagram or an HTML page, or
+ * takes the bare trace out of it as JSON.
  * Exit status 0, or 2 for a file that cannot be read or holds no trace.
  */
 export function traceCommand(options: TraceCommandOptions, out: (line: string) => void, note: (line: string) => void): number {
@@ -51,6 +52,8 @@ export function traceCommand(options: TraceCommandOptions, out: (line: string) =
 export function render(found: FoundTrace, format: TraceFormat): string {
   const { trace, model, message } = found;
   if (format === 'mermaid') return traceToMermaid(trace, message);
+  // The bare trace: what a check or simulate output holds, taken out of it.
+  if (format === 'json') return `${JSON.stringify(trace, null, 2)}\n`;
   if (format === 'html') return traceToHtml(trace, { ...(model !== undefined ? { model } : {}), ...(message !== undefined ? { message } : {}) });
   const heading = `Counterexample to ${trace.property}${model ? ` in ${model}` : ''}, ${trace.steps.length} step${trace.steps.length === 1 ? '' : 's'}:`;
   const verdict = `${trace.property} is violated${message && message !== `${trace.property} does not hold` ? `: ${message}` : ' in the last state.'}`;

@@ -117,8 +117,8 @@ thead th { background: #f1f5f9; position: sticky; top: 0; }
 td.number, th.number { text-align: right; color: #64748b; width: 2em; }
 td.number a { color: #2563eb; text-decoration: none; font-weight: bold; }
 td.action { max-width: 360px; overflow-wrap: anywhere; }
-.state { font-weight: bold; white-space: nowrap; }
-.detail { display: block; color: #64748b; font-size: 12px; font-family: ${MONO_FONT}; max-width: 260px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+table .state { font-weight: bold; white-space: nowrap; }
+table .detail { display: block; color: #64748b; font-size: 12px; font-family: ${MONO_FONT}; max-width: 260px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 td.action .detail { white-space: normal; max-width: none; }
 td.changed { background: #eff6ff; }
 td.changed .state { color: #1d4ed8; }

@@ -14,6 +14,7 @@ export type SequenceItem =
 /** What a note says: an event at a node, a node's change of state, the network's doing, or the violation. */
 export type NoteTone = 'timer' | 'spontaneous' | 'crash' | 'restart' | 'network' | 'state' | 'violation';
 
+/** Emoji for timers and crashes where the viewer surely has an emoji font (Mermaid renderers do). */
 export const TIMER_MARK = '⏰';
 export const CRASH_MARK = '💥';
 export const RESTART_MARK = '↻';
@@ -33,7 +34,11 @@ export function participantsOf(trace: Trace): string[] {
   return [...ids];
 }
 
-export function sequenceOf(trace: Trace, message?: string): SequenceItem[] {
+/**
+ * The items of the diagram. `emoji`: timers and crashes marked ⏰ and 💥; without, in words (an
+ * SVG shown where no emoji font is installed would show empty boxes, and its notes are coloured).
+ */
+export function sequenceOf(trace: Trace, message?: string, options: { emoji: boolean } = { emoji: true }): SequenceItem[] {
   const nodes = participantsOf(trace);
   const items: SequenceItem[] = [];
   trace.steps.forEach((step, i) => {
@@ -51,7 +56,7 @@ export function sequenceOf(trace: Trace, message?: string): SequenceItem[] {
         note(ends(action.message, nodes), `${DUPLICATE_MARK} network duplicates ${briefMessage(action.message)}`, 'network');
         break;
       case 'timer':
-        note([action.node], `${TIMER_MARK} ${timerDelayName(action.timer)}`, 'timer');
+        note([action.node], options.emoji ? `${TIMER_MARK} ${timerDelayName(action.timer)}` : `timer ${timerDelayName(action.timer)} fires`, 'timer');
         break;
       case 'spontaneous': {
         const { type, ...fields } = action.event;
@@ -59,7 +64,7 @@ export function sequenceOf(trace: Trace, message?: string): SequenceItem[] {
         break;
       }
       case 'crash':
-        note([action.node], `${CRASH_MARK} crashes`, 'crash');
+        note([action.node], options.emoji ? `${CRASH_MARK} crashes` : 'crashes', 'crash');
         break;
       case 'restart':
         note([action.node], `${RESTART_MARK} restarts from its durable state`, 'restart');

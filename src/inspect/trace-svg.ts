@@ -39,7 +39,7 @@ type Row =
 export function traceToSequenceSvg(trace: Trace, message?: string): string {
   const nodes = participantsOf(trace);
   const lane = new Map(nodes.map((id, i) => [id, i]));
-  const rows = rowsOf(sequenceOf(trace, message));
+  const rows = rowsOf(sequenceOf(trace, message, { emoji: false }));
 
   // Lane gaps: wide enough for every label between two lifelines and for notes side by side.
   const gaps = nodes.slice(1).map(() => MIN_LANE_GAP);
@@ -186,9 +186,9 @@ const STYLE = [
   '.unanimous-trace .message.lost .cross{fill:#dc2626;font-weight:bold}',
   '.unanimous-trace .message text{font-size:12px}',
   '.unanimous-trace .note text{font-size:11.5px}',
-  ...Object.entries(TONES).map(([tone, [fill, stroke]]) => `.unanimous-trace .note.${tone} rect{fill:${fill};stroke:${stroke}}`),
-  '.unanimous-trace .note.violation text{font-weight:bold;fill:#991b1b}',
-  '.unanimous-trace .note.violation rect{stroke-width:2}',
+  ...Object.entries(TONES).map(([tone, [fill, stroke]]) => `.unanimous-trace .note-${tone} rect{fill:${fill};stroke:${stroke}}`),
+  '.unanimous-trace .note-violation text{font-weight:bold;fill:#991b1b}',
+  '.unanimous-trace .note-violation rect{stroke-width:2}',
 ].join('');
 
 /** Items to rows: a message or an action's note alone; the changes of state of one step side by side. */
@@ -232,7 +232,8 @@ function placeNote(item: Extract<SequenceItem, { kind: 'note' }>): PlacedNote {
 function noteBox(note: PlacedNote, x: number, y: number, width: number): string {
   const lineHeight = NOTE_SIZE * LINE_HEIGHT;
   const texts = note.lines.map((line, i) => `<text x="${px(x + width / 2)}" y="${px(y + NOTE_PADDING_Y + lineHeight * i + NOTE_SIZE)}" text-anchor="middle">${escapeXml(line)}</text>`);
-  return `<g class="note ${note.item.tone}"><rect x="${px(x)}" y="${px(y)}" width="${px(width)}" height="${px(note.height)}" rx="4"/>${texts.join('')}</g>`;
+  // Tone classes are prefixed: a page's own `.state` or `.crash` rules must not reach into the SVG.
+  return `<g class="note note-${note.item.tone}"><rect x="${px(x)}" y="${px(y)}" width="${px(width)}" height="${px(note.height)}" rx="4"/>${texts.join('')}</g>`;
 }
 
 function messageArrow(row: Extract<Row, { kind: 'message' }>, from: number, to: number, labelY: number, lineY: number): string {

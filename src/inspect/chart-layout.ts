@@ -95,7 +95,10 @@ export async function layoutStatechart(chart: Statechart): Promise<ChartLayout> 
     }
     return id;
   };
+  /** Every state's path in the order the states are written. */
+  const order: string[] = [];
   const register = (state: ChartState, path: string) => {
+    order.push(path);
     pathById.set(state.id, path);
     stateByPath.set(path, state);
     state.states.forEach((child) => register(child, `${path}.${child.key}`));
@@ -112,8 +115,18 @@ export async function layoutStatechart(chart: Statechart): Promise<ChartLayout> 
     const lines = transitionLines(transition, DETAIL_SIZE);
     const size = blockSize(lines);
     const id = `e${edges.length}`;
-    // ELK places only labels that have a text.
-    const label: ElkLabel = { id: `${id}_label`, text: lines.map((line) => line.runs.map((run) => run.text).join('')).join(' '), width: size.width + 2 * LABEL_PADDING, height: size.height + 2 * LABEL_PADDING };
+    // A transition back to a state written earlier (a timeout back to election, a retry) runs
+    // upwards around the layers: its label goes where it leaves its source, not halfway up the
+    // detour, far from both ends. Other labels sit midway along their edge.
+    const back = from !== anyPath && order.indexOf(to) <= order.indexOf(from) && !to.startsWith(`${from}.`);
+    const label: ElkLabel = {
+      id: `${id}_label`,
+      // ELK places only labels that have a text.
+      text: lines.map((line) => line.runs.map((run) => run.text).join('')).join(' '),
+      width: size.width + 2 * LABEL_PADDING,
+      height: size.height + 2 * LABEL_PADDING,
+      layoutOptions: { 'elk.edgeLabels.placement': back ? 'TAIL' : 'CENTER' },
+    };
     edges.push({ edge: { id, sources: [idOf(from)], targets: [idOf(to)], labels: [label] }, from, to });
     edgeInfo.set(id, { from, to, lines });
   };

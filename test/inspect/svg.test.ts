@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createMachine } from 'xstate';
 import { layoutStatechart, lineWidth, type StateBox } from '../../src/inspect/chart-layout.ts';
 import { statechartOf, type ChartState } from '../../src/inspect/statechart.ts';
 import { renderStatechartSvg } from '../../src/inspect/svg.ts';
@@ -93,6 +94,37 @@ describe('statecharts as SVG', () => {
     const active = stateGroups(svg).filter((group) => group.classes.split(' ').includes('active'));
     expect(active.map((group) => group.state)).toEqual(['tm.committed', 'tm.committed.awaitingAcks']);
     expect(svg.replace(/ active"/g, '"')).toBe(await renderStatechartSvg(tm));
+  });
+
+  it('draws final states with a double border, and each region of a parallel state as a box of its own', async () => {
+    const machine = createMachine({
+      id: 'job',
+      initial: 'running',
+      states: {
+        running: {
+          type: 'parallel',
+          on: { Cancel: 'done' },
+          states: {
+            upload: { initial: 'sending', states: { sending: { on: { Sent: 'sent' } }, sent: { type: 'final' } } },
+            log: { initial: 'writing', states: { writing: {} } },
+          },
+        },
+        done: { type: 'final' },
+      },
+    });
+    const svg = await renderStatechartSvg(statechartOf(machine));
+    expect(stateGroups(svg).map((group) => `${group.state} ${group.classes}`)).toEqual([
+      'job state root',
+      'job.running state compound',
+      'job.running.upload state compound',
+      'job.running.upload.sending state atomic',
+      'job.running.upload.sent state final',
+      'job.running.log state compound',
+      'job.running.log.writing state atomic',
+      'job.done state final',
+    ]);
+    expect(svg.match(/<rect class="inner"/g)).toHaveLength(2);
+    expect(svg).toMatch(/<g class="transition" data-from="job\.running" data-to="job\.done">/);
   });
 
   it.each(Object.keys(PROTOCOL_MACHINES))('%s: every state box holds its text, inside its parent, and no two sibling boxes overlap', async (name) => {

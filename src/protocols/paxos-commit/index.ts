@@ -1,4 +1,5 @@
 export * from './acceptor.ts';
+export * from './broken.ts';
 export * from './leader.ts';
 export * from './messages.ts';
 export * from './phase2a-value.ts';

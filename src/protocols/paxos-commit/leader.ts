@@ -1,4 +1,4 @@
-import { assign, enqueueActions, not, setup } from 'xstate';
+import { and, assign, enqueueActions, not, setup } from 'xstate';
 import type { Delivered, DurableState, Effect, NodeInput } from '../../node/index.ts';
 import { persist, send } from '../../node/index.ts';
 import { isMajority, type InstanceValue, type PaxosCommitMessage } from './messages.ts';
@@ -44,6 +44,12 @@ const currentBallot = (context: LeaderContext): number | undefined => context.co
 
 /** The key under which votes of one ballot for one value are counted. */
 export const voteKey = (bal: number, val: InstanceValue): string => `${bal}:${val}`;
+
+/** The phase 1b reports held for the event's instance and ballot, with the event's own. */
+const reportsWith = (context: LeaderContext, event: Delivered<Extract<PaxosCommitMessage, { type: 'Phase1b' }>>) => ({
+  ...context.promises[event.ins]?.[event.mbal],
+  [event.from]: { bal: event.bal, val: event.val },
+});
 
 const withMember = (members: readonly string[], id: string) => (members.includes(id) ? members : [...members, id].sort());
 
@@ -91,6 +97,11 @@ export const leader = setup({
     spontaneous: ({ context }) => context.config.mode === 'spontaneous',
     ownsBallot: ({ context, event }) => event.type === 'Phase1a' && context.config.ballots.includes(event.bal),
     collectsPromise: ({ context, event }) => event.type === 'Phase1b' && collectsFor(context, event.ins, event.mbal),
+    /** The reports, this one included, come from a majority of the acceptors. */
+    completesMajority: ({ context, event }) =>
+      event.type === 'Phase1b' && isMajority(Object.keys(reportsWith(context, event)).length, context.config.acceptors.length),
+    /** Some reported vote forces `prepared` (phase2aValue); otherwise the instance must be proposed `aborted`. */
+    reportsForcePrepared: ({ context, event }) => event.type === 'Phase1b' && phase2aValue(Object.values(reportsWith(context, event))) === 'prepared',
     outcomeUnknown: ({ context, event }) => event.type === 'Phase2b' && context.outcomes[event.ins] === undefined,
     someInstanceAborted: ({ context }) => Object.values(context.outcomes).includes('aborted'),
     everyInstancePrepared: ({ context }) => context.config.rms.every((rm) => context.outcomes[rm] === 'prepared'),
@@ -101,7 +112,6 @@ export const leader = setup({
     requestPrepares: enqueueActions(({ context, enqueue }) => {
       for (const rm of context.config.rms) enqueue.emit(send(rm, { type: 'Prepare' }));
     }),
-    resumeAfterCrash: assign({ round: ({ context }) => (context.recovered!.round as number) + 1 }),
     nextBallot: assign({ round: ({ context }) => context.round + 1 }),
     persistRound: enqueueActions(({ context, enqueue }) => {
       if (currentBallot(context) !== undefined) enqueue.emit(persist({ set: { round: context.round } }));
@@ -128,19 +138,16 @@ export const leader = setup({
         return { ...context.promises, [event.ins]: { ...byBallot, [event.mbal]: reports } };
       },
     }),
-    /** PaxosCommit.tla's Phase2a, taken on the report that completes a majority. */
-    proposeOnMajority: enqueueActions(({ context, event, enqueue }) => {
+    /** PaxosCommit.tla's Phase2a, taken on the report that completes a majority: `val` is what the reports force. */
+    propose: enqueueActions(({ context, event, enqueue }, params: { val: InstanceValue }) => {
       if (event.type !== 'Phase1b') return;
       const { ins, mbal } = event;
-      const reports = context.promises[ins]?.[mbal] ?? {};
-      if (!isMajority(Object.keys(reports).length, context.config.acceptors.length)) return;
-      const val = phase2aValue(Object.values(reports));
-      for (const to of context.config.acceptors) enqueue.emit(send(to, { type: 'Phase2a', ins, bal: mbal, val }));
-      const { [mbal]: _done, ...otherBallots } = context.promises[ins]!;
+      for (const to of context.config.acceptors) enqueue.emit(send(to, { type: 'Phase2a', ins, bal: mbal, val: params.val }));
+      const { [mbal]: _done, ...otherBallots } = context.promises[ins] ?? {};
       const { [ins]: _instance, ...otherInstances } = context.promises;
       enqueue.assign({
         promises: Object.keys(otherBallots).length > 0 ? { ...otherInstances, [ins]: otherBallots } : otherInstances,
-        proposed: { ...context.proposed, [ins]: { ...context.proposed[ins], [mbal]: val } },
+        proposed: { ...context.proposed, [ins]: { ...context.proposed[ins], [mbal]: params.val } },
       });
     }),
     /** Learning for PaxosCommit.tla's Decide: an outcome is a majority's votes in one ballot. */
@@ -166,7 +173,8 @@ export const leader = setup({
   id: 'leader',
   context: ({ input }) => ({
     config: input.config,
-    round: -1,
+    // A restarted leader takes the ballot after the last one it may have used.
+    round: input.durable.round === undefined ? -1 : (input.durable.round as number) + 1,
     promises: {},
     proposed: {},
     votes: {},
@@ -178,13 +186,20 @@ export const leader = setup({
   // actions any process may take at any time; a deployed leader stops once it has decided.
   on: {
     Phase1a: { guard: 'ownsBallot', actions: 'requestPromises' },
-    Phase1b: { guard: 'collectsPromise', actions: ['recordPromise', 'proposeOnMajority'] },
+    Phase1b: [
+      {
+        guard: and(['collectsPromise', 'completesMajority', 'reportsForcePrepared']),
+        actions: ['recordPromise', { type: 'propose', params: { val: 'prepared' } }],
+      },
+      { guard: and(['collectsPromise', 'completesMajority']), actions: ['recordPromise', { type: 'propose', params: { val: 'aborted' } }] },
+      { guard: 'collectsPromise', actions: 'recordPromise' },
+    ],
   },
   states: {
     booting: {
       exit: 'forgetBootImage',
       always: [
-        { guard: 'restarted', target: 'undecided', actions: ['resumeAfterCrash', 'persistRound', 'startBallot'] },
+        { guard: 'restarted', target: 'undecided', actions: ['persistRound', 'startBallot'] },
         { target: 'undecided', actions: 'requestPrepares' },
       ],
     },

@@ -2,7 +2,10 @@ import { parseArgs } from 'node:util';
 import { CHART_FORMATS, chartCommand, type ChartFormat } from './chart-command.ts';
 import { checkCommand } from './check-command.ts';
 import { exploreCommand } from './explore-command.ts';
+import { KV_ACTIONS, type KvAction, kvCommand } from './kv-command.ts';
 import { listModelNames, loadModel } from './models.ts';
+import { nodeCommand } from './node-command.ts';
+import { serveCommand } from './serve-command.ts';
 import { clockSeed, simulateCommand } from './simulate-command.ts';
 import { TRACE_FORMATS, traceCommand, type TraceFormat } from './trace-command.ts';
 import { UsageError } from './usage-error.ts';
@@ -21,6 +24,10 @@ usage:
                                           with no machine, the list; --write DIR writes them all
   unanimous trace <file.json> [options]   render a counterexample saved by check --json or
                                           simulate --json (or a bare trace)
+  unanimous serve [options]               a local key-value cluster: node processes on 127.0.0.1,
+                                          data under a folder; prints the endpoints; Ctrl-C stops it
+  unanimous node --config FILE            one node of the key-value service (for a multi-host cluster)
+  unanimous kv get|put|del|txn|status ... a request to the key-value service (--endpoint URL)
   unanimous help                          this text
 
 check options:
@@ -51,6 +58,27 @@ trace options:
   --out FILE         write to FILE instead of stdout
   --violation N      the Nth counterexample of a file holding several (default: the first)
 
+serve options:
+  --nodes N          node processes (default 3)
+  --shards N         shards, each a Raft group of 3 replicas (fewer with fewer nodes; default 3)
+  --data DIR         the data folder (default: a fresh temp folder)
+  --port P           node i serves HTTP on P+i and Raft on P+N+i (default 0: free ports)
+
+node options:
+  --config FILE      the node's JSON configuration: self, dataDir, nodes (id, host, raftPort,
+                     httpPort), shards (id, replicas), virtualNodes
+  --stop-on-stdin-close   stop when standard input closes (how serve ties its nodes to itself)
+
+kv:
+  unanimous kv get <key> --endpoint URL       GET /kv/<key> (linearizable: through the shard's log)
+  unanimous kv put <key> <value> --endpoint URL
+  unanimous kv del <key> --endpoint URL
+  unanimous kv txn '<json>'|@file|- --endpoint URL
+                     {"compare":[{"key":"a","value":"x"}|{"key":"a","revision":3,"op":"=="}|
+                     {"key":"a","exists":false}], "ops":[{"op":"get|put|delete","key":"a","value":"y"}]}
+  unanimous kv status --endpoint URL
+  The endpoint is any node's (UNANIMOUS_ENDPOINT by default); kv exits 0 on a 2xx answer, 1 otherwise.
+
 exit status: 0 every result as its model records it, 1 a violation or a result that differs
 from the record, 2 bad arguments or a bad model.`;
 
@@ -70,6 +98,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         return runTrace(rest, out, progress);
       case 'explore':
         return await runExplore(rest, out);
+      case 'serve':
+        return await runServe(rest, out, progress);
+      case 'node':
+        return await runNode(rest, out);
+      case 'kv':
+        return await runKv(rest, out, progress);
       case 'list':
         noArguments('list', rest);
         return await runList(out);
@@ -221,6 +255,41 @@ function runTrace(args: readonly string[], out: (line: string) => void, note: (l
     out,
     note,
   );
+}
+
+async function runServe(args: readonly string[], out: (line: string) => void, note: (line: string) => void): Promise<number> {
+  const { values } = parse(() =>
+    parseArgs({
+      args: [...args],
+      allowPositionals: false,
+      strict: true,
+      options: { nodes: { type: 'string' }, shards: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' } },
+    }),
+  );
+  const nodes = values.nodes !== undefined ? wholeNumber('--nodes', values.nodes, 1) : 3;
+  const shards = values.shards !== undefined ? wholeNumber('--shards', values.shards, 1) : 3;
+  if (nodes > 64) throw new UsageError(`--nodes takes at most 64, not ${nodes}`);
+  if (shards > 256) throw new UsageError(`--shards takes at most 256, not ${shards}`);
+  const port = values.port !== undefined ? wholeNumber('--port', values.port) : 0;
+  if (port + 2 * nodes > 65536) throw new UsageError(`--port ${port}: node ports would pass 65535`);
+  return serveCommand({ nodes, shards, port, ...(values.data !== undefined ? { data: values.data } : {}) }, out, note);
+}
+
+async function runNode(args: readonly string[], out: (line: string) => void): Promise<number> {
+  const { values } = parse(() =>
+    parseArgs({ args: [...args], allowPositionals: false, strict: true, options: { config: { type: 'string' }, 'stop-on-stdin-close': { type: 'boolean' } } }),
+  );
+  if (values.config === undefined) throw new UsageError('node needs --config FILE');
+  return nodeCommand({ config: values.config, stopOnStdinClose: values['stop-on-stdin-close'] === true }, out);
+}
+
+async function runKv(args: readonly string[], out: (line: string) => void, note: (line: string) => void): Promise<number> {
+  const { values, positionals } = parse(() => parseArgs({ args: [...args], allowPositionals: true, strict: true, options: { endpoint: { type: 'string' } } }));
+  const [action, ...rest] = positionals;
+  if (action === undefined || !KV_ACTIONS.includes(action as KvAction)) throw new UsageError(`kv takes one of ${KV_ACTIONS.join(', ')}${action ? `, not "${action}"` : ''}`);
+  const endpoint = values.endpoint ?? process.env.UNANIMOUS_ENDPOINT;
+  if (endpoint === undefined) throw new UsageError('kv needs --endpoint URL (any node\'s HTTP endpoint), or UNANIMOUS_ENDPOINT');
+  return kvCommand({ action: action as KvAction, args: rest, endpoint }, out, note);
 }
 
 /** Lists every model; one that cannot be loaded is named with the reason, and the rest still listed. */

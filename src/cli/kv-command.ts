@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { KvClient } from '../service/kv-client.ts';
+import { UsageError } from './usage-error.ts';
+
+export type KvAction = 'get' | 'put' | 'del' | 'txn' | 'status';
+export const KV_ACTIONS: readonly KvAction[] = ['get', 'put', 'del', 'txn', 'status'];
+
+export interface KvCommandOptions {
+  readonly action: KvAction;
+  readonly args: readonly string[];
+  /** Any node's HTTP endpoint (http://127.0.0.1:PORT). */
+  readonly endpoint: string;
+}
+
+/**
+ * `unanimous kv get|put|del|txn|status --endpoint URL ...`: one request to the service, its JSON
+ * answer printed. Exit status 0 for a 2xx answer, 1 for any other (key not found, transaction
+ * aborted, no leader: the answer says which), 2 for bad arguments or an unreachable endpoint.
+ */
+export async function kvCommand(options: KvCommandOptions, out: (line: string) => void, note: (line: string) => void): Promise<number> {
+  const { action, args } = options;
+  const arity: Record<KvAction, [number, string]> = {
+    get: [1, 'kv get <key>'],
+    put: [2, 'kv put <key> <value>'],
+    del: [1, 'kv del <key>'],
+    txn: [1, `kv txn '<json>' (or @file, or - for stdin)`],
+    status: [0, 'kv status'],
+  };
+  const [count, usage] = arity[action];
+  if (args.length !== count) throw new UsageError(`usage: unanimous ${usage} --endpoint URL`);
+  let endpoint: URL;
+  try {
+    endpoint = new URL(options.endpoint);
+  } catch {
+    throw new UsageError(`--endpoint takes a URL such as http://127.0.0.1:7000, not "${options.endpoint}"`);
+  }
+  if (endpoint.protocol !== 'http:') throw new UsageError(`--endpoint must be an http:// URL, not "${options.endpoint}"`);
+  const client = new KvClient(endpoint.origin, { timeoutMs: 20_000 });
+  let response;
+  try {
+    switch (action) {
+      case 'get':
+        response = await client.get(args[0]!);
+        break;
+      case 'put':
+        response = await client.put(args[0]!, args[1]!);
+        break;
+      case 'del':
+        response = await client.delete(args[0]!);
+        break;
+      case 'txn':
+        response = await client.txn(readTxn(args[0]!));
+        break;
+      case 'status':
+        response = await client.status();
+        break;
+    }
+  } catch (error) {
+    throw new UsageError(`${endpoint.origin}: ${(error as Error).message}`);
+  }
+  const text = JSON.stringify(response.body, null, 2);
+  if (response.status >= 200 && response.status < 300) {
+    out(text);
+    return 0;
+  }
+  note(`${response.status}: ${text}`);
+  return 1;
+}
+
+/** A transaction given inline, as @file, or as - (standard input). */
+function readTxn(arg: string): unknown {
+  let text = arg;
+  try {
+    if (arg === '-') text = readFileSync(0, 'utf8');
+    else if (arg.startsWith('@')) text = readFileSync(arg.slice(1), 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${arg}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`the transaction is not JSON: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,57 @@
+import { LocalCluster } from '../service/local-cluster.ts';
+
+export interface ServeCommandOptions {
+  readonly nodes: number;
+  readonly shards: number;
+  /** The data folder; a fresh temp folder when absent. */
+  readonly data?: string;
+  /** The first HTTP port (0: free ports). */
+  readonly port: number;
+}
+
+/**
+ * `unanimous serve`: the embedded default — a local cluster of node processes on 127.0.0.1 with
+ * data under a folder. Prints the endpoints and each shard's leader, then serves until SIGINT or
+ * SIGTERM, when it stops every node (SIGTERM, then SIGKILL after a grace period) and exits 0.
+ */
+export async function serveCommand(options: ServeCommandOptions, out: (line: string) => void, note: (line: string) => void): Promise<number> {
+  let stopping = false;
+  let interrupted = false;
+  const interrupt = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  const cluster = await LocalCluster.start({
+    nodes: options.nodes,
+    shards: options.shards,
+    ...(options.data !== undefined ? { dataDir: options.data } : {}),
+    port: options.port,
+    onUnexpectedExit: (node, how) => {
+      if (!stopping) note(`node ${node} exited (${how}); the others serve on while each shard keeps a majority`);
+    },
+  });
+  process.off('SIGINT', interrupt);
+  process.off('SIGTERM', interrupt);
+  if (!interrupted) {
+    const status = await cluster.status();
+    out(`unanimous serve: ${options.nodes} node${options.nodes === 1 ? '' : 's'}, ${options.shards} shard${options.shards === 1 ? '' : 's'}, data in ${cluster.dataDir}`);
+    for (const node of status.nodes) out(`  ${node.id}  ${node.http}  (raft ${node.raft}, log ${cluster.dataDir}/${node.id}.log)`);
+    for (const shard of status.shards) out(`  shard ${shard.id}: replicas ${shard.replicas.join(', ')}; leader ${shard.leader} (term ${shard.term})`);
+    out(`try: curl -X PUT ${cluster.endpoints[0]}/kv/hello -d '{"value":"world"}'; curl ${cluster.endpoints[0]}/kv/hello`);
+    out('Ctrl-C stops every node.');
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  }
+  stopping = true;
+  await cluster.stop();
+  note('every node stopped');
+  return 0;
+}

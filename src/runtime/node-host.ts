@@ -40,6 +40,12 @@ export interface NodeHostOptions<Config = unknown> {
   readonly onReply?: (reply: ReplyEffect) => void;
   /** Receives a record of every step (see `jsonLinesTrace`). */
   readonly trace?: StepTraceSink;
+  /**
+   * Called after each batch has been committed and its messages and replies released: the moment a
+   * service may read the machine's context (a Raft server's commitIndex) and act on what is now
+   * durable, e.g. apply newly committed entries. Not called for a batch whose commit failed.
+   */
+  readonly onFlushed?: () => void;
 }
 
 export type HostPhase = 'new' | 'running' | 'stopped' | 'failed';
@@ -309,6 +315,11 @@ export class NodeHost<Config = unknown> {
     for (const output of outputs) {
       if (output.type === 'send') this.sendOut(output);
       else this.replyOut(output);
+    }
+    try {
+      this.options.onFlushed?.();
+    } catch (error) {
+      this.logger.error('the onFlushed callback threw', { error });
     }
   }
 

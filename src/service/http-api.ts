@@ -1,0 +1,180 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { HOPS_HEADER, type KvNode, type TxnOutcome } from './kv-node.ts';
+import { checkKey, checkValue, InvalidRequestError, MAX_VALUE_BYTES, type OperationResult, parseTxn, type Txn } from './txn.ts';
+
+/** The largest request body taken (a transaction of many puts); larger ones get 413 unread. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The HTTP JSON API of a node (node:http, no framework). Every answer is a JSON object; every
+ * refusal carries `error`, a sentence saying what was wrong.
+ *
+ *   GET    /kv/<key>             200 {key, value, revision, version, shard} | 404 key not found
+ *   PUT    /kv/<key>  {"value"}  200 {key, revision, version, shard}
+ *   DELETE /kv/<key>             200 {key, deleted, revision, shard}
+ *   POST   /txn  {compare, ops}  200 {committed: true, revision, results, shard} | 409 {committed: false, reason}
+ *   GET    /status               the cluster: nodes, shards, leaders, terms, commit indexes (?local=1: this node only)
+ *   GET    /debug/applied/<shard>[?at=N]   this node's replica: applied index, digest of its applied log, of its data
+ *
+ * Keys are the rest of the path after /kv/, percent-decoded (so they may hold "/"). 400 for
+ * malformed input, 404 for an unknown key, route or shard, 405 for a method a route does not take,
+ * 409 for a transaction whose compare failed, 413 for an oversized body, key or value, 501 for a
+ * transaction across shards, 503 when a shard has no leader or an outcome is unknown.
+ */
+export function apiHandler(node: KvNode): RequestListener {
+  return (req, res) => {
+    route(node, req, res).catch((error: unknown) => {
+      const status = error instanceof InvalidRequestError ? error.status : 500;
+      if (status === 500) process.stderr.write(`${JSON.stringify({ level: 'error', component: node.id, message: 'request failed', error: String((error as Error)?.stack ?? error) })}\n`);
+      reply(res, status, { error: status === 500 ? `internal error: ${(error as Error).message}` : (error as Error).message });
+    });
+  };
+}
+
+async function route(node: KvNode, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = req.method ?? 'GET';
+  const path = url.pathname;
+  if (path.startsWith('/kv/')) {
+    const key = checkKey(decodeKey(req.url ?? '', path), 'the key');
+    switch (method) {
+      case 'GET':
+        return answerGet(res, key, await node.execute({ compare: [], ops: [{ op: 'get', key }] }, hops(req)));
+      case 'PUT': {
+        const body = await readJson(req);
+        if (typeof body !== 'object' || body === null || Array.isArray(body) || !('value' in body)) throw new InvalidRequestError('PUT /kv/<key> takes a JSON object {"value": "<string>"}');
+        const extra = Object.keys(body).filter((field) => field !== 'value');
+        if (extra.length > 0) throw new InvalidRequestError(`PUT /kv/<key>: unknown field ${JSON.stringify(extra[0])}`);
+        const value = checkValue((body as { value: unknown }).value);
+        return answerOne(res, await node.execute({ compare: [], ops: [{ op: 'put', key, value }] }, hops(req)), (result, shard) =>
+          result.op === 'put' ? { key, revision: result.revision, version: result.version, shard } : {},
+        );
+      }
+      case 'DELETE':
+        return answerOne(res, await node.execute({ compare: [], ops: [{ op: 'delete', key }] }, hops(req)), (result, shard, revision) =>
+          result.op === 'delete' ? { key, deleted: result.deleted, revision, shard } : {},
+        );
+      default:
+        return notAllowed(res, method, path, 'GET, PUT, DELETE');
+    }
+  }
+  if (path === '/kv' || path === '/kv/') throw new InvalidRequestError('the key is missing: use /kv/<key>');
+  if (path === '/txn') {
+    if (method !== 'POST') return notAllowed(res, method, path, 'POST');
+    const txn: Txn = parseTxn(await readJson(req));
+    return answerTxn(res, await node.execute(txn, hops(req)));
+  }
+  if (path === '/status') {
+    if (method !== 'GET') return notAllowed(res, method, path, 'GET');
+    return reply(res, 200, url.searchParams.get('local') === '1' ? node.nodeStatus() : await node.clusterStatus());
+  }
+  const debug = /^\/debug\/applied\/([^/]+)$/.exec(path);
+  if (debug) {
+    if (method !== 'GET') return notAllowed(res, method, path, 'GET');
+    return answerApplied(node, res, decodeURIComponent(debug[1]!), url.searchParams.get('at'));
+  }
+  reply(res, 404, { error: `no route ${method} ${path}; the routes are /kv/<key>, /txn, /status, /debug/applied/<shard>` });
+}
+
+/** The key from the raw URL (not the normalised pathname, which would fold "/kv/a/../b"). */
+function decodeKey(rawUrl: string, path: string): string {
+  const raw = rawUrl.split('?')[0]!;
+  const encoded = raw.startsWith('/kv/') ? raw.slice(4) : path.slice(4);
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new InvalidRequestError(`the key ${JSON.stringify(encoded)} is not valid percent-encoding`);
+  }
+}
+
+function hops(req: IncomingMessage): number {
+  const value = Number(req.headers[HOPS_HEADER] ?? 0);
+  return Number.isInteger(value) && value >= 0 ? value : 0;
+}
+
+function answerGet(res: ServerResponse, key: string, outcome: TxnOutcome): void {
+  if (outcome.kind === 'error') return reply(res, outcome.status, outcome.body);
+  const result = outcome.result.committed ? outcome.result.results[0] : undefined;
+  if (result?.op !== 'get') return reply(res, 500, { error: 'internal error: a get gave no result' });
+  if (!result.found) return reply(res, 404, { error: 'key not found', key, shard: outcome.shard });
+  reply(res, 200, { key, value: result.value, revision: result.revision, version: result.version, shard: outcome.shard });
+}
+
+function answerOne(res: ServerResponse, outcome: TxnOutcome, shape: (result: OperationResult, shard: string, revision: number) => object): void {
+  if (outcome.kind === 'error') return reply(res, outcome.status, outcome.body);
+  if (!outcome.result.committed || outcome.result.results[0] === undefined) return reply(res, 500, { error: 'internal error: a single operation did not commit' });
+  reply(res, 200, shape(outcome.result.results[0], outcome.shard, outcome.result.revision));
+}
+
+function answerTxn(res: ServerResponse, outcome: TxnOutcome): void {
+  if (outcome.kind === 'error') return reply(res, outcome.status, outcome.body);
+  reply(res, outcome.result.committed ? 200 : 409, { ...outcome.result, shard: outcome.shard });
+}
+
+function answerApplied(node: KvNode, res: ServerResponse, shard: string, at: string | null): void {
+  if (!node.config.shards.some((s) => s.id === shard)) return reply(res, 404, { error: `unknown shard ${JSON.stringify(shard)}; the shards are ${node.config.shards.map((s) => s.id).join(', ')}` });
+  const replica = node.replica(shard);
+  if (!replica) return reply(res, 404, { error: `node ${node.id} holds no replica of shard ${shard}` });
+  const status = replica.status();
+  const index = at === null ? status.appliedIndex : Number(at);
+  if (!Number.isInteger(index) || index < 0) throw new InvalidRequestError(`?at= takes a log index >= 0, not ${JSON.stringify(at)}`);
+  if (index > status.appliedIndex) return reply(res, 404, { error: `replica ${node.id}/${shard} has applied ${status.appliedIndex} entries, not ${index}`, appliedIndex: status.appliedIndex });
+  reply(res, 200, {
+    node: node.id,
+    shard,
+    appliedIndex: status.appliedIndex,
+    at: index,
+    logDigest: replica.appliedDigest(index),
+    // The data's digest is of the current data, i.e. at appliedIndex.
+    stateDigest: replica.state.digest(),
+    revision: status.revision,
+    keys: status.keys,
+  });
+}
+
+/** Reads a JSON body of at most MAX_BODY_BYTES. */
+function readJson(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) {
+    req.resume();
+    return Promise.reject(new InvalidRequestError(`the body is ${declared} bytes; the limit is ${MAX_BODY_BYTES} (and ${MAX_VALUE_BYTES} for a value)`, 413));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        refused = true;
+        reject(new InvalidRequestError(`the body is over ${MAX_BODY_BYTES} bytes, the limit`, 413));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (refused) return;
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (text.trim().length === 0) return reject(new InvalidRequestError('the body is empty; send JSON'));
+      try {
+        resolve(JSON.parse(text));
+      } catch (error) {
+        reject(new InvalidRequestError(`the body is not JSON: ${(error as Error).message}`));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+function notAllowed(res: ServerResponse, method: string, path: string, allowed: string): void {
+  res.setHeader('allow', allowed);
+  reply(res, 405, { error: `${method} is not allowed on ${path}; use ${allowed}` });
+}
+
+function reply(res: ServerResponse, status: number, body: object): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

@@ -1,0 +1,57 @@
+import type { Agent } from 'node:http';
+import { type JsonResponse, keepAliveAgent, requestJson } from './http-json.ts';
+
+/**
+ * A client of the service's HTTP API (used by `unanimous kv`, the tests and the benchmark). It talks
+ * to one node; any node will do, since nodes forward to the leader of a key's shard. Answers come
+ * back as they are, status and JSON body, for the caller to judge.
+ */
+export class KvClient {
+  readonly endpoint: string;
+
+  constructor(
+    endpoint: string,
+    private readonly options: { readonly timeoutMs?: number; readonly agent?: Agent } = {},
+  ) {
+    this.endpoint = endpoint.replace(/\/+$/, '');
+  }
+
+  /** A client with its own keep-alive connections. */
+  static keepAlive(endpoint: string, maxSockets = 256, timeoutMs = 15_000): KvClient {
+    return new KvClient(endpoint, { agent: keepAliveAgent(maxSockets), timeoutMs });
+  }
+
+  get(key: string): Promise<JsonResponse> {
+    return this.call('GET', `/kv/${encodeURIComponent(key)}`);
+  }
+
+  put(key: string, value: string): Promise<JsonResponse> {
+    return this.call('PUT', `/kv/${encodeURIComponent(key)}`, { value });
+  }
+
+  delete(key: string): Promise<JsonResponse> {
+    return this.call('DELETE', `/kv/${encodeURIComponent(key)}`);
+  }
+
+  /** A transaction: `{ compare: [...], ops: [...] }` (see src/service/txn.ts). */
+  txn(txn: unknown): Promise<JsonResponse> {
+    return this.call('POST', '/txn', txn);
+  }
+
+  status(local = false): Promise<JsonResponse> {
+    return this.call('GET', local ? '/status?local=1' : '/status');
+  }
+
+  close(): void {
+    this.options.agent?.destroy();
+  }
+
+  private call(method: string, path: string, body?: unknown): Promise<JsonResponse> {
+    return requestJson(`${this.endpoint}${path}`, {
+      method,
+      ...(body !== undefined ? { body } : {}),
+      ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
+      ...(this.options.agent ? { agent: this.options.agent } : {}),
+    });
+  }
+}

@@ -1,0 +1,272 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../runtime/index.ts';
+import { SqliteStore, stderrLogger, TcpTransport } from '../runtime/index.ts';
+import type { ClusterConfig, NodeAddress } from './cluster-config.ts';
+import { HashRing } from './hash-ring.ts';
+import { apiHandler } from './http-api.ts';
+import { keepAliveAgent, requestJson } from './http-json.ts';
+import { validateRaftMessage } from './raft-message-schema.ts';
+import { ShardMux } from './shard-mux.ts';
+import { NotLeaderError, OutcomeUnknownError, type ReplicaStatus, ShardReplica } from './shard-replica.ts';
+import { keysOf, type Txn, type TxnResult } from './txn.ts';
+
+/** Header counting how many nodes a request was forwarded through, to stop forwarding loops. */
+export const HOPS_HEADER = 'x-unanimous-hops';
+const MAX_HOPS = 2;
+/** How long a node keeps looking for a shard's leader (an election takes up to an election timeout or two). */
+const LEADER_WAIT_MS = 5_000;
+/**
+ * Raft frames may carry many entries (a leader sends a lagging follower its whole missing suffix in
+ * one AppendEntries), so the frame limit is set well above the transport's default of 1 MiB.
+ */
+const RAFT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/** What executing a transaction on the cluster gave: the shard's answer, or an error to show the client. */
+export type TxnOutcome =
+  | { readonly kind: 'done'; readonly shard: string; readonly result: TxnResult }
+  | { readonly kind: 'error'; readonly status: number; readonly body: { readonly error: string; readonly [field: string]: unknown } };
+
+export interface NodeStatus {
+  readonly node: string;
+  readonly http: string;
+  readonly replicas: readonly ReplicaStatus[];
+}
+
+export interface ClusterStatus {
+  readonly node: string;
+  readonly nodes: readonly { readonly id: string; readonly http: string; readonly raft: string; readonly up: boolean; readonly error?: string }[];
+  readonly shards: readonly {
+    readonly id: string;
+    readonly replicas: readonly string[];
+    readonly leader: string | null;
+    readonly term: number;
+    readonly commitIndex: number;
+    readonly members: readonly ReplicaStatus[];
+  }[];
+}
+
+/**
+ * One node process of the key-value service: a replica of each shard placed on it (each the Raft
+ * server machine in a NodeHost, on its own SQLite file), all talking to the other nodes over one
+ * TCP transport (`ShardMux`), and the HTTP API.
+ *
+ * Routing. A request's keys are hashed to their shard (`HashRing`). If this node's replica of the
+ * shard leads, it proposes the transaction; otherwise the node FORWARDS the request to the node it
+ * believes leads (learned from the AppendEntries it receives) and relays the answer, so a client may
+ * talk to any node. While no leader is known (an election), it waits and retries for a few seconds.
+ */
+export class KvNode {
+  readonly ring: HashRing;
+  private readonly replicas = new Map<string, ShardReplica>();
+  private readonly agent = keepAliveAgent(512);
+  private http: Server | undefined;
+  private stopping = false;
+
+  private constructor(
+    readonly config: ClusterConfig,
+    private readonly transport: TcpTransport,
+    private readonly logger: Logger,
+  ) {
+    this.ring = new HashRing(
+      config.shards.map((shard) => shard.id),
+      config.virtualNodes,
+    );
+  }
+
+  /** Opens the replicas' stores, binds the Raft and HTTP ports, and starts every replica. */
+  static async start(config: ClusterConfig, options: { readonly logger?: Logger } = {}): Promise<KvNode> {
+    const logger = options.logger ?? stderrLogger(config.self);
+    const self = addressOf(config, config.self);
+    const hosted = config.shards.filter((shard) => shard.replicas.includes(config.self));
+    const peers = [...new Set(hosted.flatMap((shard) => shard.replicas))].filter((node) => node !== config.self);
+    mkdirSync(config.dataDir, { recursive: true });
+    const shardIds = hosted.map((shard) => shard.id);
+    const transport = await TcpTransport.listen({
+      id: config.self,
+      listen: { host: self.host, port: self.raftPort },
+      peers: Object.fromEntries(peers.map((peer) => [peer, { host: addressOf(config, peer).host, port: addressOf(config, peer).raftPort }])),
+      validate: ShardMux.validator(shardIds, validateRaftMessage),
+      maxFrameBytes: RAFT_MAX_FRAME_BYTES,
+      maxQueuedMessages: 256,
+      logger,
+    });
+    const node = new KvNode(config, transport, logger);
+    const mux = new ShardMux(transport, shardIds);
+    for (const shard of hosted) {
+      const replica = new ShardReplica({
+        shard: shard.id,
+        node: config.self,
+        peers: shard.replicas.filter((replica) => replica !== config.self),
+        store: new SqliteStore(join(config.dataDir, `${shard.id}.sqlite`)),
+        transport: mux.transportFor(shard.id),
+        logger,
+        ...(config.timers ? { timers: config.timers } : {}),
+      });
+      node.replicas.set(shard.id, replica);
+    }
+    for (const replica of node.replicas.values()) replica.start();
+    const http = createServer(apiHandler(node));
+    http.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(self.httpPort, self.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    node.http = http;
+    return node;
+  }
+
+  get id(): string {
+    return this.config.self;
+  }
+
+  get endpoint(): string {
+    return httpOf(addressOf(this.config, this.config.self));
+  }
+
+  /** The replica of `shard` on this node, if it holds one. */
+  replica(shard: string): ShardReplica | undefined {
+    return this.replicas.get(shard);
+  }
+
+  /**
+   * Runs a transaction on the shard of its keys: proposed here if this node's replica leads, else
+   * forwarded to the leader. `hops` is how many nodes forwarded it already.
+   */
+  async execute(txn: Txn, hops = 0): Promise<TxnOutcome> {
+    const shards = [...new Set(keysOf(txn).map((key) => this.ring.shardOf(key)))].sort();
+    if (shards.length > 1) {
+      return {
+        kind: 'error',
+        status: 501,
+        body: {
+          error: `the transaction's keys live on shards ${shards.join(', ')}: cross-shard transactions (2PC over the shards' Raft groups) are not available yet; keep a transaction's keys on one shard`,
+          shards,
+        },
+      };
+    }
+    const shard = shards[0]!;
+    const deadline = Date.now() + LEADER_WAIT_MS;
+    let lastProblem = 'no leader is known';
+    while (!this.stopping) {
+      const replica = this.replicas.get(shard);
+      if (replica?.isLeader()) {
+        try {
+          return { kind: 'done', shard, result: await replica.propose(txn) };
+        } catch (error) {
+          if (error instanceof OutcomeUnknownError) return { kind: 'error', status: 503, body: { error: error.message, shard, outcome: 'unknown' } };
+          if (!(error instanceof NotLeaderError)) throw error;
+          lastProblem = error.message;
+        }
+      } else if (hops < MAX_HOPS) {
+        const target = this.leaderOf(shard);
+        if (target !== undefined && target !== this.id) {
+          const forwarded = await this.forward(target, txn, hops + 1);
+          if (forwarded !== undefined) return forwarded;
+          lastProblem = `forwarding to ${target} failed`;
+        }
+      }
+      if (Date.now() > deadline) break;
+      await sleep(25);
+    }
+    return { kind: 'error', status: 503, body: { error: `shard ${shard} has no reachable leader right now (${lastProblem}); the transaction was not applied, retry`, shard, retryable: true } };
+  }
+
+  /** This node's own view: its replicas. */
+  nodeStatus(): NodeStatus {
+    return { node: this.id, http: this.endpoint, replicas: [...this.replicas.values()].map((replica) => replica.status()) };
+  }
+
+  /** Every node's view gathered (a node that does not answer within a second is shown as down). */
+  async clusterStatus(): Promise<ClusterStatus> {
+    const views = await Promise.all(
+      this.config.nodes.map(async (node) => {
+        if (node.id === this.id) return { node, status: this.nodeStatus() };
+        try {
+          const response = await requestJson(`${httpOf(node)}/status?local=1`, { timeoutMs: 1_000, agent: this.agent });
+          if (response.status !== 200) return { node, error: `status ${response.status}` };
+          return { node, status: response.body as NodeStatus };
+        } catch (error) {
+          return { node, error: (error as Error).message };
+        }
+      }),
+    );
+    const members = views.flatMap((view) => view.status?.replicas ?? []);
+    return {
+      node: this.id,
+      nodes: views.map(({ node, status, error }) => ({
+        id: node.id,
+        http: httpOf(node),
+        raft: `${node.host}:${node.raftPort}`,
+        up: status !== undefined,
+        ...(error !== undefined ? { error } : {}),
+      })),
+      shards: this.config.shards.map((shard) => {
+        const replicas = members.filter((member) => member.shard === shard.id);
+        const leader = replicas.filter((member) => member.role === 'leader').sort((a, b) => b.term - a.term)[0];
+        return {
+          id: shard.id,
+          replicas: shard.replicas,
+          leader: leader?.node ?? null,
+          term: Math.max(0, ...replicas.map((member) => member.term)),
+          commitIndex: Math.max(0, ...replicas.map((member) => member.commitIndex)),
+          members: replicas,
+        };
+      }),
+    };
+  }
+
+  /** Stops the HTTP server, every replica (committing what they hold) and the transport. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const http = this.http;
+    if (http) {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+    await Promise.all([...this.replicas.values()].map((replica) => replica.stop()));
+    await this.transport.close();
+    this.agent.destroy();
+  }
+
+  /** The node that leads `shard` as far as this node knows; for a shard it holds no replica of, one of its replicas' nodes. */
+  private leaderOf(shard: string): string | undefined {
+    const replica = this.replicas.get(shard);
+    if (replica) return replica.leader();
+    const placement = this.config.shards.find((s) => s.id === shard)!;
+    return placement.replicas[Math.floor(Math.random() * placement.replicas.length)];
+  }
+
+  /** Sends the transaction to `node`; undefined when it was refused or the node does not lead either (not applied: retry). */
+  private async forward(node: string, txn: Txn, hops: number): Promise<TxnOutcome | undefined> {
+    try {
+      const response = await requestJson(`${httpOf(addressOf(this.config, node))}/txn`, { body: txn, headers: { [HOPS_HEADER]: String(hops) }, timeoutMs: 15_000, agent: this.agent });
+      const body = response.body as { shard?: string; retryable?: boolean; error?: string };
+      if (response.status === 200 || response.status === 409) {
+        return { kind: 'done', shard: body.shard ?? '', result: response.body as TxnResult };
+      }
+      if (response.status === 503 && body.retryable === true) return undefined;
+      return { kind: 'error', status: response.status, body: { error: body.error ?? `node ${node} answered ${response.status}`, ...(response.body as object) } };
+    } catch (error) {
+      // Refused: the request never reached the node, so it may go elsewhere. Any other failure may
+      // come after the node proposed it: retrying could apply it twice, so the outcome is unknown.
+      if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') return undefined;
+      this.logger.warn('forwarding a transaction failed after it was sent', { to: node, error: (error as Error).message });
+      return { kind: 'error', status: 503, body: { error: `forwarding to ${node} failed (${(error as Error).message}); the transaction may or may not have taken effect`, outcome: 'unknown' } };
+    }
+  }
+}
+
+function addressOf(config: ClusterConfig, node: string): NodeAddress {
+  const address = config.nodes.find((n) => n.id === node);
+  if (!address) throw new Error(`no address for node ${node}`);
+  return address;
+}
+
+const httpOf = (node: NodeAddress): string => `http://${node.host}:${node.httpPort}`;

@@ -1,0 +1,186 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TimerPolicy } from '../runtime/index.ts';
+import { type ClusterConfig, type NodeAddress, placeShards } from './cluster-config.ts';
+import { DEFAULT_VIRTUAL_NODES } from './hash-ring.ts';
+import { requestJson } from './http-json.ts';
+import type { ClusterStatus } from './kv-node.ts';
+
+/** The `unanimous` executable the node processes run. */
+const BIN = fileURLToPath(new URL('../../bin/unanimous.js', import.meta.url));
+
+export interface LocalClusterOptions {
+  readonly nodes: number;
+  readonly shards: number;
+  /** Where the data goes (one folder per node, its config and log beside it); a fresh temp folder by default. */
+  readonly dataDir?: string;
+  /** The first HTTP port: node i (from 0) serves HTTP on port + i and Raft on port + nodes + i. 0 (default): free ports. */
+  readonly port?: number;
+  readonly timers?: TimerPolicy;
+  /** Called when a node process exits without having been told to (its code or signal). */
+  readonly onUnexpectedExit?: (node: string, how: string) => void;
+}
+
+/**
+ * A cluster of node processes on 127.0.0.1, each `node bin/unanimous.js node --config <file>`
+ * with its standard input a pipe (closing it stops the node: see `unanimous node
+ * --stop-on-stdin-close`), its output appended to `<dataDir>/<node>.log`. `unanimous serve`, the
+ * service tests and the service benchmark all start their clusters with this.
+ */
+export class LocalCluster {
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly expectedExit = new Set<string>();
+
+  private constructor(
+    readonly dataDir: string,
+    readonly configs: ReadonlyMap<string, ClusterConfig>,
+    private readonly options: LocalClusterOptions,
+  ) {}
+
+  /** Writes the nodes' configs, starts every node, and waits until every shard has a leader. */
+  static async start(options: LocalClusterOptions): Promise<LocalCluster> {
+    if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 64) throw new Error(`nodes: a whole number from 1 to 64, not ${options.nodes}`);
+    if (!Number.isInteger(options.shards) || options.shards < 1 || options.shards > 256) throw new Error(`shards: a whole number from 1 to 256, not ${options.shards}`);
+    const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'unanimous-'));
+    mkdirSync(dataDir, { recursive: true });
+    const ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
+    const ports = options.port ? Array.from({ length: 2 * options.nodes }, (_, i) => options.port! + i) : await freePorts(2 * options.nodes);
+    const nodes: NodeAddress[] = ids.map((id, i) => ({ id, host: '127.0.0.1', httpPort: ports[i]!, raftPort: ports[options.nodes + i]! }));
+    const shards = placeShards(ids, options.shards);
+    const configs = new Map<string, ClusterConfig>();
+    for (const id of ids) {
+      const config: ClusterConfig = { self: id, dataDir: join(dataDir, id), nodes, shards, virtualNodes: DEFAULT_VIRTUAL_NODES, ...(options.timers ? { timers: options.timers } : {}) };
+      writeFileSync(join(dataDir, `${id}.json`), `${JSON.stringify(config, null, 2)}\n`);
+      configs.set(id, config);
+    }
+    const cluster = new LocalCluster(dataDir, configs, options);
+    try {
+      for (const id of ids) cluster.startNode(id);
+      await cluster.waitForLeaders();
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  get nodeIds(): string[] {
+    return [...this.configs.keys()];
+  }
+
+  /** Every node's HTTP endpoint, in node order. */
+  get endpoints(): string[] {
+    return this.nodeIds.map((id) => this.endpoint(id));
+  }
+
+  endpoint(node: string): string {
+    const address = this.configs.get(node)!.nodes.find((n) => n.id === node)!;
+    return `http://${address.host}:${address.httpPort}`;
+  }
+
+  /** The process id of a running node. */
+  pid(node: string): number | undefined {
+    return this.children.get(node)?.pid;
+  }
+
+  /** Starts (or restarts) a node's process on its config and data. */
+  startNode(node: string): void {
+    if (this.children.has(node)) throw new Error(`node ${node} is running`);
+    const log = openSync(join(this.dataDir, `${node}.log`), 'a');
+    const child = spawn(process.execPath, [BIN, 'node', '--config', join(this.dataDir, `${node}.json`), '--stop-on-stdin-close'], { stdio: ['pipe', log, log] });
+    closeSync(log);
+    this.children.set(node, child);
+    this.expectedExit.delete(node);
+    child.on('exit', (code, signal) => {
+      if (this.children.get(node) === child) this.children.delete(node);
+      if (!this.expectedExit.has(node)) this.options.onUnexpectedExit?.(node, signal ? `signal ${signal}` : `code ${code}`);
+    });
+  }
+
+  /** Kills a node's process with `signal` (SIGKILL: as a crash) and waits until it is gone. */
+  async kill(node: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.children.get(node);
+    if (!child) return;
+    this.expectedExit.add(node);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+    this.children.delete(node);
+  }
+
+  /** Waits until `node` answers HTTP. */
+  async waitForNode(node: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        if ((await requestJson(`${this.endpoint(node)}/status?local=1`, { timeoutMs: 1_000 })).status === 200) return;
+      } catch {
+        // Not up yet.
+      }
+      if (!this.children.has(node)) throw new Error(`node ${node} exited while starting; see ${join(this.dataDir, `${node}.log`)}`);
+      if (Date.now() > deadline) throw new Error(`node ${node} did not answer within ${timeoutMs} ms; see ${join(this.dataDir, `${node}.log`)}`);
+      await sleep(100);
+    }
+  }
+
+  /** The cluster's status as a running node sees it. */
+  async status(via = this.nodeIds.find((id) => this.children.has(id))): Promise<ClusterStatus> {
+    if (via === undefined) throw new Error('no node is running');
+    const response = await requestJson(`${this.endpoint(via)}/status`, { timeoutMs: 5_000 });
+    if (response.status !== 200) throw new Error(`status from ${via}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body as ClusterStatus;
+  }
+
+  /** Waits until every running node answers and every shard has a leader. */
+  async waitForLeaders(timeoutMs = 60_000): Promise<ClusterStatus> {
+    const deadline = Date.now() + timeoutMs;
+    for (const node of this.children.keys()) await this.waitForNode(node, timeoutMs);
+    for (;;) {
+      const status = await this.status().catch(() => undefined);
+      if (status && status.shards.every((shard) => shard.leader !== null)) return status;
+      if (Date.now() > deadline) throw new Error(`not every shard elected a leader within ${timeoutMs} ms: ${JSON.stringify(status?.shards.map((s) => [s.id, s.leader]))}`);
+      await sleep(100);
+    }
+  }
+
+  /** Stops every node: SIGTERM (a clean stop), SIGKILL after `graceMs`. */
+  async stop(graceMs = 5_000): Promise<void> {
+    await Promise.all(
+      [...this.children.entries()].map(async ([node, child]) => {
+        this.expectedExit.add(node);
+        const exited = new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) resolve();
+          else child.once('exit', () => resolve());
+        });
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+    this.children.clear();
+  }
+}
+
+/** Ports free right now on 127.0.0.1 (bound to port 0 and released; another process could take one meanwhile). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  return ports;
+}

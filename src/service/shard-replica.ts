@@ -1,0 +1,329 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Json, Message } from '../node/index.ts';
+import type { DurableStore, Logger, TimerPolicy, Transport } from '../runtime/index.ts';
+import { NodeHost, stderrLogger } from '../runtime/index.ts';
+import { DEFAULT_RAFT_CONFIG, type LogEntry, type RaftConfig, type RaftContext, server } from '../protocols/raft/index.ts';
+import { KvState } from './kv-state.ts';
+import type { Txn, TxnResult } from './txn.ts';
+
+/** Randomised election timeouts (§5.2), generous for a busy 2-core machine; heartbeats well below them. */
+export const SERVICE_RAFT_TIMERS: TimerPolicy = { electionTimeout: { min: 500, max: 1000 }, heartbeatTimeout: 100 };
+
+export interface ShardReplicaOptions {
+  readonly shard: string;
+  /** This node's id: the replica's id within its Raft group. */
+  readonly node: string;
+  /** The other nodes holding replicas of this shard. */
+  readonly peers: readonly string[];
+  readonly store: DurableStore;
+  readonly transport: Transport;
+  readonly timers?: TimerPolicy;
+  readonly logger?: Logger;
+  /** The most transactions put in one log entry. */
+  readonly maxBatch?: number;
+  /** The most proposed entries not yet applied; further transactions wait and join a later batch. */
+  readonly maxInFlight?: number;
+  /** How long a transaction may wait for its outcome before it is answered "unknown". */
+  readonly proposalTimeoutMs?: number;
+}
+
+/** This replica does not lead its group (any more): the transaction was not proposed and may be retried elsewhere. */
+export class NotLeaderError extends Error {
+  override readonly name = 'NotLeaderError';
+  constructor(
+    message: string,
+    /** The node this replica last heard a leader from, if any. */
+    readonly leaderHint: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** The transaction was proposed but its outcome is not known (it may or may not take effect). */
+export class OutcomeUnknownError extends Error {
+  override readonly name = 'OutcomeUnknownError';
+}
+
+export interface ReplicaStatus {
+  readonly shard: string;
+  readonly node: string;
+  readonly role: 'leader' | 'candidate' | 'follower' | 'stopped';
+  readonly term: number;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly logLength: number;
+  /** The shard's revision in this replica's data. */
+  readonly revision: number;
+  readonly keys: number;
+  /** The node this replica last heard a leader of its current term from (itself when it leads). */
+  readonly leader: string | null;
+}
+
+interface Waiter {
+  readonly resolve: (result: TxnResult) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+interface Queued {
+  readonly id: string;
+  readonly txn: Txn;
+}
+
+/** A proposed log entry: where the leader put it and which transactions it carries. */
+interface Proposal {
+  readonly term: number;
+  readonly ids: readonly string[];
+}
+
+/** A log entry of the service: a batch of transactions, each with the id its proposer waits on. */
+interface Batch {
+  readonly batch: readonly (readonly [string, Txn])[];
+}
+
+/**
+ * One replica of one shard: the verified Raft server machine (src/protocols/raft/server.ts) in a
+ * `NodeHost`, and the shard's key-value data beside it.
+ *
+ * Applying. Raft's server decides the order of entries; applying them is this class's job. After
+ * every batch the host commits, the entries from `appliedIndex + 1` up to the server's commitIndex
+ * are applied to the `KvState` in log order, each exactly once — on every replica, leader or not.
+ * The data is not stored apart from the log: a replica restarts with commitIndex 0 (Figure 2's
+ * volatile state) and an empty `KvState`, and rebuilds the data by applying its log again as it
+ * learns the commitIndex from the leader. The Raft log (in the replica's SQLite file) is the one
+ * durable copy; the state machine is a pure function of its committed prefix.
+ *
+ * Batching. Transactions that arrive at the leader in one turn of the event loop go into ONE log
+ * entry (its `value`, the JSON of the batch), proposed with one `ClientRequest`; at most
+ * `maxInFlight` entries are proposed and not yet applied, and whatever arrives meanwhile waits for
+ * the next. With the host's group commit, a busy leader pays one fsync for many transactions.
+ *
+ * Outcomes. A transaction's caller waits until this replica applies the entry holding it, and gets
+ * the result its own application gave. If a different entry is committed at the index of ours
+ * (leadership moved and the new leader overwrote it, §5.3), ours can never commit (Log Matching):
+ * its callers get `NotLeaderError` and may safely retry. If nothing is known by the deadline, the
+ * caller gets `OutcomeUnknownError`.
+ *
+ * Reads go through the log too (a get is a transaction): linearizable, at the cost of a write.
+ */
+export class ShardReplica {
+  readonly host: NodeHost<RaftConfig>;
+  readonly state = new KvState();
+  private readonly logger: Logger;
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+  private readonly proposalTimeoutMs: number;
+  /** Ids of proposals are unique per incarnation: a random prefix and a counter. */
+  private readonly incarnation = randomUUID().slice(0, 8);
+  private nextId = 1;
+  private appliedIndex = 0;
+  /** The digest chain of the applied log: chain[i - 1] covers entries 1..i (term and value). */
+  private readonly chain: string[] = [];
+  private readonly queue: Queued[] = [];
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly proposals = new Map<number, Proposal>();
+  private proposeScheduled: NodeJS.Immediate | undefined;
+  private leaderHint: { readonly node: string; readonly term: number } | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: ShardReplicaOptions) {
+    this.logger = options.logger ?? stderrLogger(`${options.node}/${options.shard}`);
+    this.maxBatch = options.maxBatch ?? 1024;
+    this.maxInFlight = options.maxInFlight ?? 4;
+    this.proposalTimeoutMs = options.proposalTimeoutMs ?? 5_000;
+    const observed: Transport = {
+      send: (to, message) => options.transport.send(to, message),
+      onMessage: (handler) =>
+        options.transport.onMessage((from, message) => {
+          this.observe(from, message);
+          handler(from, message);
+        }),
+      close: () => options.transport.close(),
+    };
+    this.host = new NodeHost<RaftConfig>({
+      machine: server,
+      id: options.node,
+      peers: options.peers,
+      config: DEFAULT_RAFT_CONFIG,
+      store: options.store,
+      transport: observed,
+      timers: options.timers ?? SERVICE_RAFT_TIMERS,
+      logger: this.logger,
+      onFlushed: () => this.afterFlush(),
+    });
+  }
+
+  get shard(): string {
+    return this.options.shard;
+  }
+
+  start(): void {
+    this.host.start();
+  }
+
+  /** Stops the host (committing what it has) and fails every waiting transaction. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.proposeScheduled) clearImmediate(this.proposeScheduled);
+    await this.host.stop();
+    this.failAll(() => new OutcomeUnknownError(`${this.where}: the node is stopping`));
+  }
+
+  isLeader(): boolean {
+    return this.host.status().phase === 'running' && this.role() === 'leader';
+  }
+
+  /** The node the replica believes leads its shard now, or undefined while it does not know. */
+  leader(): string | undefined {
+    if (this.isLeader()) return this.options.node;
+    const hint = this.leaderHint;
+    return hint !== undefined && hint.term === this.raft().currentTerm ? hint.node : undefined;
+  }
+
+  /**
+   * Orders a transaction through the shard's log and resolves with what applying it gave. Throws
+   * `NotLeaderError` at once on a replica that does not lead.
+   */
+  propose(txn: Txn): Promise<TxnResult> {
+    if (this.stopped || !this.isLeader()) return Promise.reject(new NotLeaderError(`${this.where}: not the leader`, this.leader()));
+    const id = `${this.incarnation}.${this.nextId++}`;
+    const result = new Promise<TxnResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id);
+        reject(new OutcomeUnknownError(`${this.where}: no outcome within ${this.proposalTimeoutMs} ms; the transaction may or may not have taken effect`));
+      }, this.proposalTimeoutMs);
+      this.waiters.set(id, { resolve, reject, timer });
+    });
+    this.queue.push({ id, txn });
+    this.scheduleProposal();
+    return result;
+  }
+
+  status(): ReplicaStatus {
+    const raft = this.raft();
+    const phase = this.host.status().phase;
+    return {
+      shard: this.options.shard,
+      node: this.options.node,
+      role: phase === 'running' ? this.role() : 'stopped',
+      term: raft.currentTerm,
+      commitIndex: raft.commitIndex,
+      appliedIndex: this.appliedIndex,
+      logLength: raft.log.length,
+      revision: this.state.revision,
+      keys: this.state.size,
+      leader: this.leader() ?? null,
+    };
+  }
+
+  /** The digest of the applied log up to `index` (1..appliedIndex): equal on two replicas iff they applied the same entries. */
+  appliedDigest(index = this.appliedIndex): string | undefined {
+    return index === 0 ? '' : this.chain[index - 1];
+  }
+
+  private get where(): string {
+    return `${this.options.node}/${this.options.shard}`;
+  }
+
+  private raft(): RaftContext {
+    return this.host.context as RaftContext;
+  }
+
+  private role(): 'leader' | 'candidate' | 'follower' {
+    const state = this.host.status().state;
+    if (state === 'follower' || state === 'candidate') return state;
+    return 'leader';
+  }
+
+  /** Who leads: the sender of an AppendEntries of the current term (only a leader sends those, §5.3). */
+  private observe(from: string, message: Message): void {
+    if (message.type === 'AppendEntries' && typeof message.term === 'number' && (this.leaderHint === undefined || message.term >= this.leaderHint.term)) {
+      this.leaderHint = { node: from, term: message.term };
+    }
+  }
+
+  private scheduleProposal(): void {
+    this.proposeScheduled ??= setImmediate(() => {
+      this.proposeScheduled = undefined;
+      this.proposeQueued();
+    });
+  }
+
+  /** Proposes queued transactions, a batch per entry, while the in-flight limit allows. */
+  private proposeQueued(): void {
+    while (this.queue.length > 0 && this.proposals.size < this.maxInFlight) {
+      if (this.stopped || !this.isLeader()) {
+        const hint = this.leader();
+        for (const { id } of this.queue.splice(0)) this.settle(id, (waiter) => waiter.reject(new NotLeaderError(`${this.where}: lost leadership before proposing`, hint)));
+        return;
+      }
+      const batch = this.queue.splice(0, this.maxBatch);
+      const value = JSON.stringify({ batch: batch.map(({ id, txn }) => [id, txn]) } satisfies Batch);
+      this.host.inject({ type: 'ClientRequest', value });
+      const raft = this.raft();
+      const index = raft.log.length;
+      if (raft.log[index - 1]?.value !== value) {
+        for (const { id } of batch) this.settle(id, (waiter) => waiter.reject(new NotLeaderError(`${this.where}: the leader did not take the proposal`, this.leader())));
+        continue;
+      }
+      this.proposals.set(index, { term: raft.currentTerm, ids: batch.map(({ id }) => id) });
+    }
+  }
+
+  /** After each durable batch of the host: apply what is newly committed, then propose what waits. */
+  private afterFlush(): void {
+    const raft = this.raft();
+    while (this.appliedIndex < raft.commitIndex) {
+      const index = this.appliedIndex + 1;
+      this.apply(index, raft.log[index - 1]!);
+    }
+    if (this.queue.length > 0) this.scheduleProposal();
+  }
+
+  /** Applies entry `index` to the data, answering the transactions this replica proposed in it. */
+  private apply(index: number, entry: LogEntry): void {
+    this.appliedIndex = index;
+    const previous = index === 1 ? '' : this.chain[index - 2]!;
+    this.chain.push(createHash('sha256').update(`${previous}\n${index} ${entry.term} ${entry.value}`).digest('hex'));
+    const proposal = this.proposals.get(index);
+    if (proposal !== undefined) {
+      this.proposals.delete(index);
+      if (proposal.term !== entry.term) {
+        // Another leader's entry committed where ours stood: ours is gone for good (Log Matching).
+        for (const id of proposal.ids) this.settle(id, (waiter) => waiter.reject(new NotLeaderError(`${this.where}: leadership changed before the transaction committed`, this.leader())));
+      }
+    }
+    const batch = parseBatch(entry.value);
+    if (batch === undefined) {
+      // Not written by this service (every replica skips it alike, so the data stays the same everywhere).
+      this.logger.warn('a committed entry that is not a batch of transactions: skipped', { index, term: entry.term });
+      return;
+    }
+    for (const [id, txn] of batch.batch) {
+      const result = this.state.apply(txn);
+      this.settle(id, (waiter) => waiter.resolve(result));
+    }
+  }
+
+  private settle(id: string, how: (waiter: Waiter) => void): void {
+    const waiter = this.waiters.get(id);
+    if (waiter === undefined) return;
+    this.waiters.delete(id);
+    clearTimeout(waiter.timer);
+    how(waiter);
+  }
+
+  private failAll(error: () => Error): void {
+    this.queue.splice(0);
+    for (const id of [...this.waiters.keys()]) this.settle(id, (waiter) => waiter.reject(error()));
+  }
+}
+
+function parseBatch(value: string): Batch | undefined {
+  try {
+    const parsed = JSON.parse(value) as Json;
+    return typeof parsed === 'object' && parsed !== null && Array.isArray((parsed as { batch?: unknown }).batch) ? (parsed as unknown as Batch) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -5,11 +5,13 @@ import { assign, setup } from 'xstate';
  * Algorithm" (2014) and the invariants checked against Ongaro's raft.tla: Election Safety, Leader
  * Append-Only, Log Matching, Leader Completeness and State Machine Safety.
  *
- * The predicates read a snapshot of every server — role, term, log, commitIndex — and keep no
- * history. Where the paper's property speaks of the past ("committed in a given term", "a leader
- * of a later term") it is stated over what a server knows now: an entry is committed when some
- * server's commitIndex covers it, and it was committed in a term no later than that server's
- * currentTerm. Leader Append-Only is a property of steps, checked as refinement of `leaderLog`.
+ * Most predicates read a snapshot of every server — role, term, log, commitIndex. Where the
+ * paper's property speaks of the past ("at most one leader can be elected in a given term", "an
+ * entry committed in a given term"), it is stated twice: over the snapshot (what servers know
+ * now: `ElectionSafety`, `LeaderCompleteness`), and over a history variable like raft.tla's
+ * `elections`, which remembers what the servers may since have forgotten by crashing or being
+ * overwritten (`ElectionSafetyEver`, `LeaderCompletenessEver`). Leader Append-Only is a property
+ * of steps, checked as refinement of `leaderLog`.
  */
 
 /** A log entry as the properties see it. */
@@ -91,6 +93,59 @@ export const laterLeaderHoldsEarlierEntry = (servers: Servers): boolean =>
 /** A leader has committed an entry of an earlier term — indirectly, with one of its own term (§5.4.2). */
 export const committedIndirectly = (servers: Servers): boolean =>
   Object.values(servers).some((s) => s.role === 'leader' && s.log.slice(0, s.commitIndex).some((entry) => entry.term < s.term));
+
+// ── History: raft.tla's elections, and the entries ever known committed ─────────────────────────
+
+/**
+ * What a behaviour has shown so far. `elections[term][leader]` is the leader's log when it was
+ * first seen leading in that term (raft.tla's `elections` record eterm, eleader and elog).
+ * `committed[index][entry]` is the earliest term in which some server knew that entry committed at
+ * that index (a server in term t whose commitIndex covers it: it was committed in term t or
+ * before). Maps keyed by term, server id and entry, so that the value is canonical JSON whatever
+ * order things happened in, and renaming servers (symmetry) renames keys.
+ */
+export type RaftHistory = {
+  readonly elections: { readonly [term: string]: { readonly [leader: string]: readonly Entry[] } };
+  readonly committed: { readonly [index: string]: { readonly [entry: string]: number } };
+};
+
+export const NO_HISTORY: RaftHistory = { elections: {}, committed: {} };
+
+const entryKey = (entry: Entry): string => `${entry.term}:${entry.value}`;
+
+/** The history after a step into `servers`: new leaders' elections and newly known commits added. */
+export function recordHistory(history: RaftHistory, servers: Servers): RaftHistory {
+  let { elections, committed } = history;
+  for (const [id, server] of Object.entries(servers)) {
+    if (server.role === 'leader' && elections[server.term]?.[id] === undefined) {
+      elections = { ...elections, [server.term]: { ...elections[server.term], [id]: server.log } };
+    }
+    if (server.role === 'crashed') continue;
+    for (let index = 1; index <= server.commitIndex; index++) {
+      const key = entryKey(server.log[index - 1]!);
+      const known = committed[index]?.[key];
+      if (known === undefined || known > server.term) committed = { ...committed, [index]: { ...committed[index], [key]: server.term } };
+    }
+  }
+  return elections === history.elections && committed === history.committed ? history : { elections, committed };
+}
+
+/** Election Safety over the history: no term ever had two leaders (§5.2; raft.tla's ElectionSafety over `elections`). */
+export const ElectionSafetyEver = (history: RaftHistory): boolean => Object.values(history.elections).every((leaders) => Object.keys(leaders).length <= 1);
+
+/**
+ * Leader Completeness over the history: every entry ever known committed in a term is in the log
+ * of every leader elected in a later term, from its election on (§5.4). With Leader Append-Only,
+ * the log at election is enough.
+ */
+export const LeaderCompletenessEver = (history: RaftHistory): boolean =>
+  Object.entries(history.elections).every(([term, leaders]) =>
+    Object.values(leaders).every((log) =>
+      Object.entries(history.committed).every(([index, entries]) =>
+        Object.entries(entries).every(([key, committedIn]) => committedIn >= Number(term) || (log[Number(index) - 1] !== undefined && entryKey(log[Number(index) - 1]!) === key)),
+      ),
+    ),
+  );
 
 // ── Leader Append-Only, as refinement ───────────────────────────────────────────────────────────
 

@@ -1,12 +1,16 @@
 import type { FaultBudgets, GlobalView, Model, NodeDefinition, NodeView, Property } from '../../src/checker/index.ts';
-import { abstraction, always, refines, sometimes } from '../../src/checker/index.ts';
+import { abstraction, always, history, refines, sometimes } from '../../src/checker/index.ts';
 import type { NodeMachine } from '../../src/node/index.ts';
 import type { LogEntry, RaftConfig } from '../../src/protocols/raft/index.ts';
 import { server } from '../../src/protocols/raft/index.ts';
-import type { Entry, LeaderLogContext, Role, Servers, ServerState } from '../../spec/raft.ts';
+import type { Entry, LeaderLogContext, RaftHistory, Role, Servers, ServerState } from '../../spec/raft.ts';
 import {
   committedIndirectly,
   ElectionSafety,
+  ElectionSafetyEver,
+  LeaderCompletenessEver,
+  NO_HISTORY,
+  recordHistory,
   LeaderCompleteness,
   laterLeaderHoldsEarlierEntry,
   leaderLog,
@@ -64,6 +68,30 @@ export interface RaftPropertySelection {
   /** Leader Append-Only by refinement, one property per server. */
   readonly leaderAppendOnly?: boolean;
   readonly goals?: readonly ('EntryCommitted' | 'LaterLeaderHoldsEarlierEntry' | 'CommittedIndirectly')[];
+  /** Properties over the history variable (raft.tla's `elections`, and every entry known committed). */
+  readonly overHistory?: readonly ('ElectionSafetyEver' | 'LeaderCompletenessEver')[];
+}
+
+/** The history variable of the Raft models: see `RaftHistory` in spec/raft.ts. */
+export const raftHistory = history<RaftHistory, Servers>({
+  name: 'elections',
+  over: raftServers,
+  initial: (servers) => recordHistory(NO_HISTORY, servers),
+  next: recordHistory,
+});
+
+const HISTORY_INVARIANTS = { ElectionSafetyEver, LeaderCompletenessEver } as const;
+
+/** An invariant over the history alone, judged once per history value (values are shared per history id). */
+function overHistory(name: keyof typeof HISTORY_INVARIANTS): Property {
+  const verdicts = new WeakMap<RaftHistory, boolean>();
+  const holds = HISTORY_INVARIANTS[name];
+  return always(name, (state) => {
+    const value = state.history as RaftHistory;
+    let verdict = verdicts.get(value);
+    if (verdict === undefined) verdicts.set(value, (verdict = holds(value)));
+    return verdict;
+  });
 }
 
 const INVARIANTS = { ElectionSafety, LogMatching, LeaderCompleteness, StateMachineSafety } as const;
@@ -73,6 +101,7 @@ export const ALL_PROPERTIES: Required<RaftPropertySelection> = {
   invariants: ['ElectionSafety', 'LogMatching', 'LeaderCompleteness', 'StateMachineSafety'],
   leaderAppendOnly: true,
   goals: ['EntryCommitted', 'LaterLeaderHoldsEarlierEntry'],
+  overHistory: ['ElectionSafetyEver', 'LeaderCompletenessEver'],
 };
 
 export function raftProperties(ids: readonly string[], bounds: RaftBounds, values: readonly string[], selection: RaftPropertySelection): Property[] {
@@ -80,6 +109,7 @@ export function raftProperties(ids: readonly string[], bounds: RaftBounds, value
     ...(selection.invariants ?? []).map((name) => always<Servers>(name, raftServers, INVARIANTS[name])),
     ...(selection.leaderAppendOnly ? ids.map((id) => leaderAppendOnly(id, { maxTerm: bounds.maxTerm, maxLog: bounds.maxLog, values })) : []),
     ...(selection.goals ?? []).map((name) => sometimes<Servers>(name, raftServers, GOALS[name])),
+    ...(selection.overHistory ?? []).map(overHistory),
   ];
 }
 
@@ -140,6 +170,7 @@ export function raftModel(setup: RaftSetup): Model {
     ...(setup.symmetry ? { symmetry: [ids] } : {}),
     ...(setup.faults ? { faults: setup.faults } : {}),
     boundary: withinBounds(setup.bounds),
+    ...(setup.properties.overHistory?.length ? { history: raftHistory } : {}),
     properties: raftProperties(ids, setup.bounds, setup.values, setup.properties),
   };
 }

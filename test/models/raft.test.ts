@@ -4,9 +4,20 @@ import { check, type Trace, type TraceNode } from '../../src/checker/index.ts';
 import { simulate } from '../../src/checker/simulate.ts';
 import { Stepper, type NodeInput } from '../../src/node/index.ts';
 import type { LogEntry, RaftContext, RaftEvent } from '../../src/protocols/raft/index.ts';
-import { leaderCommitsOldTerm, mergeEntries, server } from '../../src/protocols/raft/index.ts';
+import { leaderCommitsOldTerm, mergeEntries, server, voteNotPersisted as voteNotPersistedMachine } from '../../src/protocols/raft/index.ts';
 import type { Servers } from '../../spec/raft.ts';
-import { ElectionSafety, LeaderCompleteness, LogMatching, logsUpTo, StateMachineSafety } from '../../spec/raft.ts';
+import {
+  ElectionSafety,
+  ElectionSafetyEver,
+  LeaderCompleteness,
+  LeaderCompletenessEver,
+  LogMatching,
+  logsUpTo,
+  NO_HISTORY,
+  recordHistory,
+  StateMachineSafety,
+} from '../../spec/raft.ts';
+import lossy from '../../models/raft/lossy.ts';
 import figure8 from '../../models/raft/broken/figure-8.ts';
 import voteNotPersisted from '../../models/raft/broken/vote-not-persisted.ts';
 import fiveServers from '../../models/raft/five-servers.ts';
@@ -90,6 +101,26 @@ describe('raft spec', () => {
     expect(StateMachineSafety(d)).toBe(false);
   });
 
+  it('the history remembers what the servers forgot: a second leader of a term, a committed entry a later leader lacks', () => {
+    // s1 leads term 2, then crashes; s2 leads term 2 as well (votes forgotten). No snapshot shows both.
+    const first = { s1: s('leader', 2, []), s2: s('follower', 2, []), s3: s('follower', 2, []) };
+    const second = { s1: s('crashed', 2, []), s2: s('leader', 2, []), s3: s('follower', 2, []) };
+    expect(ElectionSafety(first) && ElectionSafety(second)).toBe(true);
+    const elections = recordHistory(recordHistory(NO_HISTORY, first), second);
+    expect(elections.elections).toEqual({ 2: { s1: [], s2: [] } });
+    expect(ElectionSafetyEver(elections)).toBe(false);
+    // s1 commits its term-1 entry and crashes; s2 leads term 2 without it. The snapshot has
+    // nobody who knows the entry committed, so only the history sees the loss.
+    const committed = { s1: s('leader', 1, [1], 1), s2: s('follower', 1, [1]), s3: s('follower', 1, []) };
+    const later = { s1: s('crashed', 1, [1]), s2: s('follower', 2, []), s3: s('leader', 2, []) };
+    expect(LeaderCompleteness(later)).toBe(true);
+    const history = recordHistory(recordHistory(NO_HISTORY, committed), later);
+    expect(history.committed).toEqual({ 1: { '1:v': 1 } });
+    expect(LeaderCompletenessEver(history)).toBe(false);
+    // A step that adds nothing leaves the very same history: a stutter.
+    expect(recordHistory(history, later)).toBe(history);
+  });
+
   it('lists the logs a leader may be elected with', () => {
     expect(logsUpTo(2, 2, ['v']).map((log) => log.map((e) => e.term))).toEqual([[], [1], [2], [1, 1], [1, 2], [2, 2]]);
   });
@@ -99,13 +130,21 @@ describe('raft/three-servers: exhaustive, in CI', () => {
   it('every property holds over the recorded number of states; every goal is reached', () => {
     const parameters = defaults(threeServers);
     const result = check(threeServers.build(parameters));
-    expect(result).toMatchObject({ verdict: 'ok', distinct: 26547 });
-    expect(threeServers.expected(parameters)).toMatchObject({ verdict: 'ok', distinct: 26547 });
+    expect(result).toMatchObject({ verdict: 'ok', distinct: 64637 });
+    expect(threeServers.expected(parameters)).toMatchObject({ verdict: 'ok', distinct: 64637 });
     expect(result.goals).toEqual([
       { name: 'EntryCommitted', reached: true },
       { name: 'LaterLeaderHoldsEarlierEntry', reached: true },
       { name: 'CommittedIndirectly', reached: true },
     ]);
+  });
+
+  it('raft/lossy: with a lost message, a duplicated one and a crash, over the recorded number of states', () => {
+    const parameters = defaults(lossy);
+    const result = check(lossy.build(parameters));
+    expect(result).toMatchObject({ verdict: 'ok', distinct: 176518 });
+    expect(lossy.expected(parameters)).toMatchObject({ verdict: 'ok', distinct: 176518 });
+    expect(result.goals.every((goal) => goal.reached)).toBe(true);
   });
 });
 
@@ -147,6 +186,25 @@ describe('broken: votedFor not persisted', () => {
     // The durable image the voter restarted from had the term but no vote.
     const restart = trace.steps[crash + 1]!.changed[0]!;
     expect(restart.before.durable).toEqual({ currentTerm: 1 });
+  });
+});
+
+describe('broken: votedFor not persisted, judged by the history alone', () => {
+  it('ElectionSafetyEver: the elections of one term, one of them by a leader that has since crashed or stepped down', () => {
+    const result = check(
+      raftModel({
+        servers: 3,
+        values: [],
+        machine: voteNotPersistedMachine,
+        bounds: { maxTerm: 2, maxLog: 0, maxInFlight: 5 },
+        faults: { crash: 1 },
+        symmetry: true,
+        properties: { overHistory: ['ElectionSafetyEver'] },
+      }),
+    );
+    expect(result.violation?.property).toBe('ElectionSafetyEver');
+    const elections = (result.violation!.trace!.final.history as { elections: Record<string, Record<string, unknown>> }).elections;
+    expect(Object.values(elections).some((leaders) => Object.keys(leaders).length === 2)).toBe(true);
   });
 });
 

@@ -11,7 +11,7 @@ import { keepAliveAgent, requestJson } from './http-json.ts';
 import { validateRaftMessage } from './raft-message-schema.ts';
 import { ShardMux } from './shard-mux.ts';
 import { NotLeaderError, OutcomeUnknownError, type ReplicaStatus, ShardReplica } from './shard-replica.ts';
-import { keysOf, type Txn, type TxnResult } from './txn.ts';
+import { keysOf, type Txn, txnToJson, type TxnResult } from './txn.ts';
 
 /** Header counting how many nodes a request was forwarded through, to stop forwarding loops. */
 export const HOPS_HEADER = 'x-unanimous-hops';
@@ -246,7 +246,7 @@ export class KvNode {
   /** Sends the transaction to `node`; undefined when it was refused or the node does not lead either (not applied: retry). */
   private async forward(node: string, txn: Txn, hops: number): Promise<TxnOutcome | undefined> {
     try {
-      const response = await requestJson(`${httpOf(addressOf(this.config, node))}/txn`, { body: txn, headers: { [HOPS_HEADER]: String(hops) }, timeoutMs: 15_000, agent: this.agent });
+      const response = await requestJson(`${httpOf(addressOf(this.config, node))}/txn`, { body: txnToJson(txn), headers: { [HOPS_HEADER]: String(hops) }, timeoutMs: 15_000, agent: this.agent });
       const body = response.body as { shard?: string; retryable?: boolean; error?: string };
       if (response.status === 200 || response.status === 409) {
         return { kind: 'done', shard: body.shard ?? '', result: response.body as TxnResult };

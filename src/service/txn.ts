@@ -130,6 +130,24 @@ function parseOperation(value: unknown, where: string): Operation {
   }
 }
 
+/** A transaction in the JSON shape `parseTxn` reads (what a node forwards to another). */
+export function txnToJson(txn: Txn): object {
+  return {
+    compare: txn.compare.map((compare) => {
+      switch (compare.target) {
+        case 'value':
+          return { key: compare.key, value: compare.value, op: compare.op };
+        case 'revision':
+        case 'version':
+          return { key: compare.key, [compare.target]: compare.number, op: compare.op };
+        case 'exists':
+          return { key: compare.key, exists: compare.exists };
+      }
+    }),
+    ops: txn.ops,
+  };
+}
+
 /** Every key a transaction touches, compares included. */
 export function keysOf(txn: Txn): string[] {
   return [...new Set([...txn.compare.map((c) => c.key), ...txn.ops.map((o) => o.key)])];

@@ -1,0 +1,5 @@
+export * from './consensus.ts';
+export * from './directory.ts';
+export * from './hosted-machine.ts';
+export * from './outbox.ts';
+export * from './replicated.ts';

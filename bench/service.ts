@@ -1,0 +1,169 @@
+/**
+ * The key-value service under closed-loop load: N requests in flight (each of N workers sends its
+ * next request when the last is answered), 100-byte values, keys drawn uniformly from 100k.
+ * Single-key puts and linearizable gets; throughput and p50/p99 latency, medians of several runs.
+ *
+ *   node --import tsx bench/service.ts                               # a fresh 3-node, 3-shard cluster in a temp folder
+ *   node --import tsx bench/service.ts --inflight 1,256 --seconds 10 --runs 5
+ *   node --import tsx bench/service.ts --route any                   # send to any node; followers forward
+ *   node --import tsx bench/service.ts --etcd http://127.0.0.1:2379  # the same load on etcd's v3 JSON gateway
+ *
+ * --route leader (the default) sends each request to the node leading its key's shard (from
+ * /status and the hash ring, as a smart client would); --route any spreads requests over every node,
+ * which forward what they do not lead. The load generator runs in this process, on the same cores as
+ * the nodes. Cross-shard transactions are not measured: the service does not have them yet.
+ * Run on demand, not in CI.
+ */
+import { Agent } from 'node:http';
+import { parseArgs } from 'node:util';
+import { HashRing } from '../src/service/hash-ring.ts';
+import { requestJson } from '../src/service/http-json.ts';
+import type { ClusterStatus } from '../src/service/kv-node.ts';
+import { LocalCluster } from '../src/service/local-cluster.ts';
+
+const { values } = parseArgs({
+  options: {
+    inflight: { type: 'string', default: '1,16,64,256' },
+    seconds: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '3' },
+    keys: { type: 'string', default: '100000' },
+    'value-bytes': { type: 'string', default: '100' },
+    ops: { type: 'string', default: 'put,get' },
+    nodes: { type: 'string', default: '3' },
+    shards: { type: 'string', default: '3' },
+    route: { type: 'string', default: 'leader' },
+    endpoints: { type: 'string' },
+    etcd: { type: 'string' },
+  },
+});
+const inflights = values.inflight.split(',').map(Number);
+const seconds = Number(values.seconds);
+const runs = Number(values.runs);
+const keyCount = Number(values.keys);
+const valueBytes = Number(values['value-bytes']);
+const ops = values.ops.split(',') as ('put' | 'get')[];
+if (
+  ![...inflights, seconds, runs, keyCount, valueBytes].every((n) => Number.isInteger(n) && n > 0) ||
+  !ops.every((op) => op === 'put' || op === 'get') ||
+  !['leader', 'any'].includes(values.route)
+) {
+  console.error('usage: bench/service.ts [--inflight 1,16,64,256] [--seconds S] [--runs R] [--keys K] [--value-bytes B] [--ops put,get] [--route leader|any] [--endpoints URL,...] [--etcd URL,...]');
+  process.exit(2);
+}
+
+const value = 'v'.repeat(valueBytes);
+const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
+
+/** Sends one request of `op` for `key`; resolves true if the answer was a success (a get of a missing key counts). */
+type Target = (op: 'put' | 'get', key: string) => Promise<boolean>;
+
+function unanimousTarget(endpoints: readonly string[], route: () => (key: string) => string): Target {
+  let next = 0;
+  return async (op, key) => {
+    const endpoint = values.route === 'leader' ? route()(key) : endpoints[next++ % endpoints.length]!;
+    const path = `${endpoint}/kv/${encodeURIComponent(key)}`;
+    const response = op === 'put' ? await requestJson(path, { method: 'PUT', body: { value }, agent }) : await requestJson(path, { agent });
+    return response.status === 200 || (op === 'get' && response.status === 404);
+  };
+}
+
+/** etcd v3's JSON gateway: keys and values in base64; a range read is linearizable by default. */
+function etcdTarget(endpoints: readonly string[]): Target {
+  let next = 0;
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const encodedValue = b64(value);
+  return async (op, key) => {
+    const endpoint = endpoints[next++ % endpoints.length]!;
+    const response =
+      op === 'put'
+        ? await requestJson(`${endpoint}/v3/kv/put`, { body: { key: b64(key), value: encodedValue }, agent })
+        : await requestJson(`${endpoint}/v3/kv/range`, { body: { key: b64(key) }, agent });
+    return response.status === 200;
+  };
+}
+
+interface RunResult {
+  readonly throughput: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+async function closedLoop(target: Target, op: 'put' | 'get', inflight: number): Promise<RunResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const key = `key-${Math.floor(Math.random() * keyCount)}`;
+      const t0 = performance.now();
+      let ok = false;
+      try {
+        ok = await target(op, key);
+      } catch {
+        ok = false;
+      }
+      if (ok) latencies.push(performance.now() - t0);
+      else errors++;
+    }
+  };
+  await Promise.all(Array.from({ length: inflight }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { throughput: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), errors };
+}
+
+const median = (numbers: number[]) => {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+let cluster: LocalCluster | undefined;
+let target: Target;
+let label: string;
+if (values.etcd !== undefined) {
+  target = etcdTarget(values.etcd.split(','));
+  label = `etcd at ${values.etcd}`;
+} else {
+  let endpoints: string[];
+  if (values.endpoints !== undefined) endpoints = values.endpoints.split(',');
+  else {
+    cluster = await LocalCluster.start({ nodes: Number(values.nodes), shards: Number(values.shards) });
+    endpoints = cluster.endpoints;
+    process.stderr.write(`cluster: ${endpoints.join(' ')} (data in ${cluster.dataDir})\n`);
+  }
+  // The leader of each key's shard, refreshed every second (leadership may move under load).
+  let routeByKey: (key: string) => string = () => endpoints[0]!;
+  const refresh = async () => {
+    const status = (await requestJson(`${endpoints[0]}/status`, { agent })).body as ClusterStatus;
+    const ring = new HashRing(status.shards.map((shard) => shard.id));
+    const leaders = new Map(status.shards.map((shard) => [shard.id, status.nodes.find((node) => node.id === shard.leader)?.http ?? endpoints[0]!]));
+    routeByKey = (key) => leaders.get(ring.shardOf(key))!;
+  };
+  await refresh();
+  const refresher = setInterval(() => refresh().catch(() => {}), 1_000);
+  refresher.unref();
+  target = unanimousTarget(endpoints, () => routeByKey);
+  label = `unanimous, ${values.nodes} nodes, ${values.shards} shards, route ${values.route}`;
+}
+
+console.log(`${label}: ${seconds} s per run, ${runs} runs, ${valueBytes}-byte values, ${keyCount} keys; medians (range of throughput)`);
+console.log('op    in flight    ops/s (median)   range              p50 ms   p99 ms   errors');
+try {
+  for (const op of ops) {
+    for (const inflight of inflights) {
+      const results: RunResult[] = [];
+      for (let run = 0; run < runs; run++) results.push(await closedLoop(target, op, inflight));
+      const throughputs = results.map((r) => r.throughput);
+      console.log(
+        `${op.padEnd(5)} ${String(inflight).padStart(9)}    ${median(throughputs).toFixed(0).padStart(13)}   ${`${Math.min(...throughputs).toFixed(0)}–${Math.max(...throughputs).toFixed(0)}`.padEnd(17)}  ${median(results.map((r) => r.p50)).toFixed(2).padStart(7)}  ${median(results.map((r) => r.p99)).toFixed(2).padStart(7)}   ${results.reduce((sum, r) => sum + r.errors, 0)}`,
+      );
+    }
+  }
+} finally {
+  agent.destroy();
+  await cluster?.stop();
+}

@@ -1,6 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { replica } from './multi-paxos/index.ts';
 import { acceptor, learner, proposer } from './paxos/index.ts';
+import { acceptor as paxosCommitAcceptor, leader as paxosCommitLeader, resourceManager as paxosCommitRM } from './paxos-commit/index.ts';
 import { server } from './raft/index.ts';
 import { coordinator, participant } from './three-phase-commit/index.ts';
 import { resourceManager, transactionManager } from './two-phase-commit/index.ts';
@@ -19,6 +20,9 @@ export const PROTOCOL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   'paxos/acceptor': acceptor,
   'paxos/learner': learner,
   'multi-paxos/replica': replica,
+  'paxos-commit/leader': paxosCommitLeader,
+  'paxos-commit/resource-manager': paxosCommitRM,
+  'paxos-commit/acceptor': paxosCommitAcceptor,
   'raft/server': server,
   'zab/peer': peer,
 };

@@ -1,4 +1,4 @@
-import { and, assign, enqueueActions, not, setup } from 'xstate';
+import { and, assign, enqueueActions, setup } from 'xstate';
 import type { Delivered, DurableState, Effect, NodeInput } from '../../node/index.ts';
 import { persist, send } from '../../node/index.ts';
 import { isMajority, type InstanceValue, type PaxosCommitMessage } from './messages.ts';
@@ -65,12 +65,13 @@ const collectsFor = (context: LeaderContext, ins: string, bal: number): boolean 
   (context.config.mode === 'spontaneous' ? context.config.ballots.includes(bal) : currentBallot(context) === bal);
 
 /**
- * In a decided state, a deployed leader drops phase 1a and 1b events: these transitions take them
- * and do nothing. In spontaneous mode they do not apply, and the machine-level handlers run.
+ * In a decided state a deployed leader drops phase 1a and 1b events: these transitions take them
+ * and do nothing. In spontaneous mode they do not apply, and the machine-level handlers run on, as
+ * PaxosCommit.tla's leader actions stay enabled after Decide.
  */
 const STOPS_WHEN_DEPLOYED = {
-  Phase1a: { guard: not('spontaneous') },
-  Phase1b: { guard: not('spontaneous') },
+  Phase1a: { guard: 'deployed' },
+  Phase1b: { guard: 'deployed' },
 } as const;
 
 /**
@@ -94,7 +95,7 @@ export const leader = setup({
   },
   guards: {
     restarted: ({ context }) => context.recovered?.round !== undefined,
-    spontaneous: ({ context }) => context.config.mode === 'spontaneous',
+    deployed: ({ context }) => context.config.mode === 'deployed',
     ownsBallot: ({ context, event }) => event.type === 'Phase1a' && context.config.ballots.includes(event.bal),
     collectsPromise: ({ context, event }) => event.type === 'Phase1b' && collectsFor(context, event.ins, event.mbal),
     /** The reports, this one included, come from a majority of the acceptors. */

@@ -15,6 +15,7 @@ import {
 import { AppliedLogsConsistent, AppliedWithoutGaps, chosenBySlot, SlotAgreement, SlotValidity, unionBySlot, valuesBySlot } from '../../spec/replicated-log.ts';
 import ignoresVotes from '../../models/multi-paxos/broken/leader-ignores-promised-votes.ts';
 import faulty from '../../models/multi-paxos/faulty.ts';
+import lossy from '../../models/multi-paxos/lossy.ts';
 import large from '../../models/multi-paxos/large.ts';
 import { commandNames, multiPaxosModel } from '../../models/multi-paxos/_build.ts';
 
@@ -178,6 +179,15 @@ describe('multi-paxos/faulty: two leader changes, a crash, reordering', () => {
       { name: 'CommandChosenAfterLeaderChange', reached: true },
       { name: 'TwoCommandsApplied', reached: true },
     ]);
+  });
+
+  it('multi-paxos/lossy: a lost message, a duplicated one and a crash, over 306,285 states', () => {
+    const parameters = defaults(lossy);
+    expect(parameters).toEqual({ ballots: 2, crashes: 1, loss: 1, duplication: 1, inFlight: 3 });
+    const result = check(lossy.build(parameters));
+    expect(result).toMatchObject({ verdict: 'ok', distinct: 306285 });
+    expect(lossy.expected(parameters)).toEqual({ verdict: 'ok', distinct: 306285 });
+    expect(result.goals.every((goal) => goal.reached)).toBe(true);
   });
 
   it('a replica that does not persist its votes is caught within the same bounds, with one crash', () => {

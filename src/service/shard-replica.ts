@@ -105,6 +105,8 @@ interface Batch {
  * caller gets `OutcomeUnknownError`.
  *
  * Reads go through the log too (a get is a transaction): linearizable, at the cost of a write.
+ * A newly elected leader first proposes a blank batch (Raft §8), so entries of earlier terms commit
+ * at once; proposals of earlier terms do not count against `maxInFlight`.
  */
 export class ShardReplica {
   readonly host: NodeHost<RaftConfig>;
@@ -125,6 +127,8 @@ export class ShardReplica {
   private proposeScheduled: NodeJS.Immediate | undefined;
   private leaderHint: { readonly node: string; readonly term: number } | undefined;
   private stopped = false;
+  /** The last term in which this replica, as leader, proposed its blank entry. */
+  private noOpTerm = -1;
 
   constructor(private readonly options: ShardReplicaOptions) {
     this.logger = options.logger ?? stderrLogger(`${options.node}/${options.shard}`);
@@ -251,7 +255,7 @@ export class ShardReplica {
 
   /** Proposes queued transactions, a batch per entry, while the in-flight limit allows. */
   private proposeQueued(): void {
-    while (this.queue.length > 0 && this.proposals.size < this.maxInFlight) {
+    while (this.queue.length > 0 && this.inFlight() < this.maxInFlight) {
       if (this.stopped || !this.isLeader()) {
         const hint = this.leader();
         for (const { id } of this.queue.splice(0)) this.settle(id, (waiter) => waiter.reject(new NotLeaderError(`${this.where}: lost leadership before proposing`, hint)));
@@ -270,9 +274,28 @@ export class ShardReplica {
     }
   }
 
+  /**
+   * Proposals of the current term not yet applied. Those of an earlier term do not count: they
+   * commit (or are overwritten) only once an entry of a later term commits (§5.4.2), so letting them
+   * hold the limit could stall a re-elected leader for good.
+   */
+  private inFlight(): number {
+    const term = this.raft().currentTerm;
+    let count = 0;
+    for (const proposal of this.proposals.values()) if (proposal.term === term) count++;
+    return count;
+  }
+
   /** After each durable batch of the host: apply what is newly committed, then propose what waits. */
   private afterFlush(): void {
     const raft = this.raft();
+    if (this.isLeader() && this.noOpTerm !== raft.currentTerm) {
+      // Raft §8: a new leader commits a blank entry of its term at once, which commits every entry
+      // of earlier terms it holds (§5.4.2) instead of leaving them, and the reads queued behind
+      // them, until the next client write.
+      this.noOpTerm = raft.currentTerm;
+      this.host.inject({ type: 'ClientRequest', value: JSON.stringify({ batch: [] } satisfies Batch) });
+    }
     while (this.appliedIndex < raft.commitIndex) {
       const index = this.appliedIndex + 1;
       this.apply(index, raft.log[index - 1]!);

@@ -4,6 +4,7 @@ import { leader, phase2aValue } from '../../src/protocols/paxos-commit/index.ts'
 import { tcommitState } from '../../models/_shared/commit.ts';
 import { acceptorIds } from '../../models/paxos-commit/_build.ts';
 import { paxosCommitTlaState } from '../../models/paxos-commit/_projection.ts';
+import forgetsPromise from '../../models/paxos-commit/broken/acceptor-forgets-promise.ts';
 import ignoresReportedVotes from '../../models/paxos-commit/broken/leader-ignores-reported-votes.ts';
 import faulty from '../../models/paxos-commit/faulty.ts';
 import tla from '../../models/paxos-commit/tla.ts';
@@ -155,5 +156,28 @@ describe('broken: a leader that proposes Aborted whatever phase 1 reports', () =
     const result = check(correct);
     expect(result).toMatchObject({ verdict: 'ok', distinct: 136425 });
     expectAllGoalsReached(result);
+  });
+});
+
+describe('broken: an acceptor that forgets its promises on restart', () => {
+  it('votes, after a crash, in a ballot below the one it promised: both outcomes are chosen', () => {
+    const result = check(forgetsPromise.build({}));
+    expect(result.violation?.property).toBe('TCConsistent');
+    const steps = result.violation!.trace!.steps.map((step) => step.action);
+    expect(steps).toHaveLength(15);
+    const crash = steps.findIndex((a) => a.kind === 'crash');
+    expect(steps[crash]).toEqual({ kind: 'crash', node: 'a1' });
+    expect(steps[crash + 1]).toEqual({ kind: 'restart', node: 'a1' });
+    // Before the crash it promised ballot 1 of some instance ...
+    const promise = steps.slice(0, crash).find((a) => a.kind === 'deliver' && a.node === 'a1' && a.message.message.type === 'Phase1a');
+    expect(promise).toBeDefined();
+    const ins = promise!.kind === 'deliver' ? promise!.message.message.ins : undefined;
+    // ... and after it, having forgotten, it votes in ballot 0 of that instance.
+    const votesAfterRestart = steps
+      .slice(crash + 2)
+      .flatMap((a) => (a.kind === 'deliver' && a.node === 'a1' && a.message.message.type === 'Phase2a' ? [a.message.message] : []));
+    expect(votesAfterRestart).toContainEqual({ type: 'Phase2a', ins, bal: 0, val: 'prepared' });
+    const final = result.violation!.trace!.final.nodes;
+    expect(final.filter((n) => n.id.startsWith('rm')).map((n) => n.value).sort()).toEqual(['aborted', 'committed']);
   });
 });

@@ -1,3 +1,4 @@
+import { acceptor } from './acceptor.ts';
 import { leader } from './leader.ts';
 
 /**
@@ -12,4 +13,14 @@ import { leader } from './leader.ts';
  */
 export const leaderIgnoresReportedVotes = leader.provide({
   guards: { reportsForcePrepared: () => false },
+});
+
+/**
+ * A deliberately broken acceptor: it does not persist its promises (its votes it does). After a
+ * crash it has forgotten a ballot it promised, and votes for its RM's `prepared` in ballot 0 —
+ * `prepared` is chosen — while the leader of the promised ballot, trusting the promise, gets
+ * `aborted` chosen in the same instance. Never deploy it.
+ */
+export const acceptorForgetsPromise = acceptor.provide({
+  actions: { persistPromise: () => {} },
 });

@@ -323,8 +323,10 @@ export const server = setup({
         },
       },
       on: {
-        // Raft.tla's ClientRequest; the new entry goes out at once.
-        ClientRequest: { actions: ['persistClientEntry', 'appendClientEntry', 'sendAppendEntries'] },
+        // Raft.tla's ClientRequest; the new entry goes out at once. A leader without peers (a group
+        // of one) is its own majority: the entry commits on the spot (raft.tla's AdvanceCommitIndex
+        // is enabled at any moment; with peers nothing new is committable before they answer).
+        ClientRequest: { actions: ['persistClientEntry', 'appendClientEntry', 'sendAppendEntries', 'advanceCommitIndex'] },
         AppendEntriesResponse: [
           { guard: and(['isCurrentTerm', 'isSuccess']), actions: ['recordMatch', 'advanceCommitIndex'] },
           { guard: 'isCurrentTerm', actions: ['retreatNextIndex', 'retryAppendEntries'] },

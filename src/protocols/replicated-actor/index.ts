@@ -3,3 +3,5 @@ export * from './directory.ts';
 export * from './hosted-machine.ts';
 export * from './outbox.ts';
 export * from './replicated.ts';
+export * from './abstract-replica.ts';
+export * from './broken.ts';

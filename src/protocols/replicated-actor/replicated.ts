@@ -145,9 +145,20 @@ export function replicated(machine: NodeMachine, options: ReplicatedOptions = {}
     return applyCommitted({ ...plan, context: { ...plan.context, consensus: step.image } });
   }
 
+  /**
+   * Whether `event` would change nothing: the leader has applied its whole log, and the actor in
+   * that state ignores it (same image, no effects). Such an event need not be ordered: applying it
+   * anywhere in the log would leave the actor as it is (the actor is deterministic).
+   */
+  function ignoredByActor(context: ReplicaContext, event: AnyEventObject): boolean {
+    if (protocol.logLength(context.consensus.context) !== context.lastApplied) return false;
+    const step = actor.step(context.actor, event);
+    return step.effects.length === 0 && canonicalJson(step.image) === canonicalJson(context.actor);
+  }
+
   /** Actor input: the leader proposes it; another replica ignores it (a client is told to go elsewhere). */
   function propose(plan: Plan, event: AnyEventObject): Plan {
-    if (leads(plan.context)) return stepConsensus(plan, protocol.propose(canonicalJson(event)));
+    if (leads(plan.context)) return ignoredByActor(plan.context, event) ? plan : stepConsensus(plan, protocol.propose(canonicalJson(event)));
     if (typeof event.client === 'string' && (typeof event.requestId === 'string' || typeof event.requestId === 'number')) {
       plan.effects.push({ type: 'reply', client: event.client, requestId: event.requestId, result: { error: 'not leader' } } satisfies ReplyEffect);
     }

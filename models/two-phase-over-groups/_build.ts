@@ -42,6 +42,11 @@ export interface GroupsSetup {
    * never. Every behaviour of one leader, its crash at any moment, and one successor.
    */
   readonly failoverOnly?: boolean;
+  /**
+   * A narrowing for bug-hunting: every RM replica leads its group of one before any TM replica
+   * campaigns (their elections, independent of everything else, are not interleaved with it).
+   */
+  readonly rmLeadersFirst?: boolean;
   /** The TM replicas' machine; `replicatedTM` by default (a broken variant otherwise). */
   readonly tmMachine?: NodeMachine;
 }
@@ -85,7 +90,9 @@ export function groupsModel(setup: GroupsSetup): Model {
     network: 'multiset',
     faults: { crash: setup.crashes, crashable: setup.crashable ?? directory.tm!, restart: false },
     ...(setup.symmetry ? { symmetry: [directory.tm!] } : {}),
-    boundary: (state) => inFlightToLiveNodes(state) <= setup.inFlight && state.nodes.every((node) => withinRaftBounds(node, setup)) && (!setup.failoverOnly || failoverNarrowing(state, directory.tm!)),
+    boundary: (state) => inFlightToLiveNodes(state) <= setup.inFlight && state.nodes.every((node) => withinRaftBounds(node, setup)) &&
+      (!setup.failoverOnly || failoverNarrowing(state, directory.tm!)) &&
+      (!setup.rmLeadersFirst || rmLeadersFirst(state, directory.tm!)),
     history: blockingHistory(rms),
     properties: groupProperties(rms),
   };
@@ -114,6 +121,14 @@ function failoverNarrowing(state: GlobalView, tmReplicas: readonly string[]): bo
   return first!.crashed || raftOf(second).value === 'follower';
 }
 
+function rmLeadersFirst(state: GlobalView, tmReplicas: readonly string[]): boolean {
+  const campaigning = tmReplicas.some((id) => {
+    const node = state.node(id);
+    return node.crashed || raftOf(node).context.currentTerm > 0;
+  });
+  return !campaigning || state.nodes.every((node) => tmReplicas.includes(node.id) || node.value === 'leader');
+}
+
 /** The state of an RM replica's copy of its RM; a crashed replica has none (RM replicas do not crash here). */
 export function replicaRMState(node: NodeView): RMState | undefined {
   if (node.crashed) return undefined;
@@ -125,12 +140,16 @@ const isRMReplica = (rms: readonly string[]) => (node: NodeView) => rms.some((rm
 const isTMReplica = (node: NodeView) => node.id.startsWith('tm/');
 
 /** A TM replica as the blocking argument sees it: down, or whether its copy of the TM has decided. */
-type TMReplicaState = 'down' | 'decided' | 'undecided';
+type TMReplicaState = 'down' | 'committed' | 'aborted' | 'undecided';
 
 function tmReplicaState(node: NodeView): TMReplicaState {
   if (node.crashed) return 'down';
   const value = (node.context as ReplicaContext).actor.value;
-  return typeof value === 'object' && value !== null && ('committed' in value || 'aborted' in value) ? 'decided' : 'undecided';
+  if (typeof value === 'object' && value !== null) {
+    if ('committed' in value) return 'committed';
+    if ('aborted' in value) return 'aborted';
+  }
+  return 'undecided';
 }
 
 export type GroupsAbstract = {
@@ -175,7 +194,7 @@ export const blockingHistory = (rms: readonly string[]) =>
 
 function advanceBlocking(past: BlockingHistory, abstract: GroupsAbstract): BlockingHistory {
   const decided: Record<string, boolean> = { ...past.decided };
-  for (const [replica, state] of Object.entries(abstract.tmReplicas)) if (state !== 'down') decided[replica] = state === 'decided';
+  for (const [replica, state] of Object.entries(abstract.tmReplicas)) if (state !== 'down') decided[replica] = state !== 'undecided';
   const someDown = Object.values(abstract.tmReplicas).includes('down');
   const noneDecided = Object.values(decided).every((was) => !was);
   const allPrepared = Object.values(abstract.rmState).every((state) => state === 'prepared');
@@ -190,6 +209,14 @@ export function groupProperties(rms: readonly string[]): Property[] {
   return [
     always('TCTypeOK', over, (abstract) => TCTypeOK(abstract.rmState)),
     always('TCConsistent', over, (abstract) => TCConsistent(abstract.rmState)),
+    // The TM's decision, as any TM replica has applied it, agrees with every RM replica's outcome
+    // (TwoPhase.tla's tmState against rmState): a replica acting on an entry its group did not
+    // commit can announce a decision its group then reverses.
+    always('DecisionConsistent', over, (abstract) => {
+      const outcomes = new Set<string>(states(abstract).filter((state) => state === 'committed' || state === 'aborted'));
+      for (const state of Object.values(abstract.tmReplicas)) if (state === 'committed' || state === 'aborted') outcomes.add(state);
+      return outcomes.size <= 1;
+    }),
     sometimes('SomeRMCommits', over, (abstract) => states(abstract).includes('committed')),
     sometimes('SomeRMAborts', over, (abstract) => states(abstract).includes('aborted')),
     // Where plain 2PC blocks, the group fails over: every RM was prepared, no decision had been

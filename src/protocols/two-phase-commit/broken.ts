@@ -1,4 +1,5 @@
 import { resourceManager } from './resource-manager.ts';
+import { participant } from './participant.ts';
 import { transactionManager } from './transaction-manager.ts';
 
 /**
@@ -17,4 +18,13 @@ export const tmCommitsBeforeAllVote = transactionManager.provide({
  */
 export const rmForgetsVote = resourceManager.provide({
   actions: { persistPrepared: () => {} },
+});
+
+/**
+ * A participant that ignores its lock table: it prepares a transaction whatever other prepared
+ * transactions hold. Two prepared transactions then hold one key, and may commit in different
+ * orders at different participants: not serializable.
+ */
+export const participantIgnoresLocks = participant.provide({
+  guards: { conflicts: () => false },
 });

@@ -1,0 +1,126 @@
+import { assign, emit, enqueueActions, setup } from 'xstate';
+import type { Delivered, DurableState, Effect, NodeInput } from '../../node/index.ts';
+import { persist, send } from '../../node/index.ts';
+import type { Decision } from './messages.ts';
+import type { TransactionMessage, Writes } from './transaction-messages.ts';
+
+export interface TransactionCoordinatorConfig {
+  /** The transaction's id, named in every message. */
+  readonly txn: string;
+  /** The writes at each participant: participant id → its writes. The participants are its keys. */
+  readonly writes: { readonly [participant: string]: Writes };
+  /** Resend the decision on `retryTimeout` until every participant acknowledged it. */
+  readonly retransmit: boolean;
+  readonly voteTimeoutMs: number;
+  readonly retryTimeoutMs: number;
+}
+
+interface TransactionCoordinatorContext {
+  readonly config: TransactionCoordinatorConfig;
+  readonly participants: readonly string[];
+  /** Participants that voted Prepared, sorted. */
+  readonly prepared: readonly string[];
+  /** Participants that acknowledged the decision, sorted. */
+  readonly acknowledged: readonly string[];
+  readonly recovered?: DurableState;
+}
+
+type TransactionCoordinatorEvent = Delivered<Extract<TransactionMessage, { type: 'Prepared' | 'Refused' | 'Ack' }>>;
+
+const withMember = (members: readonly string[], id: string) => (members.includes(id) ? members : [...members, id].sort());
+
+const decided = (decision: Decision, message: 'Commit' | 'Abort') =>
+  ({
+    entry: { type: 'persistDecision', params: { decision } },
+    initial: 'announcing',
+    states: {
+      announcing: {
+        entry: { type: 'sendDecision', params: { message } },
+        always: [{ guard: 'retransmits', target: 'awaitingAcks' }, { target: 'announced' }],
+      },
+      awaitingAcks: {
+        on: { Ack: { actions: 'recordAck' } },
+        always: { guard: 'allAcknowledged', target: 'announced' },
+        after: { retryTimeout: 'announcing' },
+      },
+      announced: {},
+    },
+  }) as const;
+
+/**
+ * The coordinator of one keyed transaction (2PC's transaction manager, as the key-value service
+ * runs it: one per transaction, messages naming the transaction). It asks each participant to
+ * prepare its writes, commits once all voted Prepared, aborts on the first Refused or when its
+ * `voteTimeout` fires, persists the decision before announcing it, and — with `retransmit` — resends
+ * it until acknowledged. Restarted undecided, it aborts (presumed abort).
+ */
+export const transactionCoordinator = setup({
+  types: {
+    context: {} as TransactionCoordinatorContext,
+    events: {} as TransactionCoordinatorEvent,
+    input: {} as NodeInput<TransactionCoordinatorConfig>,
+    emitted: {} as Effect<TransactionMessage>,
+  },
+  guards: {
+    committedBeforeCrash: ({ context }) => context.recovered?.decision === 'commit',
+    abortedBeforeCrash: ({ context }) => context.recovered?.decision === 'abort',
+    crashedUndecided: ({ context }) => context.recovered?.begun === true,
+    ofThisTransaction: ({ context, event }) => event.txn === context.config.txn,
+    allPrepared: ({ context }) => context.prepared.length === context.participants.length,
+    retransmits: ({ context }) => context.config.retransmit,
+    allAcknowledged: ({ context }) => context.acknowledged.length === context.participants.length,
+  },
+  actions: {
+    forgetBootImage: assign({ recovered: undefined }),
+    persistBegun: emit(() => persist({ set: { begun: true } })),
+    requestVotes: enqueueActions(({ context, enqueue }) => {
+      for (const participant of context.participants) {
+        enqueue.emit(send(participant, { type: 'Prepare', txn: context.config.txn, writes: context.config.writes[participant]! }));
+      }
+    }),
+    recordVote: assign({ prepared: ({ context, event }) => withMember(context.prepared, event.from) }),
+    persistDecision: emit((_, params: { decision: Decision }) => persist({ set: { decision: params.decision } })),
+    sendDecision: enqueueActions(({ context, enqueue }, params: { message: 'Commit' | 'Abort' }) => {
+      for (const participant of context.participants) {
+        if (!context.acknowledged.includes(participant)) enqueue.emit(send(participant, { type: params.message, txn: context.config.txn }));
+      }
+    }),
+    recordAck: assign({ acknowledged: ({ context, event }) => withMember(context.acknowledged, event.from) }),
+  },
+  delays: {
+    voteTimeout: ({ context }) => context.config.voteTimeoutMs,
+    retryTimeout: ({ context }) => context.config.retryTimeoutMs,
+  },
+}).createMachine({
+  id: 'coordinator',
+  context: ({ input }) => ({
+    config: input.config,
+    participants: Object.keys(input.config.writes).sort(),
+    prepared: [],
+    acknowledged: [],
+    recovered: input.durable,
+  }),
+  initial: 'booting',
+  states: {
+    booting: {
+      exit: 'forgetBootImage',
+      always: [
+        { guard: 'committedBeforeCrash', target: 'committed' },
+        { guard: 'abortedBeforeCrash', target: 'aborted' },
+        { guard: 'crashedUndecided', target: 'aborted' },
+        { target: 'collecting' },
+      ],
+    },
+    collecting: {
+      entry: ['persistBegun', 'requestVotes'],
+      on: {
+        Prepared: { guard: 'ofThisTransaction', actions: 'recordVote' },
+        Refused: { guard: 'ofThisTransaction', target: 'aborted' },
+      },
+      always: { guard: 'allPrepared', target: 'committed' },
+      after: { voteTimeout: 'aborted' },
+    },
+    committed: decided('commit', 'Commit'),
+    aborted: decided('abort', 'Abort'),
+  },
+});

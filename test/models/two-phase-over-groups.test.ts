@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { check, type CheckResult, type Trace } from '../../src/checker/index.ts';
+import type { ReplicaContext } from '../../src/protocols/replicated-actor/index.ts';
+import abstract from '../../models/two-phase-over-groups/abstract.ts';
+import appliesUncommitted from '../../models/two-phase-over-groups/broken/applies-uncommitted.ts';
+import full from '../../models/two-phase-over-groups/full.ts';
+import plainBlocks from '../../models/two-phase-over-groups/plain-2pc-blocks.ts';
+import { groupsModel, replicaIds } from '../../models/two-phase-over-groups/_build.ts';
+import { sameCommitOrder } from '../../models/two-phase-over-groups/_lock-table.ts';
+import ignoresLocks from '../../models/two-phase-over-groups/broken/participant-ignores-locks.ts';
+import lockTable from '../../models/two-phase-over-groups/lock-table.ts';
+
+const LOCK_TABLE_NO_CRASH = 18577;
+
+const defaults = (file: typeof full) => Object.fromEntries(Object.entries(file.parameters).map(([key, p]) => [key, p.default]));
+
+function expectAllGoalsReached(result: CheckResult) {
+  expect(result.goals.length).toBeGreaterThan(0);
+  for (const goal of result.goals) expect(goal, goal.name).toMatchObject({ reached: true });
+}
+
+const actionsOf = (trace: Trace | undefined) => {
+  expect(trace).toBeDefined();
+  return trace!.steps.map((step) => step.action);
+};
+
+describe('blocking: plain 2PC against 2PC over replicated nodes, one TM failure', () => {
+  it('plain 2PC with a crash-stop TM leaves prepared RMs blocked: PreparedRMsDecide fails', () => {
+    const result = check(plainBlocks.build(defaults(plainBlocks)));
+    expect(result.verdict).toBe('violation');
+    expect(result.violation).toMatchObject({ property: 'PreparedRMsDecide', kind: 'quiescent' });
+    // The shortest blocking behaviour: both RMs vote, the TM crashes before deciding.
+    expect(actionsOf(result.violation?.trace)).toEqual([
+      { kind: 'deliver', node: 'rm1', message: { from: 'tm', to: 'rm1', message: { type: 'Prepare' } } },
+      { kind: 'deliver', node: 'rm2', message: { from: 'tm', to: 'rm2', message: { type: 'Prepare' } } },
+      { kind: 'crash', node: 'tm' },
+    ]);
+    const final = result.violation!.trace!.final.nodes;
+    expect(final.map((node) => [node.id, node.crashed ? 'crashed' : node.value])).toEqual([
+      ['tm', 'crashed'],
+      ['rm1', 'prepared'],
+      ['rm2', 'prepared'],
+    ]);
+  });
+
+  it('over abstract replicated nodes the TM fails over and every prepared RM decides; TCConsistent and the TCommit refinement hold', () => {
+    const parameters = defaults(abstract);
+    const model = abstract.build(parameters);
+    const result = check(model);
+    expect(result).toMatchObject({ verdict: 'ok', distinct: 491 });
+    expect(abstract.expected(parameters)).toEqual({ verdict: 'ok', distinct: 491, distinctWithoutSymmetry: 918 });
+    expect(model.properties.map((p) => p.name)).toEqual(['TCTypeOK', 'TCConsistent', 'TCommit', 'SomeRMCommits', 'SomeRMAborts', 'PreparedRMsDecide']);
+    expectAllGoalsReached(result);
+    expect(check({ ...model, symmetry: [] })).toMatchObject({ verdict: 'ok', distinct: 918 });
+  });
+
+  it('the two models differ only in the machines and in whether the failed TM is taken over', () => {
+    const plain = plainBlocks.build({ rms: 2 });
+    const replicated = abstract.build({ rms: 2 });
+    expect(plain.faults).toEqual({ crash: 1, crashable: ['tm'], restart: false });
+    expect(replicated.faults).toEqual({ crash: 1, crashable: ['tm'], restart: true });
+    expect(plain.nodes.map((n) => [n.id, n.config, n.peers])).toEqual(replicated.nodes.map((n) => [n.id, n.config, n.peers]));
+  });
+
+  it('3 RMs over abstract replicated nodes: 2,818 states', () => {
+    expect(check(abstract.build({ rms: 3 }))).toMatchObject({ verdict: 'ok', distinct: 2818 });
+  });
+});
+
+describe('two-phase-over-groups/full: 2PC over Raft groups', () => {
+  it('keeps TCConsistent and DecisionConsistent; a TM replica crash-stops where plain 2PC blocks, and every RM still decides', () => {
+    const parameters = defaults(full);
+    const result = check(full.build(parameters));
+    expect(result).toMatchObject({ verdict: 'ok', distinct: 101626 });
+    expect(full.expected(parameters)).toEqual({ verdict: 'ok', distinct: 101626 });
+    expect(result.goals).toEqual([
+      { name: 'SomeRMCommits', reached: true },
+      { name: 'SomeRMAborts', reached: true },
+      { name: 'BlockedRMsDecide', reached: true },
+    ]);
+  });
+
+  it('a TM group of one replica cannot fail over: BlockedRMsDecide is unreachable, as in plain 2PC', () => {
+    const model = groupsModel({
+      rms: 2,
+      tmReplicas: 1,
+      rmReplicas: 1,
+      crashes: 1,
+      maxTerm: 2,
+      maxLog: 3,
+      inFlight: 4,
+      voteTimeout: true,
+      rmsMayAbort: true,
+      failoverOnly: true,
+    });
+    const result = check(model);
+    expect(result.violation).toMatchObject({ property: 'BlockedRMsDecide', kind: 'sometimes' });
+    expect(result.distinct).toBe(1120);
+  });
+});
+
+describe('broken: TM replicas that act on uncommitted entries', () => {
+  it('announce a commit their group then aborts: DecisionConsistent fails', () => {
+    const result = check(appliesUncommitted.build({}));
+    expect(result.violation).toMatchObject({ property: 'DecisionConsistent', kind: 'always' });
+    const actions = actionsOf(result.violation?.trace);
+    expect(actions).toHaveLength(17);
+    // tm/1 releases Commit on a vote only it stores, crash-stops; tm/2 leads and aborts on its vote timeout.
+    const commitDelivered = actions.findIndex((a) => a.kind === 'deliver' && (a as { message: { message: { type: string } } }).message.message.type === 'Commit');
+    const crash = actions.findIndex((a) => a.kind === 'crash');
+    expect(commitDelivered).toBeGreaterThan(0);
+    expect(actions[crash]).toEqual({ kind: 'crash', node: 'tm/1' });
+    expect(actions.at(-1)).toMatchObject({ kind: 'timer', node: 'tm/2' });
+    const final = result.violation!.trace!.final.nodes;
+    const actorValue = (id: string) => (final.find((n) => n.id === id)?.context as ReplicaContext).actor.value;
+    expect(actorValue('rm1/1')).toBe('committed');
+    expect(actorValue('tm/2')).toEqual({ aborted: 'announced' });
+  });
+
+  it('the same configuration is safe for replicas that apply only committed entries', () => {
+    const broken = appliesUncommitted.build({});
+    const correct = groupsModel({
+      rms: 1,
+      tmReplicas: 3,
+      rmReplicas: 1,
+      crashes: 1,
+      maxTerm: 2,
+      maxLog: 2,
+      inFlight: 4,
+      voteTimeout: true,
+      rmsMayAbort: false,
+      candidates: replicaIds('tm', 2),
+      crashable: replicaIds('tm', 1),
+      failoverOnly: true,
+      rmLeadersFirst: true,
+    });
+    expect(correct.nodes.map((n) => [n.id, n.config])).toEqual(broken.nodes.map((n) => [n.id, n.config]));
+    const result = check({ ...correct, properties: correct.properties.filter((p) => p.name !== 'SomeRMAborts') });
+    expect(result.verdict).toBe('ok');
+  });
+});
+
+describe('two-phase-over-groups/lock-table: the multi-transaction participant', () => {
+  it('2 conflicting transactions × 2 keys, 1 crash: TCConsistent per transaction, NoConflictingLocks, SameCommitOrder; every goal reached', () => {
+    const parameters = defaults(lockTable);
+    const result = check(lockTable.build(parameters));
+    expect(result).toMatchObject({ verdict: 'ok', distinct: 151584 });
+    expect(lockTable.expected(parameters)).toEqual({ verdict: 'ok', distinct: 151584 });
+    expect(result.goals).toEqual([
+      { name: 'EveryTransactionCommits', reached: true },
+      { name: 'ConflictRefused', reached: true },
+      { name: 'OneCommitsOneAborts', reached: true },
+    ]);
+  });
+
+  it('without crashes: 18,577 states', () => {
+    expect(check(lockTable.build({ ...defaults(lockTable), crashes: 0 }))).toMatchObject({ verdict: 'ok', distinct: LOCK_TABLE_NO_CRASH });
+  });
+
+  it('a participant that ignores its locks lets two prepared transactions hold one key', () => {
+    const result = check(ignoresLocks.build({}));
+    expect(result.violation).toMatchObject({ property: 'NoConflictingLocks' });
+    expect(actionsOf(result.violation?.trace)).toEqual([
+      { kind: 'deliver', node: 'p1', message: { from: 'c1', to: 'p1', message: { type: 'Prepare', txn: 't1', writes: { k1: 't1' } } } },
+      { kind: 'deliver', node: 'p1', message: { from: 'c2', to: 'p1', message: { type: 'Prepare', txn: 't2', writes: { k1: 't2' } } } },
+    ]);
+  });
+
+  it('…and then conflicting transactions commit in different orders at the two participants: SameCommitOrder fails', () => {
+    const model = ignoresLocks.build({});
+    const result = check({ ...model, properties: model.properties.filter((p) => p.name !== 'NoConflictingLocks') });
+    expect(result.violation).toMatchObject({ property: 'SameCommitOrder' });
+    const final = result.violation!.trace!.final;
+    expect(sameCommitOrder(final.history as Record<string, string[]>)).toBe(false);
+  });
+});

@@ -21,12 +21,12 @@ export class Symmetry {
   /** Each permutation as a renaming of node ids. */
   private readonly renamings: Map<string, string>[];
   private readonly members: Set<string>;
-  /** renamedLocal[permutation][node][local] = local id at the image node, or -1. */
-  private readonly renamedLocal: Int32Array[][];
-  /** renamedEnvelope[permutation][envelope] = renamed envelope id, or -1. */
-  private readonly renamedEnvelope: Int32Array[];
-  /** renamedHistory[permutation][history id] = renamed history id, or -1. */
-  private readonly renamedHistory: Int32Array[];
+  /** renamedLocal[permutation][node]: local id → local id at the image node. */
+  private readonly renamedLocal: RenamingTable[][];
+  /** renamedEnvelope[permutation]: envelope id → renamed envelope id. */
+  private readonly renamedEnvelope: RenamingTable[];
+  /** renamedHistory[permutation]: history id → renamed history id. */
+  private readonly renamedHistory: RenamingTable[];
   private candidate = new Int32Array(256);
   private best = new Int32Array(256);
   private ids = new Int32Array(256);
@@ -69,9 +69,9 @@ export class Symmetry {
     this.renamings = this.permutations.map(
       (p) => new Map([...p].map((to, from) => [model.nodes[from]!.id, model.nodes[to]!.id] as const).filter(([a, b]) => a !== b)),
     );
-    this.renamedLocal = this.permutations.map(() => model.nodes.map(() => new Int32Array(0)));
-    this.renamedEnvelope = this.permutations.map(() => new Int32Array(0));
-    this.renamedHistory = this.permutations.map(() => new Int32Array(0));
+    this.renamedLocal = this.permutations.map(() => model.nodes.map(() => new RenamingTable()));
+    this.renamedEnvelope = this.permutations.map(() => new RenamingTable());
+    this.renamedHistory = this.permutations.map(() => new RenamingTable());
     this.nodeWords = new Int32Array(this.permutations.length * count);
     this.leastNodes = new Int32Array(count);
     this.ties = new Int32Array(this.permutations.length + 1);
@@ -164,48 +164,33 @@ export class Symmetry {
   }
 
   private localUnder(p: number, node: number, local: number): number {
-    let table: Int32Array = this.renamedLocal[p]![node]!;
-    if (local >= table.length) {
-      const grown = new Int32Array(Math.max(local + 1, table.length * 2, 16)).fill(-1);
-      grown.set(table);
-      this.renamedLocal[p]![node] = table = grown;
-    }
-    let renamed = table[local]!;
+    const table = this.renamedLocal[p]![node]!;
+    let renamed = table.get(local);
     if (renamed < 0) {
       const { nodes } = this.system;
       const from = nodes[node]!.states[local]!;
       const renaming = this.renamings[p]!;
       const target = nodes[this.permutations[p]![node]!]!;
       renamed = target.internRenamed(from, (value) => this.rename(value, renaming));
-      table[local] = renamed;
+      table.set(local, renamed);
     }
     return renamed;
   }
 
   private historyUnder(p: number, history: number): number {
-    let table: Int32Array = this.renamedHistory[p]!;
-    if (history >= table.length) {
-      const grown = new Int32Array(Math.max(history + 1, table.length * 2, 16)).fill(-1);
-      grown.set(table);
-      this.renamedHistory[p] = table = grown;
-    }
-    let renamed = table[history]!;
+    const table = this.renamedHistory[p]!;
+    let renamed = table.get(history);
     if (renamed < 0) {
       const track = this.system.history!;
       renamed = track.intern(this.rename(track.values[history], this.renamings[p]!));
-      table[history] = renamed;
+      table.set(history, renamed);
     }
     return renamed;
   }
 
   private envelopeUnder(p: number, envelope: number): number {
-    let table: Int32Array = this.renamedEnvelope[p]!;
-    if (envelope >= table.length) {
-      const grown = new Int32Array(Math.max(envelope + 1, table.length * 2, 16)).fill(-1);
-      grown.set(table);
-      this.renamedEnvelope[p] = table = grown;
-    }
-    let renamed = table[envelope]!;
+    const table = this.renamedEnvelope[p]!;
+    let renamed = table.get(envelope);
     if (renamed < 0) {
       const { envelopes, nodeIndex } = this.system;
       const original = envelopes.all[envelope]!;
@@ -213,7 +198,7 @@ export class Symmetry {
       const from = renaming.get(original.from) ?? original.from;
       const to = renaming.get(original.to) ?? original.to;
       renamed = envelopes.intern(nodeIndex.get(from)!, to, this.rename(original.message, renaming) as never, from);
-      table[envelope] = renamed;
+      table.set(envelope, renamed);
     }
     return renamed;
   }
@@ -233,6 +218,24 @@ export class Symmetry {
 }
 
 const EMPTY = new Int32Array(0);
+
+/** A growable map from interned ids to the ids of their renamings: -1 where not computed yet. */
+class RenamingTable {
+  private ids = new Int32Array(16).fill(-1);
+
+  get(id: number): number {
+    return id < this.ids.length ? this.ids[id]! : -1;
+  }
+
+  set(id: number, renamed: number): void {
+    if (id >= this.ids.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.ids.length * 2)).fill(-1);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids[id] = renamed;
+  }
+}
 
 function less(a: Int32Array, aLength: number, b: Int32Array, bLength: number): boolean {
   if (aLength !== bLength) return aLength < bLength;

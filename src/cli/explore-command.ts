@@ -1,3 +1,4 @@
+import { untilStopped } from './until-stopped.ts';
 import { readFileSync } from 'node:fs';
 import { ModelError } from '../checker/index.ts';
 import { startExplorerServer, type ExplorerServer } from '../inspect/explorer/explorer-server.ts';
@@ -65,15 +66,7 @@ export async function exploreCommand(options: ExploreCommandOptions, out: (line:
     );
   }
   out('Ctrl-C stops it.');
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped();
   await server.close();
   return 0;
 }

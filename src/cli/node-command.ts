@@ -1,3 +1,4 @@
+import { untilStopped } from './until-stopped.ts';
 import { ConfigError, readClusterConfig } from '../service/cluster-config.ts';
 import { KvNode } from '../service/kv-node.ts';
 import { UsageError } from './usage-error.ts';
@@ -34,20 +35,7 @@ export async function nodeCommand(options: NodeCommandOptions, out: (line: strin
   }
   const self = config.nodes.find((n) => n.id === config.self)!;
   out(`node ${config.self} serving ${node.endpoint} (raft ${self.host}:${self.raftPort}, shards ${config.shards.filter((s) => s.replicas.includes(config.self)).map((s) => s.id).join(',')}, data ${config.dataDir})`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    if (options.stopOnStdinClose) {
-      process.stdin.on('end', stop);
-      process.stdin.on('close', stop);
-      process.stdin.resume();
-    }
-  });
+  await untilStopped({ stdinClose: options.stopOnStdinClose === true });
   await node.stop();
   if (options.stopOnStdinClose) process.stdin.destroy();
   return 0;

@@ -1,3 +1,4 @@
+import { untilStopped } from './until-stopped.ts';
 import { LocalCluster } from '../service/local-cluster.ts';
 
 export interface ServeCommandOptions {
@@ -40,15 +41,7 @@ export async function serveCommand(options: ServeCommandOptions, out: (line: str
     for (const shard of status.shards) out(`  shard ${shard.id}: replicas ${shard.replicas.join(', ')}; leader ${shard.leader} (term ${shard.term})`);
     out(`try: curl -X PUT ${cluster.endpoints[0]}/kv/hello -d '{"value":"world"}'; curl ${cluster.endpoints[0]}/kv/hello`);
     out('Ctrl-C stops every node.');
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilStopped();
   }
   stopping = true;
   await cluster.stop();

@@ -3,8 +3,9 @@ import { replica } from './multi-paxos/index.ts';
 import { acceptor, learner, proposer } from './paxos/index.ts';
 import { acceptor as paxosCommitAcceptor, leader as paxosCommitLeader, resourceManager as paxosCommitRM } from './paxos-commit/index.ts';
 import { server } from './raft/index.ts';
+import { abstractReplica, replicated } from './replicated-actor/index.ts';
 import { coordinator, participant } from './three-phase-commit/index.ts';
-import { resourceManager, transactionManager } from './two-phase-commit/index.ts';
+import { participant as keyValueParticipant, resourceManager, transactionCoordinator, transactionManager } from './two-phase-commit/index.ts';
 import { peer } from './zab/index.ts';
 
 /**
@@ -14,6 +15,8 @@ import { peer } from './zab/index.ts';
 export const PROTOCOL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   'two-phase-commit/transaction-manager': transactionManager,
   'two-phase-commit/resource-manager': resourceManager,
+  'two-phase-commit/participant': keyValueParticipant,
+  'two-phase-commit/transaction-coordinator': transactionCoordinator,
   'three-phase-commit/coordinator': coordinator,
   'three-phase-commit/participant': participant,
   'paxos/proposer': proposer,
@@ -25,5 +28,8 @@ export const PROTOCOL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   'paxos-commit/acceptor': paxosCommitAcceptor,
   'raft/server': server,
   'zab/peer': peer,
+  // The hosting machines: the same chart whatever they host (2PC's RM here).
+  'replicated-actor/replica': replicated(resourceManager, { id: 'replica' }),
+  'replicated-actor/abstract-replica': abstractReplica(resourceManager, { id: 'abstract-replica' }),
 };
 

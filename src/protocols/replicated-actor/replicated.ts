@@ -1,4 +1,4 @@
-import { type AnyEventObject, enqueueActions, not, setup } from 'xstate';
+import { type AnyEventObject, enqueueActions, setup } from 'xstate';
 import type { Effect, Json, NodeInput, NodeMachine, ReplyEffect } from '../../node/index.ts';
 import { canonicalJson, EMPTY_DURABLE, isTimerEvent, send, timerDelayName } from '../../node/index.ts';
 import { type ConsensusProtocol, raftConsensus } from './consensus.ts';
@@ -204,6 +204,7 @@ export function replicated(machine: NodeMachine, options: ReplicatedOptions = {}
     },
     guards: {
       consensusLeads: ({ context }) => leads(context),
+      consensusFollows: ({ context }) => !leads(context),
     },
     actions: {
       armConsensusTimers: enqueueActions(({ context, enqueue }) => {
@@ -236,7 +237,7 @@ export function replicated(machine: NodeMachine, options: ReplicatedOptions = {}
       leader: {
         entry: 'takeOffice',
         exit: 'leaveOffice',
-        always: { guard: not('consensusLeads'), target: 'member' },
+        always: { guard: 'consensusFollows', target: 'member' },
       },
     },
   });

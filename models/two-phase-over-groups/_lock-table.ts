@@ -1,6 +1,8 @@
 import type { GlobalView, Model, NodeDefinition, NodeView, Property } from '../../src/checker/index.ts';
 import { abstraction, always, history, sometimes } from '../../src/checker/index.ts';
 import type { NodeMachine } from '../../src/node/index.ts';
+import type { AbstractReplicaContext } from '../../src/protocols/replicated-actor/index.ts';
+import { abstractReplica, byDestinationAnd } from '../../src/protocols/replicated-actor/index.ts';
 import type { ParticipantConfig, ParticipantContext, TransactionCoordinatorConfig, Writes } from '../../src/protocols/two-phase-commit/index.ts';
 import { locksOf, participant, recoverParticipant, transactionCoordinator } from '../../src/protocols/two-phase-commit/index.ts';
 import type { RMState } from '../../spec/commit.ts';
@@ -15,7 +17,16 @@ export interface LockTableSetup {
   readonly participants: number;
   readonly crashes: number;
   readonly participantMachine?: NodeMachine;
+  /**
+   * `replicated`: coordinators and participants are abstract replicated actors (`abstractReplica`,
+   * the participant's outbox kept per transaction): a crash is a leader failing and the restart its
+   * group failing over with the whole state. `plain` by default: nodes restart from what they persisted.
+   */
+  readonly arrangement?: 'plain' | 'replicated';
 }
+
+const replicatedCoordinator = abstractReplica(transactionCoordinator);
+const replicatedParticipant = abstractReplica(participant, { outboxKey: byDestinationAnd('txn') });
 
 const ids = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
 
@@ -29,14 +40,20 @@ export function lockTableModel(setup: LockTableSetup): Model {
   const txns = ids('t', setup.transactions);
   const coordinators = ids('c', setup.transactions);
   const participants = ids('p', setup.participants);
+  const replicated = setup.arrangement === 'replicated';
   const nodes: NodeDefinition[] = [
     ...coordinators.map((id, i): NodeDefinition => {
       const txn = txns[i]!;
       const writes: Record<string, Writes> = Object.fromEntries(participants.map((p, j) => [p, { [`k${j + 1}`]: txn }]));
       const config: TransactionCoordinatorConfig = { txn, writes, retransmit: false, voteTimeoutMs: 1000, retryTimeoutMs: 200 };
-      return { id, machine: transactionCoordinator, peers: participants, config, timers: ['voteTimeout'] };
+      return { id, machine: replicated ? replicatedCoordinator : transactionCoordinator, peers: participants, config, timers: ['voteTimeout'] };
     }),
-    ...participants.map((id): NodeDefinition => ({ id, machine: setup.participantMachine ?? participant, peers: coordinators, config: PARTICIPANT_CONFIG })),
+    ...participants.map((id): NodeDefinition => ({
+      id,
+      machine: setup.participantMachine ?? (replicated ? replicatedParticipant : participant),
+      peers: coordinators,
+      config: PARTICIPANT_CONFIG,
+    })),
   ];
   return {
     nodes,
@@ -47,9 +64,16 @@ export function lockTableModel(setup: LockTableSetup): Model {
   };
 }
 
-/** A participant's state, running or (crashed) as its durable image will restore it. */
-export const participantContext = (node: NodeView): ParticipantContext =>
-  node.crashed ? recoverParticipant(node.durable, PARTICIPANT_CONFIG) : (node.context as ParticipantContext);
+/**
+ * A participant's state, running or (crashed) as its durable image will restore it; for an abstract
+ * replica, the hosted participant's.
+ */
+export function participantContext(node: NodeView): ParticipantContext {
+  const image = node.durable.replica as unknown as AbstractReplicaContext | undefined;
+  if (node.crashed) return image !== undefined ? (image.actor.context as unknown as ParticipantContext) : recoverParticipant(node.durable, PARTICIPANT_CONFIG);
+  const hosted = (node.context as Partial<AbstractReplicaContext>).actor;
+  return hosted !== undefined ? (hosted.context as unknown as ParticipantContext) : (node.context as ParticipantContext);
+}
 
 /** What the properties see of a participant: every transaction's TCommit state there, its prepare records and locks. */
 type ParticipantPart = {

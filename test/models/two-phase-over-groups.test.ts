@@ -157,6 +157,14 @@ describe('two-phase-over-groups/lock-table: the multi-transaction participant', 
     expect(check(lockTable.build({ ...defaults(lockTable), crashes: 0 }))).toMatchObject({ verdict: 'ok', distinct: LOCK_TABLE_NO_CRASH });
   });
 
+  it('every node an abstract replicated actor, one failover: the same properties over 492,924 states', () => {
+    const parameters = { ...defaults(lockTable), replicated: 1 };
+    const result = check(lockTable.build(parameters));
+    expect(result).toMatchObject({ verdict: 'ok', distinct: 492924 });
+    expect(lockTable.expected(parameters)).toEqual({ verdict: 'ok', distinct: 492924 });
+    expectAllGoalsReached(result);
+  });
+
   it('a participant that ignores its locks lets two prepared transactions hold one key', () => {
     const result = check(ignoresLocks.build({}));
     expect(result.violation).toMatchObject({ property: 'NoConflictingLocks' });

@@ -67,17 +67,24 @@ interface Plan {
  * - **Ordering.** An input event of the actor — a message from another actor's replica, a client
  *   request, a spontaneous event, one of the actor's timers firing — is proposed to the group's
  *   consensus log as a command (the event as canonical JSON; the sender translated to its logical
- *   actor id). Only the leader proposes; other replicas ignore actor input (the sender reaches the
- *   leader too: every send goes to every replica of the receiving group).
+ *   actor id). Only the leader proposes; other replicas drop actor input (a client request gets
+ *   `{ error: 'not leader' }`). A leader that has applied its whole log does not log an event the
+ *   actor would ignore there (same state, no effects): applying it would change nothing.
  * - **Applying.** Every replica applies committed commands in log order to its copy of the actor,
  *   stepped by a pure transition (`HostedMachine`). The actor is deterministic, so replicas agree.
  *   A timer command applies only if the actor still has that timer armed at that point of the log.
- * - **Effects.** Only the leader releases the actor's effects: a send to a logical id goes to every
- *   replica of that actor's group; replies go to their client; the actor's own persists are
- *   dropped, the log being its durable state. The leader also arms the actor's timers.
- * - **Failover.** A replica that becomes leader re-sends its outbox (what may not have been
- *   released), arms the actor's timers and proposes a no-op; once the no-op commits it has applied
- *   every committed event, releasing their effects as it goes. Receivers must tolerate duplicates.
+ * - **Effects.** Only the leader releases the actor's effects; replies go to their client; the
+ *   actor's own persists are dropped, the log being its durable state. The leader alone arms the
+ *   actor's timers.
+ * - **Addressing.** A send to a logical id goes to the replica this one last heard that actor from
+ *   (its leader, as far as this replica knows: only leaders release), or, with no such hint, to
+ *   every replica of that actor's group. A stale hint loses the message, as a network may: the
+ *   actors' own retries and a new leader's re-sends cover it.
+ * - **Failover.** A replica that becomes leader re-sends its outbox (outbox.ts: the latest effects
+ *   per destination and conversation — what the old leader may not have released) and arms the
+ *   actor's timers; if its log holds entries it has not applied, it proposes a no-op, whose commit
+ *   commits them (Raft §5.4.2, §8), and releases their effects as it applies them. Receivers must
+ *   tolerate duplicates.
  * - **Restart.** The replica persists only its consensus member's state (Raft: term, vote, log). A
  *   restarted replica boots the actor afresh and re-applies the committed log as it learns the
  *   commit index again (no snapshots: logs are short in the models; compaction is left to the host).

@@ -41,7 +41,13 @@ export interface TraceState {
 
 /** A behaviour from the initial state, step by step: a counterexample when a property fails. */
 export interface Trace {
+  /** The property that fails at the end ('' for a recorded run in which nothing failed). */
   readonly property: string;
+  /**
+   * A run recorded by hosts in production and replayed against a model (`unanimous trace
+   * validate`), not a counterexample the checker found.
+   */
+  readonly recorded?: boolean;
   readonly initial: TraceState;
   readonly steps: readonly TraceStep[];
   readonly final: TraceState;

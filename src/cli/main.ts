@@ -7,6 +7,7 @@ import { listModelNames, loadModel } from './models.ts';
 import { nodeCommand } from './node-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { clockSeed, simulateCommand } from './simulate-command.ts';
+import { recordedTraceCommand } from './recorded-trace-command.ts';
 import { TRACE_FORMATS, traceCommand, type TraceFormat } from './trace-command.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -24,6 +25,11 @@ usage:
                                           with no machine, the list; --write DIR writes them all
   unanimous trace <file.json> [options]   render a counterexample saved by check --json or
                                           simulate --json (or a bare trace)
+  unanimous trace validate <file.jsonl ...> --model M
+                                          replay hosts' step traces against a model: is every
+                                          step one the model allows? (exit 0 yes, 1 no)
+  unanimous trace <file.jsonl ...> --model M [--format F]
+                                          render hosts' step traces as a run of the model
   unanimous serve [options]               a local key-value cluster: node processes on 127.0.0.1,
                                           data under a folder; prints the endpoints; Ctrl-C stops it
   unanimous node --config FILE            one node of the key-value service (for a multi-host cluster)
@@ -57,6 +63,9 @@ trace options:
                      json (the bare trace, taken out of a check or simulate output)
   --out FILE         write to FILE instead of stdout
   --violation N      the Nth counterexample of a file holding several (default: the first)
+  --model M          for step traces (JSON lines a NodeHost writes with its trace option): the
+                     model whose machines, peers, timers and spontaneous events the steps must
+                     fit (with --param, --rms as for check); --json gives validate's verdict as JSON
 
 serve options:
   --nodes N          node processes (default 3)
@@ -95,7 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'chart':
         return await runChart(rest, out);
       case 'trace':
-        return runTrace(rest, out, progress);
+        return await runTrace(rest, out, progress);
       case 'explore':
         return await runExplore(rest, out);
       case 'serve':
@@ -233,22 +242,42 @@ async function runChart(args: readonly string[], out: (line: string) => void): P
   return chartCommand({ format, ...(positionals[0] !== undefined ? { machine: positionals[0] } : {}), ...(values.write !== undefined ? { write: values.write } : {}) }, out);
 }
 
-function runTrace(args: readonly string[], out: (line: string) => void, note: (line: string) => void): number {
+async function runTrace(args: readonly string[], out: (line: string) => void, note: (line: string) => void): Promise<number> {
   const { values, positionals } = parse(() =>
     parseArgs({
       args: [...args],
       allowPositionals: true,
       strict: true,
-      options: { format: { type: 'string', default: 'text' }, out: { type: 'string' }, violation: { type: 'string' } },
+      options: { ...MODEL_OPTIONS, format: { type: 'string' }, out: { type: 'string' }, violation: { type: 'string' }, model: { type: 'string' } },
     }),
   );
-  const format = values.format as TraceFormat;
-  if (!TRACE_FORMATS.includes(format)) throw new UsageError(`--format takes ${TRACE_FORMATS.join(', ')}, not "${values.format}"`);
+  const format = values.format as TraceFormat | undefined;
+  if (format !== undefined && !TRACE_FORMATS.includes(format)) throw new UsageError(`--format takes ${TRACE_FORMATS.join(', ')}, not "${values.format}"`);
+  const validating = positionals[0] === 'validate';
+  if (validating || values.model !== undefined) {
+    // A production step trace (JSON lines from hosts), replayed against a model.
+    const files = validating ? positionals.slice(1) : positionals;
+    if (values.model === undefined) throw new UsageError('trace validate needs the model to replay the steps against: --model NAME');
+    if (files.length === 0) throw new UsageError('name the step-trace files (JSON lines written by the hosts)');
+    if (validating && format !== undefined) throw new UsageError('trace validate prints a verdict; render the run with "trace <files> --model M --format F"');
+    return recordedTraceCommand(
+      {
+        files,
+        model: values.model,
+        parameters: modelParameters(values.param, values.rms),
+        ...(validating ? {} : { format: format ?? 'text' }),
+        ...(values.out !== undefined ? { out: values.out } : {}),
+        json: values.json === true,
+      },
+      out,
+      note,
+    );
+  }
   if (positionals.length !== 1) throw new UsageError(`trace takes one file, ${positionals.length === 0 ? 'got none' : `got ${positionals.length}: ${positionals.join(' ')}`}`);
   return traceCommand(
     {
       file: positionals[0]!,
-      format,
+      format: format ?? 'text',
       ...(values.out !== undefined ? { out: values.out } : {}),
       ...(values.violation !== undefined ? { violation: wholeNumber('--violation', values.violation, 1) } : {}),
     },

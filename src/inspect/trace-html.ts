@@ -22,7 +22,10 @@ export interface TraceHtmlOptions {
 export function traceToHtml(trace: Trace, options: TraceHtmlOptions = {}): string {
   const table = traceTable(trace);
   const steps = trace.steps.length;
-  const title = `${trace.property} violated${options.model ? ` — ${options.model}` : ''}`;
+  // A recorded run in which every step is allowed has no failing property (see recorded-steps.ts).
+  const allowed = trace.property === '';
+  const headline = allowed ? 'Recorded run: every step allowed' : `${trace.property} violated`;
+  const title = `${headline}${options.model ? ` — ${options.model}` : ''}`;
   const message = options.message && options.message !== `${trace.property} does not hold` ? options.message : undefined;
   const inFlight = trace.initial.messages.map(describeEnvelope);
 
@@ -39,7 +42,7 @@ export function traceToHtml(trace: Trace, options: TraceHtmlOptions = {}): strin
       const detail = cell.detail ? `<span class="detail" title="${escapeXml(cell.detail)}">${escapeXml(cell.detail)}</span>` : '';
       return `<td${classes ? ` class="${classes}"` : ''}><span class="state">${escapeXml(cell.state)}</span>${detail}</td>`;
     });
-    return `<tr${last ? ' class="failing"' : ''}><td class="number">${number}</td><td class="action">${action}</td>${cells.join('')}</tr>`;
+    return `<tr${last && !allowed ? ' class="failing"' : ''}><td class="number">${number}</td><td class="action">${action}</td>${cells.join('')}</tr>`;
   });
 
   const finalNodes = trace.final.nodes.map((node) => `<tr><th>${escapeXml(node.id)}</th><td><span class="state">${escapeXml(node.crashed ? 'crashed' : stateName(node.value))}</span></td><td><code>${escapeXml(nodeDetail(node))}</code></td></tr>`);
@@ -57,11 +60,11 @@ ${STYLE}
 </head>
 <body>
 <header>
-<p class="kicker">Unanimous · counterexample</p>
-<h1><span class="mark">✗</span> ${escapeXml(trace.property)} violated</h1>
+<p class="kicker">Unanimous · ${trace.recorded ? 'recorded run' : 'counterexample'}</p>
+<h1>${allowed ? '' : '<span class="mark">✗</span> '}${escapeXml(headline)}</h1>
 <p class="meta">${options.model ? `model <code>${escapeXml(options.model)}</code> · ` : ''}${steps} step${steps === 1 ? '' : 's'} · ${table.nodes.length} node${table.nodes.length === 1 ? '' : 's'}</p>
 </header>
-<section class="verdict"><strong>${escapeXml(trace.property)}</strong> does not hold ${steps === 0 ? 'in the initial state' : `after step ${steps}`}${message ? `: ${escapeXml(message)}` : '.'}</section>
+<section class="verdict">${allowed ? 'Every recorded step is a step the model allows.' : `<strong>${escapeXml(trace.property)}</strong> does not hold ${steps === 0 ? 'in the initial state' : `after step ${steps}`}${message ? `: ${escapeXml(message)}` : '.'}`}</section>
 <h2>Sequence</h2>
 <figure class="diagram">
 ${traceToSequenceSvg(trace, options.message).trimEnd()}

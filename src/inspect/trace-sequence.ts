@@ -82,7 +82,7 @@ export function sequenceOf(trace: Trace, message?: string, options: { emoji: boo
     }
   });
   const failing = message && message !== `${trace.property} does not hold` ? `: ${message}` : '';
-  items.push({ kind: 'note', step: trace.steps.length, over: [nodes[0]!, nodes[nodes.length - 1]!], text: clip(`${VIOLATION_MARK} ${trace.property} violated${failing}`, 120), tone: 'violation' });
+  if (trace.property !== '') items.push({ kind: 'note', step: trace.steps.length, over: [nodes[0]!, nodes[nodes.length - 1]!], text: clip(`${VIOLATION_MARK} ${trace.property} violated${failing}`, 120), tone: 'violation' });
   return items;
 }
 

@@ -7,7 +7,8 @@ export function traceToText(trace: Trace): string {
   for (const node of trace.initial.nodes) lines.push(`       ${node.id}: ${describeNode(node)}`);
   if (trace.initial.messages.length > 0) lines.push(`       in flight: ${trace.initial.messages.map(describeEnvelope).join(', ')}`);
   trace.steps.forEach((step, i) => lines.push(...describeStep(step, i + 1)));
-  lines.push(`  ${trace.property} fails in the last state:`);
+  // A recorded run in which every step is allowed has no failing property (see recorded-steps.ts).
+  lines.push(trace.property === '' ? '  final state:' : `  ${trace.property} fails in the last state:`);
   for (const node of trace.final.nodes) lines.push(`       ${node.id}: ${describeNode(node)}`);
   return lines.join('\n');
 }

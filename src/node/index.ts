@@ -3,3 +3,4 @@ export * from './durable.ts';
 export * from './effects.ts';
 export * from './json.ts';
 export * from './step.ts';
+export * from './step-record.ts';

@@ -4,6 +4,7 @@ import { ModelError } from '../checker/index.ts';
 import { startExplorerServer, type ExplorerServer } from '../inspect/explorer/explorer-server.ts';
 import { ExplorerSession } from '../inspect/explorer/explorer-session.ts';
 import { replayTrace, type Replay } from '../inspect/explorer/replay.ts';
+import { isStepTrace, readRecordedDocument } from '../inspect/explorer/recorded-document.ts';
 import { readTraceDocument, TraceDocumentError } from '../inspect/explorer/trace-document.ts';
 import { buildModel, loadModel, resolveParameters } from './models.ts';
 import { UsageError } from './usage-error.ts';
@@ -14,7 +15,7 @@ export interface ExploreCommandOptions {
   readonly parameters: Readonly<Record<string, number>>;
   /** 0 picks a free port. */
   readonly port: number;
-  /** A trace file (a Trace, or check/simulate --json output) to open the page on. */
+  /** A trace file (a Trace, check/simulate --json output, or hosts' JSON-lines step trace) to open the page on. */
   readonly trace?: string;
 }
 
@@ -34,7 +35,11 @@ export async function openExplorer(options: ExploreCommandOptions): Promise<{ se
   try {
     session = new ExplorerSession({ name, description: file.description, parameters, model });
     session.stateReport([]);
-    if (options.trace !== undefined) preloaded = replayTrace(session, readTraceDocument(readJson(options.trace), name));
+    if (options.trace !== undefined) {
+      const text = readText(options.trace);
+      const document = isStepTrace(text) ? readRecordedDocument(text, model, options.trace) : readTraceDocument(parseJson(options.trace, text), name);
+      preloaded = replayTrace(session, document);
+    }
   } catch (error) {
     if (error instanceof ModelError) throw new UsageError(`${name}: ${error.message}`);
     if (error instanceof TraceDocumentError) throw new UsageError(`--trace ${options.trace}: ${error.message}`);
@@ -59,10 +64,20 @@ export async function exploreCommand(options: ExploreCommandOptions, out: (line:
   const { server, preloaded } = await openExplorer(options);
   out(`unanimous explore ${options.model}: ${server.url}`);
   if (preloaded) {
+    const { recorded } = preloaded;
+    if (recorded) {
+      const count = recorded.problems.length;
+      out(
+        `recorded run: ${recorded.records} records from ${recorded.nodes.join(', ')}${
+          count === 0 ? ', every step one the model allows' : `; ${count} step${count === 1 ? '' : 's'} the model does not allow: ${recorded.problems.map((p) => `${p.node} record ${p.seq}: ${p.message}`).join('; ')}`
+        }`,
+      );
+    }
+    const what = recorded ? 'the recorded run' : 'the trace';
     out(
       preloaded.mismatch
-        ? `the trace leaves the model at step ${preloaded.mismatch.step}: ${preloaded.mismatch.message}`
-        : `the trace (${preloaded.steps.length} steps${preloaded.property ? `, breaking ${preloaded.property}` : ''}) replays on the model`,
+        ? `${what} leaves the model at step ${preloaded.mismatch.step}: ${preloaded.mismatch.message}`
+        : `${what} (${preloaded.steps.length} steps${preloaded.property && !recorded ? `, breaking ${preloaded.property}` : ''}) replays on the model`,
     );
   }
   out('Ctrl-C stops it.');
@@ -71,13 +86,15 @@ export async function exploreCommand(options: ExploreCommandOptions, out: (line:
   return 0;
 }
 
-function readJson(path: string): unknown {
-  let text: string;
+function readText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     throw new UsageError(`--trace ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+}
+
+function parseJson(path: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {

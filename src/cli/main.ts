@@ -55,7 +55,8 @@ simulate options (and --rms, --param, --json as for check):
 
 explore options (and --rms, --param as for check):
   --port P           the port to serve on (default 0: a free one; the URL is printed)
-  --trace FILE       open on a trace: a Trace, or the output of check --json or simulate --json
+  --trace FILE       open on a trace: a Trace, the output of check --json or simulate --json,
+                     or a run hosts recorded (a JSON-lines step trace of one or more nodes)
 
 trace options:
   --format F         text (the steps and a table of every node's state, default), mermaid (a

@@ -61,6 +61,15 @@ export function readStepRecords(file: string): StepRecord[] {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `no file ${file}` : `cannot read ${file}: ${code ?? (error as Error).message}`);
   }
+  return parseStepRecords(text, file);
+}
+
+/**
+ * The records of a JSON-lines step trace given as text (an upload to the explorer): errors name the
+ * line as `<source>:<line>`, or `line <n>` when there is no file name to give.
+ */
+export function parseStepRecords(text: string, source?: string): StepRecord[] {
+  const place = (line: number) => (source === undefined ? `line ${line}` : `${source}:${line}`);
   const records: StepRecord[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
@@ -68,13 +77,13 @@ export function readStepRecords(file: string): StepRecord[] {
     try {
       record = JSON.parse(line);
     } catch (error) {
-      throw new UsageError(`${file}:${i + 1}: not JSON: ${(error as Error).message}`);
+      throw new UsageError(`${place(i + 1)}: not JSON: ${(error as Error).message}`);
     }
     const problem = stepRecordProblem(record);
-    if (problem) throw new UsageError(`${file}:${i + 1}: not a step record: ${problem}`);
+    if (problem) throw new UsageError(`${place(i + 1)}: not a step record: ${problem}`);
     records.push(record as StepRecord);
   });
-  if (records.length === 0) throw new UsageError(`${file} holds no step records`);
+  if (records.length === 0) throw new UsageError(`${source ?? 'the step trace'} holds no step records`);
   return records;
 }
 

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { renderStatechartSvg } from '../svg.ts';
 import { ExplorerSession, PathError, type StatePath } from './explorer-session.ts';
+import { isStepTrace, readRecordedDocument } from './recorded-document.ts';
 import { replayTrace, type Replay } from './replay.ts';
 import { readTraceDocument, TraceDocumentError } from './trace-document.ts';
 
@@ -48,7 +49,8 @@ class RequestError extends Error {
  * - `GET /api/state?path=3.0.2`: the state at that path (action positions from the initial
  *   state; empty for the initial state), its property verdicts and its enabled actions;
  * - `GET /api/chart/<machine>.svg`: a machine's statechart, each state a `g.state[data-state]`;
- * - `POST /api/replay` with a trace, or check/simulate --json output: the trace replayed;
+ * - `POST /api/replay` with a trace, check/simulate --json output, or hosts' step trace (JSON
+ *   lines, one or more nodes' records): the trace replayed, a recorded run with its problems;
  * - `GET /api/preloaded`: the trace given on the command line, replayed (`null` when none).
  *
  * Errors are JSON `{ "error": "..." }` with a 4xx status. Requests naming another host are refused,
@@ -107,14 +109,9 @@ export async function startExplorerServer(session: ExplorerSession, options: Exp
     if (url.pathname === '/api/replay') {
       allow(request, 'POST');
       const text = await readBody(request);
-      let json: unknown;
       try {
-        json = JSON.parse(text);
-      } catch (error) {
-        throw new RequestError(400, `not JSON: ${(error as Error).message}`);
-      }
-      try {
-        return sendJson(response, 200, replayTrace(session, readTraceDocument(json, session.explored.name)));
+        const document = isStepTrace(text) ? readRecordedDocument(text, session.explored.model) : readTraceDocument(parseJson(text), session.explored.name);
+        return sendJson(response, 200, replayTrace(session, document));
       } catch (error) {
         if (error instanceof TraceDocumentError) throw new RequestError(400, error.message);
         throw error;
@@ -158,6 +155,14 @@ export async function startExplorerServer(session: ExplorerSession, options: Exp
         server.closeAllConnections();
       }),
   };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new RequestError(400, `not JSON: ${(error as Error).message}`);
+  }
 }
 
 /** `3.0.2` → [3, 0, 2]; the empty string is the initial state. */

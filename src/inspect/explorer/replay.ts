@@ -1,8 +1,9 @@
-import type { Parameters, TraceNode } from '../../checker/index.ts';
+import type { Parameters, TraceAction, TraceNode } from '../../checker/index.ts';
 import { canonicalJson } from '../../node/index.ts';
 import { describeAction, stateName } from '../trace-text.ts';
 import type { ExplorerSession, StatePath } from './explorer-session.ts';
-import type { TraceDocument } from './trace-document.ts';
+import { RecordedTranslation } from './recorded-translation.ts';
+import type { RecordedSummary, TraceDocument } from './trace-document.ts';
 
 /** A trace replayed against the explorer's model. */
 export interface Replay {
@@ -10,12 +11,18 @@ export interface Replay {
   readonly property: string;
   /** The model and parameters the trace was found with, when its file says. */
   readonly source?: { readonly model?: string; readonly parameters?: Parameters };
-  /** Every step of the trace, described; `position` is its action's position where it matched. */
-  readonly steps: readonly { readonly label: string; readonly position?: number }[];
+  /**
+   * Every step of the trace, described; `position` is its action's position where it matched;
+   * `matchedTo`, in a recorded run, the model's spontaneous event a recorded one was matched to
+   * (by type and node) when the two differ.
+   */
+  readonly steps: readonly { readonly label: string; readonly position?: number; readonly matchedTo?: string }[];
   /** The path of the steps that matched, from the initial state: the page steps along it. */
   readonly path: StatePath;
   /** Where the trace leaves this model (step 0: its initial state differs), and why. */
   readonly mismatch?: { readonly step: number; readonly message: string };
+  /** Present for a run hosts recorded: its records, nodes, and the records the model does not allow. */
+  readonly recorded?: RecordedSummary;
 }
 
 /**
@@ -23,10 +30,18 @@ export interface Replay {
  * actions enabled in the state reached so far (matched exactly, as the checker describes it), and
  * must leave the nodes it changes as the trace says. The page then shows the model's own states,
  * not the trace's copies of them; where the trace and the model part, the replay stops and says so.
+ *
+ * A recorded run (a production step trace) is replayed the same way, but for its clients'
+ * requests: a recorded spontaneous event is matched to the first enabled spontaneous event of the
+ * same type at the same node, and what the request carried is translated into the model's terms
+ * from then on (see RecordedTranslation).
  */
 export function replayTrace(session: ExplorerSession, document: TraceDocument): Replay {
   const { trace } = document;
   const explored = session.explored;
+  const recorded = document.recorded !== undefined || trace.recorded === true;
+  const translation = new RecordedTranslation();
+  const matchedTo = new Map<number, string>();
   const steps = trace.steps.map((step) => ({ label: describeAction(step.action) }));
   const sourceDiffers =
     (document.model !== undefined && document.model !== explored.name) ||
@@ -39,9 +54,10 @@ export function replayTrace(session: ExplorerSession, document: TraceDocument): 
     ...(document.model !== undefined || document.parameters !== undefined
       ? { source: { ...(document.model !== undefined ? { model: document.model } : {}), ...(document.parameters ? { parameters: document.parameters } : {}) } }
       : {}),
-    steps: steps.map((step, i) => (i < path.length ? { ...step, position: path[i]! } : step)),
+    steps: steps.map((step, i) => (i < path.length ? { ...step, position: path[i]!, ...(matchedTo.has(i) ? { matchedTo: matchedTo.get(i)! } : {}) } : step)),
     path,
     ...(mismatch ? { mismatch: { step: mismatch.step, message: mismatch.message + hint } } : {}),
+    ...(document.recorded ? { recorded: document.recorded } : {}),
   });
 
   const initial = session.initialTraceState();
@@ -60,17 +76,36 @@ export function replayTrace(session: ExplorerSession, document: TraceDocument): 
   const path: number[] = [];
   for (let i = 0; i < trace.steps.length; i++) {
     const step = trace.steps[i]!;
-    const position = session.positionOf(path, step.action);
+    const action = translation.translate(step.action);
+    let position: number;
+    let modelEvent: TraceAction | undefined;
+    if (recorded && action.kind === 'spontaneous') {
+      const candidate = session.stateReport(path).actions.find(
+        ({ action: ours }) => ours.kind === 'spontaneous' && ours.node === action.node && ours.event.type === action.event.type,
+      );
+      position = candidate?.index ?? -1;
+      if (candidate && canonicalJson(candidate.action) !== canonicalJson(action)) {
+        modelEvent = candidate.action;
+        matchedTo.set(i, candidate.label);
+      }
+    } else {
+      position = session.positionOf(path, action);
+    }
     if (position < 0) {
       return result(path, { step: i + 1, message: `Step ${i + 1} (${describeAction(step.action)}) is not enabled in this model at that point.` });
     }
     path.push(position);
-    const difference = nodesDiffer(
-      step.changed.map((change) => change.after),
-      session.traceNodesAt(path),
-    );
+    const ours = session.traceNodesAt(path);
+    let after = translation.translate(step.changed.map((change) => change.after));
+    if (modelEvent?.kind === 'spontaneous' && action.kind === 'spontaneous') {
+      const byId = new Map(ours.map((node) => [node.id, node]));
+      translation.learn(action.event, modelEvent.event, after, after.map((node) => byId.get(node.id)));
+      after = translation.translate(after);
+    }
+    const difference = nodesDiffer(after, ours);
     if (difference) {
       path.pop();
+      matchedTo.delete(i);
       return result(path, { step: i + 1, message: `Step ${i + 1} (${describeAction(step.action)}) leads elsewhere in this model: ${difference}.` });
     }
   }

@@ -1,4 +1,5 @@
 import type { Parameters, Trace, TraceAction } from '../../checker/index.ts';
+import type { RecordedStepProblem } from '../../checker/recorded-steps.ts';
 
 /** A file that cannot be read as a trace: the message says what was expected. */
 export class TraceDocumentError extends Error {
@@ -11,6 +12,15 @@ export interface TraceDocument {
   /** The model the trace was found in (check and simulate --json name it; a bare trace does not). */
   readonly model?: string;
   readonly parameters?: Parameters;
+  /** Present for a run hosts recorded in production (src/inspect/explorer/recorded-document.ts): what replaying its records found. */
+  readonly recorded?: RecordedSummary;
+}
+
+/** A recorded run's records, its nodes, and the steps the model does not allow (each: which record of which node, and why). */
+export interface RecordedSummary {
+  readonly records: number;
+  readonly nodes: readonly string[];
+  readonly problems: readonly RecordedStepProblem[];
 }
 
 const ACTION_KINDS: readonly TraceAction['kind'][] = ['deliver', 'timer', 'spontaneous', 'crash', 'restart', 'drop', 'duplicate'];
@@ -68,6 +78,7 @@ function validTrace(value: unknown): Trace {
   });
   return {
     property: typeof value.property === 'string' ? value.property : '',
+    ...(value.recorded === true ? { recorded: true } : {}),
     initial: value.initial as unknown as Trace['initial'],
     steps: value.steps as Trace['steps'],
     final: (isRecord(value.final) ? value.final : value.initial) as unknown as Trace['final'],

@@ -37,7 +37,7 @@ export async function openExplorer(options: ExploreCommandOptions): Promise<{ se
     session.stateReport([]);
     if (options.trace !== undefined) {
       const text = readText(options.trace);
-      const document = isStepTrace(text) ? readRecordedDocument(text, model, options.trace) : readTraceDocument(parseJson(options.trace, text), name);
+      const document = isStepTrace(text) ? readRecordedDocument(text, model) : readTraceDocument(parseJson(options.trace, text), name);
       preloaded = replayTrace(session, document);
     }
   } catch (error) {

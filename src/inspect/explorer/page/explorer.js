@@ -11,7 +11,10 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const page = {
   model: undefined,
   state: undefined,
-  /** The trace being stepped through: { property, source, steps: [{ label, position? }], path, mismatch? }. */
+  /**
+   * The trace being stepped through: { property, source, steps: [{ label, position?, matchedTo? }],
+   * path, mismatch?, recorded? } (recorded: { records, nodes, problems } for a run hosts recorded).
+   */
   trace: undefined,
   /** Context and durable panels left open, by "<node>/<part>", kept across states. */
   open: new Set(),
@@ -185,7 +188,14 @@ function renderTrace() {
   if (!trace) return;
   const onTrace = isPrefix(state.path, trace.path);
   const position = onTrace ? state.path.length : -1;
-  $('trace-property').textContent = trace.property ? `breaking ${trace.property}` : '';
+  // A run hosts recorded is no counterexample: it says which records the model does not allow.
+  $('trace-kind').textContent = trace.recorded ? 'Recorded run' : trace.property ? 'Counterexample' : 'Trace';
+  $('trace-property').textContent = trace.recorded
+    ? `${trace.recorded.records} records from ${trace.recorded.nodes.join(', ')}`
+    : trace.property
+      ? `breaking ${trace.property}`
+      : '';
+  renderRecordedProblems(trace.recorded);
   const source = trace.source?.model ? `from ${trace.source.model}` : '';
   $('trace-source').textContent = onTrace ? source : `${source}${source ? ' — ' : ''}you have left the trace: "next" goes back to it.`;
   $('trace-position').textContent = `step ${Math.max(position, 0)} of ${trace.steps.length}`;
@@ -200,8 +210,23 @@ function renderTrace() {
     ...trace.steps.map((step, i) => {
       const matched = i < trace.path.length;
       const classes = [position === i + 1 ? 'current' : '', matched ? '' : 'unmatched'].join(' ').trim();
-      return element('li', { className: classes, onclick: matched ? () => go(trace.path.slice(0, i + 1)) : undefined }, step.label);
+      // A client's request as recorded, and the model's event it was matched to (by type and node).
+      const note = step.matchedTo ? element('span', { className: 'matched-to' }, ` — matched to the model's ${step.matchedTo}`) : undefined;
+      return element('li', { className: classes, onclick: matched ? () => go(trace.path.slice(0, i + 1)) : undefined }, step.label, note);
     }),
+  );
+}
+
+function renderRecordedProblems(recorded) {
+  const box = $('trace-problems');
+  const problems = recorded?.problems ?? [];
+  box.hidden = problems.length === 0;
+  if (problems.length === 0) return;
+  const count = problems.length;
+  $('trace-problems-summary').textContent =
+    `${count} recorded step${count === 1 ? '' : 's'} the model does not allow; a node's steps stop at its first. The steps below are the part that replays.`;
+  $('trace-problem-list').replaceChildren(
+    ...problems.map((problem) => element('li', { 'data-node': problem.node, 'data-seq': String(problem.seq) }, `${problem.node} record ${problem.seq}: ${problem.message}`)),
   );
 }
 

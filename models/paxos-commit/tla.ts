@@ -39,8 +39,9 @@ import { paxosCommitModel } from './_build.ts';
  *
  * With one acceptor (F = 0) Paxos Commit is Two-Phase Commit with the acceptor as the TM's stable
  * storage: each instance's value is written once, by the RM's ballot-0 vote or the leader's
- * abort in a ballot of its own (any later ballot re-proposes it), and the leader commits exactly when every RM's `prepared` is recorded there —
- * TwoPhase.tla's TMCommit with the acceptor's record as tmPrepared (see the tests).
+ * abort in a ballot of its own (a later ballot re-proposes it), and the leader commits exactly
+ * when every RM's `prepared` is recorded there — TwoPhase.tla's TMCommit with the acceptor's
+ * record as tmPrepared. The RM outcomes reached (TCommit's states) are 2PC's (see the tests).
  */
 const DISTINCT_STATES: Readonly<Record<string, number>> = {
   '1,1,1': 8,

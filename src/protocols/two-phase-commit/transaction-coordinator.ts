@@ -1,6 +1,7 @@
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import type { Delivered, DurableState, Effect, NodeInput } from '../../node/index.ts';
 import { persist, send } from '../../node/index.ts';
+import { decidedState, withMember } from './decided-state.ts';
 import type { Decision } from './messages.ts';
 import type { TransactionMessage, Writes } from './transaction-messages.ts';
 
@@ -26,26 +27,6 @@ interface TransactionCoordinatorContext {
 }
 
 type TransactionCoordinatorEvent = Delivered<Extract<TransactionMessage, { type: 'Prepared' | 'Refused' | 'Ack' }>>;
-
-const withMember = (members: readonly string[], id: string) => (members.includes(id) ? members : [...members, id].sort());
-
-const decided = (decision: Decision, message: 'Commit' | 'Abort') =>
-  ({
-    entry: { type: 'persistDecision', params: { decision } },
-    initial: 'announcing',
-    states: {
-      announcing: {
-        entry: { type: 'sendDecision', params: { message } },
-        always: [{ guard: 'retransmits', target: 'awaitingAcks' }, { target: 'announced' }],
-      },
-      awaitingAcks: {
-        on: { Ack: { actions: 'recordAck' } },
-        always: { guard: 'allAcknowledged', target: 'announced' },
-        after: { retryTimeout: 'announcing' },
-      },
-      announced: {},
-    },
-  }) as const;
 
 /**
  * The coordinator of one keyed transaction (2PC's transaction manager, as the key-value service
@@ -120,7 +101,7 @@ export const transactionCoordinator = setup({
       always: { guard: 'allPrepared', target: 'committed' },
       after: { voteTimeout: 'aborted' },
     },
-    committed: decided('commit', 'Commit'),
-    aborted: decided('abort', 'Abort'),
+    committed: decidedState('commit', 'Commit'),
+    aborted: decidedState('abort', 'Abort'),
   },
 });

@@ -1,6 +1,7 @@
 import { and, assign, emit, enqueueActions, setup } from 'xstate';
 import type { Delivered, DurableState, Effect, NodeInput } from '../../node/index.ts';
 import { persist, send } from '../../node/index.ts';
+import { decidedState, withMember } from './decided-state.ts';
 import type { Decision, TwoPhaseMessage } from './messages.ts';
 
 export interface TransactionManagerConfig {
@@ -42,33 +43,8 @@ type TransactionManagerEvent =
   | Delivered<Extract<TwoPhaseMessage, { type: 'Prepared' | 'Ack' }>>
   | { readonly type: 'DecideCommit' };
 
-const withMember = (members: readonly string[], id: string) =>
-  members.includes(id) ? members : [...members, id].sort();
-
 const recoveredDecision = (context: TransactionManagerContext): Decision | undefined =>
   context.recovered?.decision as Decision | undefined;
-
-/**
- * A decided TM: persist the decision, announce it to every RM, and — when retransmitting — resend
- * it on `retryTimeout` to the RMs that have not acknowledged it yet.
- */
-const decided = (decision: Decision, message: 'Commit' | 'Abort') =>
-  ({
-    entry: { type: 'persistDecision', params: { decision } },
-    initial: 'announcing',
-    states: {
-      announcing: {
-        entry: { type: 'sendDecision', params: { message } },
-        always: [{ guard: 'retransmits', target: 'awaitingAcks' }, { target: 'announced' }],
-      },
-      awaitingAcks: {
-        on: { Ack: { actions: 'recordAck' } },
-        always: { guard: 'allAcknowledged', target: 'announced' },
-        after: { retryTimeout: 'announcing' },
-      },
-      announced: {},
-    },
-  }) as const;
 
 /**
  * The transaction manager (coordinator) of Two-Phase Commit. It asks every RM to prepare, commits
@@ -145,7 +121,7 @@ export const transactionManager = setup({
       always: { guard: and(['commitsOnLastVote', 'allPrepared']), target: 'committed' },
       after: { voteTimeout: 'aborted' },
     },
-    committed: decided('commit', 'Commit'),
-    aborted: decided('abort', 'Abort'),
+    committed: decidedState('commit', 'Commit'),
+    aborted: decidedState('abort', 'Abort'),
   },
 });

@@ -221,11 +221,20 @@ function mergedTrace(replays: readonly NodeReplay[], problems: readonly Recorded
     if (step.action?.kind !== 'deliver' || !traced.has(step.action.message.from)) return true;
     return (inFlight.get(envelopeKey(step.action.message)) ?? 0) > 0;
   };
+  // A node whose next step delivers a message its sender's replay never reached (it stopped at a
+  // problem) ends there: what it did after depends on a step that cannot be shown.
+  const stopped = new Set(replays.filter((replay) => !replay.complete).map((replay) => replay.id));
+  const sentByStopped = (step: NodeReplay['steps'][number]) => step.action?.kind === 'deliver' && stopped.has(step.action.message.from);
+  const halted = new Set<number>();
   for (let strict = true; ; ) {
     let placed = false;
     for (const [r, replay] of replays.entries()) {
       const step = replay.steps[next[r]!];
-      if (!step || (strict && !ready(step))) continue;
+      if (!step || halted.has(r) || (strict && !ready(step))) continue;
+      if (!ready(step) && sentByStopped(step)) {
+        halted.add(r);
+        continue;
+      }
       next[r]!++;
       placed = true;
       if (step.action?.kind === 'deliver') {

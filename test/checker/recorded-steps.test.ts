@@ -30,7 +30,13 @@ describe('a production step trace replayed against the model (trace validate)', 
 
   it('finds a step the machine would not take, a timer that is not armed, and a stranger', () => {
     const tampered = records.map((record) => (record.kind === 'step' && record.node === 's2' && record.seq === 3 ? { ...record, after: 'leader' } : record));
-    expect(replayRecordedSteps(model(), tampered).problems).toEqual([expect.objectContaining({ node: 's2', seq: 3, message: expect.stringMatching(/the record says "leader"/) })]);
+    const departed = replayRecordedSteps(model(), tampered);
+    expect(departed.problems).toEqual([expect.objectContaining({ node: 's2', seq: 3, message: expect.stringMatching(/the record says "leader"/) })]);
+    // The merged trace shows no message of s2 arriving that s2's replay never sent.
+    const sentByS2 = new Set(departed.trace.steps.flatMap((step) => step.sent.filter((e) => e.from === 's2').map((e) => JSON.stringify(e))));
+    for (const message of departed.trace.initial.messages.filter((e) => e.from === 's2')) sentByS2.add(JSON.stringify(message));
+    const arrivals = departed.trace.steps.flatMap((step) => (step.action.kind === 'deliver' && step.action.message.from === 's2' ? [JSON.stringify(step.action.message)] : []));
+    expect(arrivals.every((arrival) => sentByS2.has(arrival))).toBe(true);
 
     const first = records.find((record) => record.node === 's1' && record.kind === 'start')!;
     const unarmed: StepRecord = { kind: 'step', node: 's1', seq: 1, event: { type: 'xstate.after.heartbeatTimeout.raft.leader' }, before: first.after, after: first.after, effects: [] };

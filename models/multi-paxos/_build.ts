@@ -22,11 +22,11 @@ export interface MultiPaxosSetup {
   readonly commands: readonly string[];
   /** The commands clients may ask of each replica, at any moment; all of them of every replica by default. */
   readonly requests?: (replica: string) => readonly string[];
-  /** States in which a replica has promised a ballot above this are checked but not expanded. */
+  /** States in which a replica has promised a ballot above this are checked but not stored. */
   readonly maxBallot: number;
-  /** States in which a replica proposed, voted or decided in slot `maxSlots` or above are checked but not expanded. */
+  /** States in which a replica proposed, voted or decided in slot `maxSlots` or above are checked but not stored. */
   readonly maxSlots?: number;
-  /** States with more messages in flight are checked but not expanded. */
+  /** States with more messages in flight are checked but not stored. */
   readonly maxInFlight?: number;
   readonly network: Model['network'];
   readonly faults?: FaultBudgets;

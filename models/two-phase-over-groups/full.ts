@@ -10,7 +10,7 @@ const DISTINCT_STATES: Readonly<Record<number, number>> = { 1: 101626, 0: 20474 
  * the machines of 2PC unchanged inside. Every vote, decision and timeout goes through a group's
  * log; a TM replica crash-stops at any moment.
  *
- * Bounds and narrowing (states outside are checked, not expanded): terms ≤ 2, logs ≤ 3 entries,
+ * Bounds and narrowing (states outside are checked, not stored): terms ≤ 2, logs ≤ 3 entries,
  * ≤ 4 messages in flight to live replicas; the failover narrowing — tm/1 may campaign in term 1
  * only, tm/2 only after tm/1 crashed, tm/3 never (it votes) — so every behaviour of one leader,
  * its crash at any step, and one successor. Only tm/1 crashes (crash-stop). Heartbeats do not fire.

@@ -20,11 +20,11 @@ export interface ZabSetup {
   readonly peers: number;
   /** The values clients may ask an established leader to broadcast (one spontaneous event each). */
   readonly values: readonly string[];
-  /** States in which a peer accepted an epoch above this are checked but not expanded. */
+  /** States in which a peer accepted an epoch above this are checked but not stored. */
   readonly maxEpoch: number;
-  /** States in which more transactions were broadcast in all are checked but not expanded. */
+  /** States in which more transactions were broadcast in all are checked but not stored. */
   readonly maxBroadcasts: number;
-  /** States with more messages in flight are checked but not expanded. */
+  /** States with more messages in flight are checked but not stored. */
   readonly maxInFlight?: number;
   readonly network: Model['network'];
   readonly faults?: FaultBudgets;

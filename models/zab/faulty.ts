@@ -17,7 +17,7 @@ export default defineModel({
   description: 'Zab: 3 peers, crash of any peer, 2 epochs, 2 broadcasts',
   parameters: {
     crashes: { description: 'peer crashes (each restarts from its durable image)', default: 1, min: 0, max: 3 },
-    epochs: { description: 'states beyond this epoch are checked, not expanded', default: 2, min: 1, max: 4 },
+    epochs: { description: 'states beyond this epoch are checked, not stored', default: 2, min: 1, max: 4 },
     broadcasts: { description: 'transactions broadcast in all, at most', default: 2, min: 0, max: 4 },
     timeouts: { description: '1: followers and leaders may also time out and return to election', default: 0, min: 0, max: 1 },
     fifo: { description: '1: FIFO channels (as the paper assumes) instead of a multiset', default: 0, min: 0, max: 1 },

@@ -16,7 +16,7 @@ export default defineModel({
   parameters: {
     peers: { description: 'peers in the ensemble; a quorum is a majority', default: 5, min: 3, max: 7 },
     crashes: { description: 'peer crashes', default: 2, min: 0, max: 5 },
-    epochs: { description: 'states beyond this epoch are checked, not expanded', default: 3, min: 1, max: 6 },
+    epochs: { description: 'states beyond this epoch are checked, not stored', default: 3, min: 1, max: 6 },
     broadcasts: { description: 'transactions broadcast in all, at most', default: 4, min: 0, max: 8 },
     timeouts: { description: '0: electionTimeout only; 1: and quorumTimeout (leaders step down); 2: every timeout', default: 2, min: 0, max: 2 },
   },

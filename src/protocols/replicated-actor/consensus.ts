@@ -13,6 +13,12 @@ export interface ConsensusProtocol {
   readonly machine: NodeMachine;
   /** The consensus machine's config when a replica's config gives none. */
   readonly defaultConfig: Json;
+  /**
+   * The member's config in a group of `replicas` (every replica, the member too, in directory
+   * order), for a protocol whose config names its group (Multi-Paxos orders ballots by it); the
+   * config as given when absent.
+   */
+  readonly configForGroup?: (config: Json, replicas: readonly string[]) => Json;
   /** Whether the consensus member in this state leads its group (and so may propose). */
   leads(value: StateValue, context: Json): boolean;
   /** The committed commands at log positions from + 1 .. (1-based), in log order. */

@@ -5,3 +5,4 @@ export * from './outbox.ts';
 export * from './replicated.ts';
 export * from './abstract-replica.ts';
 export * from './broken.ts';
+export * from './multi-paxos-consensus.ts';

@@ -257,7 +257,8 @@ function bootReplica(input: NodeInput<ReplicaConfig>, consensus: HostedMachine, 
   const group = replicasOf(config.directory, config.actor);
   if (!group.includes(input.id)) throw new Error(`replica "${input.id}" is not listed for actor "${config.actor}" in the directory`);
   const peers = group.filter((replica) => replica !== input.id).sort();
-  const member = consensus.boot({ id: input.id, peers, durable: input.durable, config: config.consensus ?? protocol.defaultConfig });
+  const given = config.consensus ?? protocol.defaultConfig;
+  const member = consensus.boot({ id: input.id, peers, durable: input.durable, config: protocol.configForGroup?.(given, group) ?? given });
   if (member.effects.length > 0) throw new Error(`${consensus.machine.id}: a consensus machine hosted in a replica must not emit effects on boot`);
   const hosted = actor.boot({ id: config.actor, peers: config.actorPeers, durable: EMPTY_DURABLE, config: config.actorConfig });
   const effects = hosted.effects.filter((effect): effect is OutboxEffect => effect.type !== 'persist');

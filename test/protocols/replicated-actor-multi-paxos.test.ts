@@ -162,6 +162,23 @@ describe('multiPaxosConsensus: the adapter', () => {
     expect(multiPaxosConsensus.propose('{"type":"A"}')).toEqual({ type: 'ClientRequest', value: '{"type":"A"}' });
   });
 
+  it('a replica leads once a quorum promised its ballot: it re-sends the outbox and arms the actor timers', () => {
+    const directory = { tm: ['tm/1', 'tm/2', 'tm/3'], rm1: ['rm1/1'], rm2: ['rm2/1'] };
+    const stepper = new Stepper(replicatedTM);
+    const start = stepper.start({ id: 'tm/2', peers: [], durable: EMPTY_DURABLE, config: { actor: 'tm', directory, actorPeers: ['rm1', 'rm2'], actorConfig: tmConfig } });
+    // tm/2 campaigns in ballot 1, the first it owns (ballots go round the group in directory order).
+    const campaigning = stepper.step(start.snapshot, { type: ELECTION });
+    expect(campaigning.snapshot.value).toBe('member');
+    expect(sends(campaigning.effects)).toEqual(['tm/1', 'tm/3'].map((to) => ({ type: 'send', to, message: { type: 'Prepare', ballot: 1 } })));
+    const leading = stepper.step(campaigning.snapshot, { type: 'Promise', from: 'tm/3', ballot: 1, votes: [] });
+    expect(leading.snapshot.value).toBe('leader');
+    expect(sends(leading.effects)).toEqual([
+      { type: 'send', to: 'rm1/1', message: { type: 'Prepare' } },
+      { type: 'send', to: 'rm2/1', message: { type: 'Prepare' } },
+    ]);
+    expect(leading.armed).toContain('xstate.after.voteTimeout.tm.collecting');
+  });
+
   it('a group of one elects itself, orders each input into the next slot (a repeat too) and the leader releases the effects', () => {
     const directory = { tm: ['tm/1'], rm1: ['rm1/1'] };
     const stepper = new Stepper(replicatedRM);

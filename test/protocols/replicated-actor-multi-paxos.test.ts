@@ -179,6 +179,27 @@ describe('multiPaxosConsensus: the adapter', () => {
     expect(leading.armed).toContain('xstate.after.voteTimeout.tm.collecting');
   });
 
+  it("a new leader re-proposes its predecessor's voted command in its slot and applies it once chosen, with no no-op slot of its own", () => {
+    const directory = { tm: ['tm/1', 'tm/2', 'tm/3'], rm1: ['rm1/1'], rm2: ['rm2/1'] };
+    const stepper = new Stepper(replicatedTM);
+    const start = stepper.start({ id: 'tm/2', peers: [], durable: EMPTY_DURABLE, config: { actor: 'tm', directory, actorPeers: ['rm1', 'rm2'], actorConfig: tmConfig } });
+    const campaigning = stepper.step(start.snapshot, { type: ELECTION });
+    const vote = '{"from":"rm1","type":"Prepared"}';
+    // tm/3 voted in ballot 0 (tm/1's) for rm1's vote in slot 0: tm/2 must propose it again there.
+    const leading = stepper.step(campaigning.snapshot, { type: 'Promise', from: 'tm/3', ballot: 1, votes: [{ ballot: 0, value: vote }] });
+    expect(leading.snapshot.value).toBe('leader');
+    expect(sends(leading.effects).filter((e) => e.message.type === 'Accept')).toEqual(
+      ['tm/1', 'tm/3'].map((to) => ({ type: 'send', to, message: { type: 'Accept', ballot: 1, slot: 0, value: vote } })),
+    );
+    const member = (step: typeof leading) => (step.snapshot.context as ReplicaContext).consensus.context as unknown as Member['context'];
+    expect(member(leading).proposals).toEqual([vote]);
+    const chosen = stepper.step(leading.snapshot, { type: 'Accepted', from: 'tm/3', ballot: 1, slot: 0 });
+    const context = chosen.snapshot.context as ReplicaContext;
+    expect(member(chosen).decided).toEqual([vote]);
+    expect(context.lastApplied).toBe(1);
+    expect((context.actor.context as { prepared: string[] }).prepared).toEqual(['rm1']);
+  });
+
   it('a group of one elects itself, orders each input into the next slot (a repeat too) and the leader releases the effects', () => {
     const directory = { tm: ['tm/1'], rm1: ['rm1/1'] };
     const stepper = new Stepper(replicatedRM);

@@ -20,7 +20,7 @@ export interface ReplicaConfig<ActorConfig = unknown> {
 }
 
 export interface ReplicatedOptions {
-  /** The consensus protocol of the group; Raft by default. */
+  /** The consensus protocol of the group: Raft by default (raftConsensus), or multiPaxosConsensus (multi-paxos-consensus.ts). */
   readonly consensus?: ConsensusProtocol;
   /** How the outbox groups effects (see outbox.ts); by destination by default. */
   readonly outboxKey?: OutboxKey;

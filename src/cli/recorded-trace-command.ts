@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { replayRecordedSteps, type RecordedRun } from '../checker/recorded-steps.ts';
 import type { StepRecord } from '../node/index.ts';
 import { buildModel, loadModel, resolveParameters } from './models.ts';
 import { render, type TraceFormat } from './trace-command.ts';
+import { readText } from './read-text.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface RecordedTraceOptions {
@@ -54,13 +55,7 @@ function describeProblems(run: RecordedRun): string {
 
 /** The records of a JSON-lines step trace; a line that is not a step record is refused with its place. */
 export function readStepRecords(file: string): StepRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `no file ${file}` : `cannot read ${file}: ${code ?? (error as Error).message}`);
-  }
+  const text = readText(file);
   return parseStepRecords(text, file);
 }
 

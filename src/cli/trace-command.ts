@@ -1,9 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { traceToHtml } from '../inspect/trace-html.ts';
 import { tracesIn, TraceJsonError, type FoundTrace } from '../inspect/trace-json.ts';
 import { traceToMermaid } from '../inspect/trace-mermaid.ts';
 import { traceTable, traceTableToText } from '../inspect/trace-table.ts';
 import { traceToText } from '../inspect/trace-text.ts';
+import { readText } from './read-text.ts';
 import { UsageError } from './usage-error.ts';
 
 export const TRACE_FORMATS = ['text', 'mermaid', 'html', 'json'] as const;
@@ -62,13 +63,7 @@ export function render(found: FoundTrace, format: TraceFormat): string {
 
 /** The counterexamples in a JSON file, each problem with the file said in one line. */
 function readTraces(file: string): FoundTrace[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `no file ${file}` : `cannot read ${file}: ${code ?? (error as Error).message}`);
-  }
+  const text = readText(file);
   let json: unknown;
   try {
     json = JSON.parse(text);

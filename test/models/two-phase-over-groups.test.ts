@@ -9,6 +9,8 @@ import { groupsModel, replicaIds } from '../../models/two-phase-over-groups/_bui
 import { sameCommitOrder } from '../../models/two-phase-over-groups/_lock-table.ts';
 import ignoresLocks from '../../models/two-phase-over-groups/broken/participant-ignores-locks.ts';
 import lockTable from '../../models/two-phase-over-groups/lock-table.ts';
+import crossShard from '../../models/two-phase-over-groups/cross-shard-txn.ts';
+import ignoresReadLocks from '../../models/two-phase-over-groups/broken/participant-ignores-read-locks.ts';
 
 const LOCK_TABLE_NO_CRASH = 18577;
 
@@ -180,5 +182,62 @@ describe('two-phase-over-groups/lock-table: the multi-transaction participant', 
     expect(result.violation).toMatchObject({ property: 'SameCommitOrder' });
     const final = result.violation!.trace!.final;
     expect(sameCommitOrder(final.history as Record<string, string[]>)).toBe(false);
+  });
+});
+
+describe('two-phase-over-groups/cross-shard-txn: compares and ops over the participant, write-skew shape', () => {
+  const goals = [
+    { name: 'BothCommit', reached: true },
+    { name: 'CompareRefused', reached: true },
+    { name: 'ConflictRefused', reached: true },
+  ];
+
+  it('t1 (compare k2 absent, put k1) and t2 (get k1, put k2), 1 crash: TCConsistent per transaction, NoConflictingLocks with modes, SerializableEffects over 151,963 states', () => {
+    const parameters = defaults(crossShard);
+    const result = check(crossShard.build(parameters));
+    expect(result).toMatchObject({ verdict: 'ok', distinct: 151963 });
+    expect(crossShard.expected(parameters)).toEqual({ verdict: 'ok', distinct: 151963 });
+    expect(result.goals).toEqual(goals);
+  });
+
+  it('without crashes: 18,610 states; every node an abstract replicated actor, one failover: 533,083 states', () => {
+    const still = { ...defaults(crossShard), crashes: 0 };
+    expect(check(crossShard.build(still))).toMatchObject({ verdict: 'ok', distinct: 18610, goals });
+    expect(crossShard.expected(still)).toEqual({ verdict: 'ok', distinct: 18610 });
+    const replicatedActors = { ...defaults(crossShard), replicated: 1 };
+    expect(check(crossShard.build(replicatedActors))).toMatchObject({ verdict: 'ok', distinct: 533083, goals });
+    expect(crossShard.expected(replicatedActors)).toEqual({ verdict: 'ok', distinct: 533083 });
+  });
+
+  const prepare = (from: string, to: string, txn: string, compare: unknown[], ops: unknown[]) => ({
+    kind: 'deliver',
+    node: to,
+    message: { from, to, message: { type: 'Prepare', txn, writes: {}, compare, ops } },
+  });
+  const t1AtP2 = prepare('c1', 'p2', 't1', [{ key: 'k2', target: 'exists', exists: false }], []);
+
+  it('a participant that ignores read locks lets t2 write k2 while t1 reads it: NoConflictingLocks fails in 2 steps', () => {
+    const result = check(ignoresReadLocks.build({}));
+    expect(result.violation).toMatchObject({ property: 'NoConflictingLocks' });
+    expect(actionsOf(result.violation?.trace)).toEqual([t1AtP2, prepare('c2', 'p2', 't2', [], [{ op: 'put', key: 'k2', value: 't2' }])]);
+  });
+
+  it('…and then both commit, each having missed the other\'s write (write skew): SerializableEffects fails', () => {
+    const model = ignoresReadLocks.build({});
+    const result = check({ ...model, properties: model.properties.filter((p) => p.name !== 'NoConflictingLocks') });
+    expect(result.violation).toMatchObject({ property: 'SerializableEffects' });
+    const steps = actionsOf(result.violation?.trace);
+    // t1's compare finds k2 absent and t2's get finds k1 absent, then both commit at p1.
+    expect(steps.slice(0, 4)).toEqual([
+      t1AtP2,
+      prepare('c2', 'p1', 't2', [], [{ op: 'get', key: 'k1' }]),
+      prepare('c1', 'p1', 't1', [], [{ op: 'put', key: 'k1', value: 't1' }]),
+      prepare('c2', 'p2', 't2', [], [{ op: 'put', key: 'k2', value: 't2' }]),
+    ]);
+    expect(steps).toContainEqual({ kind: 'deliver', node: 'c2', message: { from: 'p1', to: 'c2', message: { type: 'Prepared', txn: 't2', reads: [{ key: 'k1', found: false }] } } });
+    expect(steps.slice(-2)).toEqual([
+      { kind: 'deliver', node: 'p1', message: { from: 'c1', to: 'p1', message: { type: 'Commit', txn: 't1' } } },
+      { kind: 'deliver', node: 'p1', message: { from: 'c2', to: 'p1', message: { type: 'Commit', txn: 't2' } } },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { resourceManager } from './resource-manager.ts';
-import { participant } from './participant.ts';
+import { conflictOf, participant } from './participant.ts';
+import { lockKeysOf } from './prepare-plan.ts';
 import { transactionManager } from './transaction-manager.ts';
 
 /**
@@ -27,4 +28,15 @@ export const rmForgetsVote = resourceManager.provide({
  */
 export const participantIgnoresLocks = participant.provide({
   guards: { conflicts: () => false },
+});
+
+/**
+ * A participant that takes shared locks for reads but never checks them: a write is refused only
+ * for another writer. Two transactions can then each read the key the other writes, both commit,
+ * and each miss the other's write — write skew, which no serial order produces.
+ */
+export const participantIgnoresReadLocks = participant.provide({
+  guards: {
+    conflicts: ({ context, event }) => event.type === 'Prepare' && conflictOf(context, event.txn, lockKeysOf(event), false) !== undefined,
+  },
 });

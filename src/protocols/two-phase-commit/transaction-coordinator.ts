@@ -3,13 +3,15 @@ import type { Delivered, DurableState, Effect, NodeInput } from '../../node/inde
 import { persist, send } from '../../node/index.ts';
 import { decidedState, withMember } from './decided-state.ts';
 import type { Decision } from './messages.ts';
-import type { TransactionMessage, Writes } from './transaction-messages.ts';
+import type { ReadResult, ShardCompare, ShardOperation, TransactionMessage, Writes } from './transaction-messages.ts';
 
 export interface TransactionCoordinatorConfig {
   /** The transaction's id, named in every message. */
   readonly txn: string;
   /** The writes at each participant: participant id → its writes. The participants are its keys. */
   readonly writes: { readonly [participant: string]: Writes };
+  /** The compares and ops at each participant (optional; a participant left out has none). */
+  readonly operations?: { readonly [participant: string]: { readonly compare?: readonly ShardCompare[]; readonly ops?: readonly ShardOperation[] } };
   /** Resend the decision on `retryTimeout` until every participant acknowledged it. */
   readonly retransmit: boolean;
   readonly voteTimeoutMs: number;
@@ -21,6 +23,8 @@ interface TransactionCoordinatorContext {
   readonly participants: readonly string[];
   /** Participants that voted Prepared, sorted. */
   readonly prepared: readonly string[];
+  /** The gets' results each participant's Prepared vote carried: what the transaction read there. */
+  readonly reads: { readonly [participant: string]: readonly ReadResult[] };
   /** Participants that acknowledged the decision, sorted. */
   readonly acknowledged: readonly string[];
   readonly recovered?: DurableState;
@@ -31,7 +35,7 @@ type TransactionCoordinatorEvent = Delivered<Extract<TransactionMessage, { type:
 /**
  * The coordinator of one keyed transaction (2PC's transaction manager, as the key-value service
  * runs it: one per transaction, messages naming the transaction). It asks each participant to
- * prepare its writes, commits once all voted Prepared, aborts on the first Refused or when its
+ * prepare its writes (and compares and ops), keeps the read results the votes carry, commits once all voted Prepared, aborts on the first Refused or when its
  * `voteTimeout` fires, persists the decision before announcing it, and — with `retransmit` — resends
  * it until acknowledged. Restarted undecided, it aborts (presumed abort).
  */
@@ -56,10 +60,14 @@ export const transactionCoordinator = setup({
     persistBegun: emit(() => persist({ set: { begun: true } })),
     requestVotes: enqueueActions(({ context, enqueue }) => {
       for (const participant of context.participants) {
-        enqueue.emit(send(participant, { type: 'Prepare', txn: context.config.txn, writes: context.config.writes[participant]! }));
+        const operations = context.config.operations?.[participant];
+        enqueue.emit(send(participant, { type: 'Prepare', txn: context.config.txn, writes: context.config.writes[participant]!, ...operations }));
       }
     }),
-    recordVote: assign({ prepared: ({ context, event }) => withMember(context.prepared, event.from) }),
+    recordVote: assign(({ context, event }) => ({
+      prepared: withMember(context.prepared, event.from),
+      reads: event.type === 'Prepared' && event.reads !== undefined ? { ...context.reads, [event.from]: event.reads } : context.reads,
+    })),
     persistDecision: emit((_, params: { decision: Decision }) => persist({ set: { decision: params.decision } })),
     sendDecision: enqueueActions(({ context, enqueue }, params: { message: 'Commit' | 'Abort' }) => {
       for (const participant of context.participants) {
@@ -78,6 +86,7 @@ export const transactionCoordinator = setup({
     config: input.config,
     participants: Object.keys(input.config.writes).sort(),
     prepared: [],
+    reads: {},
     acknowledged: [],
     recovered: input.durable,
   }),

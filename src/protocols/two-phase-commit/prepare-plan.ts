@@ -67,6 +67,10 @@ export function compareFailure(compare: ShardCompare, committed: CommittedData):
       const holds = compare.op === '==' ? actual === n : compare.op === '!=' ? actual !== n : compare.op === '<' ? actual < n : actual > n;
       return holds ? undefined : `${key} has version ${actual}, expected ${compare.op} ${n}`;
     }
+    default:
+      // A message from outside the type system (e.g. a revision compare, which has no meaning
+      // across shards) must not pass silently: it fails, saying why.
+      return `${key}: compare target ${JSON.stringify((compare as { target?: unknown }).target)} is not supported across shards (value, version or exists)`;
   }
 }
 

@@ -66,6 +66,10 @@ describe('the participant with compares and ops (cross-shard transactions)', () 
       expect(`compare failed: ${compareFailure(compare, committed)}`).toBe(service.committed ? '' : service.reason);
     }
     expect(compareFailure({ key: 'x', target: 'version', op: '<', number: 2 }, committed)).toBeUndefined();
+    // The service's revision compare counts one shard's transactions: refused, not ignored.
+    expect(compareFailure({ key: 'x', target: 'revision', op: '==', number: 1 } as never, committed)).toBe(
+      '"x": compare target "revision" is not supported across shards (value, version or exists)',
+    );
   });
 
   it('runs the ops as the service would: gets see earlier puts and deletes, versions count puts, a delete resets them', () => {

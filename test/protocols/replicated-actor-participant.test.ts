@@ -1,33 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { applyDurableChange, type DurableState, EMPTY_DURABLE, type Effect, type SendEffect, Stepper } from '../../src/node/index.ts';
+import { participantConfig as config, runParticipant as run, sends } from './participant-run.ts';
+import { applyDurableChange, type DurableState, EMPTY_DURABLE, Stepper } from '../../src/node/index.ts';
 import type { ReplicaContext } from '../../src/protocols/replicated-actor/index.ts';
 import { byDestinationAnd, replicated } from '../../src/protocols/replicated-actor/index.ts';
 import type { ParticipantContext } from '../../src/protocols/two-phase-commit/index.ts';
 import { participant, recoverParticipant } from '../../src/protocols/two-phase-commit/index.ts';
 
-const config = { acknowledge: true };
-const sends = (effects: readonly Effect[]) => effects.filter((e): e is SendEffect => e.type === 'send').map((e) => [e.to, e.message]);
-
-/** A participant stepped event by event, its durable image kept as a host would. */
-function run() {
-  const stepper = new Stepper(participant);
-  let durable: DurableState = EMPTY_DURABLE;
-  let snapshot = stepper.start({ id: 'p1', peers: ['c1', 'c2'], durable, config }).snapshot;
-  return {
-    step(event: { type: string; [field: string]: unknown }) {
-      const result = stepper.step(snapshot, event as never);
-      for (const effect of result.effects) if (effect.type === 'persist') durable = applyDurableChange(durable, effect);
-      snapshot = result.snapshot;
-      return result;
-    },
-    get context() {
-      return snapshot.context as ParticipantContext;
-    },
-    get durable() {
-      return durable;
-    },
-  };
-}
 
 describe('the key-value participant: many transactions, a lock table, prepare records', () => {
   it('persists the prepare record before voting Prepared, and holds the locks', () => {

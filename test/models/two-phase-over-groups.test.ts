@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { check, type CheckResult, type Trace } from '../../src/checker/index.ts';
 import type { ReplicaContext } from '../../src/protocols/replicated-actor/index.ts';
 import abstract from '../../models/two-phase-over-groups/abstract.ts';
-import appliesUncommitted from '../../models/two-phase-over-groups/broken/applies-uncommitted.ts';
+import appliesUncommitted, { FAILOVER_AFTER_UNCOMMITTED_VOTE } from '../../models/two-phase-over-groups/broken/applies-uncommitted.ts';
 import full from '../../models/two-phase-over-groups/full.ts';
 import plainBlocks from '../../models/two-phase-over-groups/plain-2pc-blocks.ts';
-import { groupsModel, replicaIds } from '../../models/two-phase-over-groups/_build.ts';
+import { groupsModel } from '../../models/two-phase-over-groups/_build.ts';
 import { sameCommitOrder } from '../../models/two-phase-over-groups/_lock-table.ts';
 import ignoresLocks from '../../models/two-phase-over-groups/broken/participant-ignores-locks.ts';
 import lockTable from '../../models/two-phase-over-groups/lock-table.ts';
@@ -121,21 +121,7 @@ describe('broken: TM replicas that act on uncommitted entries', () => {
 
   it('the same configuration is safe for replicas that apply only committed entries', () => {
     const broken = appliesUncommitted.build({});
-    const correct = groupsModel({
-      rms: 1,
-      tmReplicas: 3,
-      rmReplicas: 1,
-      crashes: 1,
-      maxTerm: 2,
-      maxLog: 2,
-      inFlight: 4,
-      voteTimeout: true,
-      rmsMayAbort: false,
-      candidates: replicaIds('tm', 2),
-      crashable: replicaIds('tm', 1),
-      failoverOnly: true,
-      rmLeadersFirst: true,
-    });
+    const correct = groupsModel(FAILOVER_AFTER_UNCOMMITTED_VOTE);
     expect(correct.nodes.map((n) => [n.id, n.config])).toEqual(broken.nodes.map((n) => [n.id, n.config]));
     const result = check({ ...correct, properties: correct.properties.filter((p) => p.name !== 'SomeRMAborts') });
     expect(result.verdict).toBe('ok');

@@ -1,7 +1,7 @@
 import { and, assign, emit, enqueueActions, setup } from 'xstate';
 import type { Delivered, DurableState, Effect, NodeInput } from '../../node/index.ts';
 import { persist, send } from '../../node/index.ts';
-import { decidedState, withMember } from './decided-state.ts';
+import { bootingState, decidedState, withMember } from './coordinator-states.ts';
 import type { Decision, TwoPhaseMessage } from './messages.ts';
 
 export interface TransactionManagerConfig {
@@ -103,15 +103,7 @@ export const transactionManager = setup({
   }),
   initial: 'booting',
   states: {
-    booting: {
-      exit: 'forgetBootImage',
-      always: [
-        { guard: 'committedBeforeCrash', target: 'committed' },
-        { guard: 'abortedBeforeCrash', target: 'aborted' },
-        { guard: 'crashedUndecided', target: 'aborted' },
-        { target: 'collecting' },
-      ],
-    },
+    booting: bootingState,
     collecting: {
       entry: ['persistBegun', 'requestVotes'],
       on: {

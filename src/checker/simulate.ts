@@ -237,6 +237,8 @@ class Simulation {
     let step = 0;
     for (; ; step++) {
       if (boundary && !boundary(this.currentView())) break;
+      // The last state of a walk is expanded only to judge it for quiescence.
+      if (step >= steps && !this.properties.hasQuiescence) break;
       successors.clear();
       system.successors(this.state, this.length, successors);
       // The last state of a walk is judged for quiescence too: a replayed walk ends exactly there.

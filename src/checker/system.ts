@@ -39,6 +39,8 @@ export class ComposedSystem {
   /** Per node: the `PeerCrashed` notices its crash sends (empty unless the model asks for them). */
   readonly crashNotices: Int32Array[];
   private pairs = new Int32Array(256);
+  /** The transition of a crash, reused: the crashed local state and the notices it sends. */
+  private readonly crashStep: { next: number; sends: Int32Array } = { next: 0, sends: new Int32Array(0) };
   private next = new Int32Array(1024);
 
   constructor(readonly model: Model) {
@@ -116,7 +118,9 @@ export class ComposedSystem {
         if (!this.emit(state, length, k, transition, -1, -1, sink, ActionKind.Spontaneous, s)) return;
       }
       if (state[nodeCount + CRASH]! > 0 && this.crashable[k]) {
-        const crash: Transition = { next: node.crash(local), sends: this.crashNotices[k]! };
+        const crash = this.crashStep;
+        crash.next = node.crash(local);
+        crash.sends = this.crashNotices[k]!;
         if (!this.emit(state, length, k, crash, -1, -1, sink, ActionKind.Crash, 0, CRASH)) return;
       }
     }

@@ -4,7 +4,6 @@ import type { Logger } from '../../src/runtime/logger.ts';
 import { NodeHost } from '../../src/runtime/node-host.ts';
 import { seededRandom } from '../../src/runtime/random.ts';
 import type { DurableStore } from '../../src/runtime/storage/durable-store.ts';
-import type { MessageValidator } from '../../src/runtime/transport/message-validator.ts';
 import type { Transport } from '../../src/runtime/transport/transport.ts';
 import { DEFAULT_RAFT_CONFIG, type RaftConfig, type RaftContext, server } from '../../src/protocols/raft/index.ts';
 
@@ -79,37 +78,5 @@ export function checkRaftSafety(hosts: readonly NodeHost[]): void {
   }
 }
 
-const isTerm = (value: unknown): boolean => Number.isInteger(value) && (value as number) >= 0;
-const isIndex = isTerm;
-const isEntry = (value: unknown): boolean => {
-  const entry = value as { term?: unknown; value?: unknown; client?: unknown; requestId?: unknown };
-  return (
-    typeof entry === 'object' &&
-    entry !== null &&
-    isTerm(entry.term) &&
-    typeof entry.value === 'string' &&
-    (entry.client === undefined || typeof entry.client === 'string') &&
-    (entry.requestId === undefined || typeof entry.requestId === 'string' || typeof entry.requestId === 'number')
-  );
-};
-
-/** The schema of Raft's messages (src/protocols/raft/messages.ts), field by field. */
-export const validateRaftMessage: MessageValidator = (value) => {
-  const m = value as Record<string, unknown>;
-  if (!isTerm(m.term)) return '"term" must be a whole number';
-  switch (m.type) {
-    case 'RequestVote':
-      return (typeof m.candidateId === 'string' && isIndex(m.lastLogIndex) && isTerm(m.lastLogTerm)) || 'needs candidateId, lastLogIndex, lastLogTerm';
-    case 'RequestVoteResponse':
-      return typeof m.voteGranted === 'boolean' || '"voteGranted" must be a boolean';
-    case 'AppendEntries':
-      return (
-        (typeof m.leaderId === 'string' && isIndex(m.prevLogIndex) && isTerm(m.prevLogTerm) && isIndex(m.leaderCommit) && Array.isArray(m.entries) && m.entries.every(isEntry)) ||
-        'needs leaderId, prevLogIndex, prevLogTerm, leaderCommit and well-formed entries'
-      );
-    case 'AppendEntriesResponse':
-      return (typeof m.success === 'boolean' && isIndex(m.matchIndex)) || 'needs success and matchIndex';
-    default:
-      return `not a Raft message type: ${JSON.stringify(m.type)}`;
-  }
-};
+/** The schema every test transport checks Raft's messages against. */
+export { validateRaftMessage } from '../../src/protocols/raft/index.ts';

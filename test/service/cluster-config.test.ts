@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseClusterConfig, placeShards } from '../../src/service/cluster-config.ts';
-import { validateRaftMessage } from '../../src/service/raft-message-schema.ts';
+import { validateRaftMessage } from '../../src/protocols/raft/index.ts';
 import { ShardMux } from '../../src/service/shard-mux.ts';
 
 const node = (id: string, port: number) => ({ id, host: '127.0.0.1', raftPort: port, httpPort: port + 1 });

@@ -1,3 +1,4 @@
 export * from './broken.ts';
 export * from './messages.ts';
 export * from './server.ts';
+export * from './message-schema.ts';

@@ -1,5 +1,3 @@
-import type { MessageValidator } from '../runtime/index.ts';
-
 const isWhole = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
 
 const isEntry = (value: unknown): boolean => {
@@ -15,10 +13,11 @@ const isEntry = (value: unknown): boolean => {
 };
 
 /**
- * The schema of Raft's messages (src/protocols/raft/messages.ts), field by field: the Raft server
- * machine trusts its messages' shapes, so every frame from the network passes this first.
+ * The schema of Raft's messages (messages.ts), field by field: the server machine trusts its
+ * messages' shapes, so a host checks every message from the network with this first (a runtime
+ * `MessageValidator`). True, or what is wrong.
  */
-export const validateRaftMessage: MessageValidator = (value) => {
+export const validateRaftMessage = (value: unknown): true | string => {
   const m = value as Record<string, unknown>;
   if (!isWhole(m.term)) return '"term" must be a whole number';
   switch (m.type) {

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CHART_FORMATS, chartCommand, type ChartFormat } from './chart-command.ts';
 import { checkCommand } from './check-command.ts';
 import { exploreCommand } from './explore-command.ts';
@@ -142,20 +142,13 @@ const MODEL_OPTIONS = {
 } as const;
 
 async function runCheck(args: readonly string[], out: (line: string) => void, progress: (line: string) => void): Promise<number> {
-  const { values, positionals } = parse(() =>
-    parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...MODEL_OPTIONS,
-        'max-states': { type: 'string' },
-        'max-depth': { type: 'string' },
-        'no-symmetry': { type: 'boolean' },
-        trace: { type: 'boolean' },
-      },
-    }),
-  );
+  const { values, positionals } = parseCommand(args, {
+    ...MODEL_OPTIONS,
+    'max-states': { type: 'string' },
+    'max-depth': { type: 'string' },
+    'no-symmetry': { type: 'boolean' },
+    trace: { type: 'boolean' },
+  });
   const parameters = modelParameters(values.param, values.rms);
   return checkCommand(
     {
@@ -173,20 +166,13 @@ async function runCheck(args: readonly string[], out: (line: string) => void, pr
 }
 
 async function runSimulate(args: readonly string[], out: (line: string) => void, progress: (line: string) => void): Promise<number> {
-  const { values, positionals } = parse(() =>
-    parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...MODEL_OPTIONS,
-        seed: { type: 'string' },
-        walks: { type: 'string' },
-        depth: { type: 'string' },
-        path: { type: 'string' },
-      },
-    }),
-  );
+  const { values, positionals } = parseCommand(args, {
+    ...MODEL_OPTIONS,
+    seed: { type: 'string' },
+    walks: { type: 'string' },
+    depth: { type: 'string' },
+    path: { type: 'string' },
+  });
   if (positionals.length !== 1) {
     throw new UsageError(`simulate takes one model, ${positionals.length === 0 ? 'got none' : `got ${positionals.length}: ${positionals.join(' ')}`}`);
   }
@@ -208,14 +194,7 @@ async function runSimulate(args: readonly string[], out: (line: string) => void,
 }
 
 async function runExplore(args: readonly string[], out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parse(() =>
-    parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: { rms: MODEL_OPTIONS.rms, param: MODEL_OPTIONS.param, port: { type: 'string' }, trace: { type: 'string' } },
-    }),
-  );
+  const { values, positionals } = parseCommand(args, { rms: MODEL_OPTIONS.rms, param: MODEL_OPTIONS.param, port: { type: 'string' }, trace: { type: 'string' } });
   if (positionals.length !== 1) {
     throw new UsageError(`explore takes one model, ${positionals.length === 0 ? 'got none' : `got ${positionals.length}: ${positionals.join(' ')}`}`);
   }
@@ -228,14 +207,7 @@ async function runExplore(args: readonly string[], out: (line: string) => void):
 }
 
 async function runChart(args: readonly string[], out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parse(() =>
-    parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: { format: { type: 'string', default: 'mermaid' }, write: { type: 'string' } },
-    }),
-  );
+  const { values, positionals } = parseCommand(args, { format: { type: 'string', default: 'mermaid' }, write: { type: 'string' } });
   const format = values.format as ChartFormat;
   if (!CHART_FORMATS.includes(format)) throw new UsageError(`--format takes ${CHART_FORMATS.join(', ')}, not "${values.format}"`);
   if (positionals.length > 1) throw new UsageError(`chart takes one machine, got ${positionals.length}: ${positionals.join(' ')}`);
@@ -244,14 +216,7 @@ async function runChart(args: readonly string[], out: (line: string) => void): P
 }
 
 async function runTrace(args: readonly string[], out: (line: string) => void, note: (line: string) => void): Promise<number> {
-  const { values, positionals } = parse(() =>
-    parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: { ...MODEL_OPTIONS, format: { type: 'string' }, out: { type: 'string' }, violation: { type: 'string' }, model: { type: 'string' } },
-    }),
-  );
+  const { values, positionals } = parseCommand(args, { ...MODEL_OPTIONS, format: { type: 'string' }, out: { type: 'string' }, violation: { type: 'string' }, model: { type: 'string' } });
   const format = values.format as TraceFormat | undefined;
   if (format !== undefined && !TRACE_FORMATS.includes(format)) throw new UsageError(`--format takes ${TRACE_FORMATS.join(', ')}, not "${values.format}"`);
   const validating = positionals[0] === 'validate';
@@ -288,14 +253,7 @@ async function runTrace(args: readonly string[], out: (line: string) => void, no
 }
 
 async function runServe(args: readonly string[], out: (line: string) => void, note: (line: string) => void): Promise<number> {
-  const { values } = parse(() =>
-    parseArgs({
-      args: [...args],
-      allowPositionals: false,
-      strict: true,
-      options: { nodes: { type: 'string' }, shards: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' } },
-    }),
-  );
+  const { values } = parseCommand(args, { nodes: { type: 'string' }, shards: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' } }, false);
   const nodes = values.nodes !== undefined ? wholeNumber('--nodes', values.nodes, 1) : 3;
   const shards = values.shards !== undefined ? wholeNumber('--shards', values.shards, 1) : 3;
   if (nodes > 64) throw new UsageError(`--nodes takes at most 64, not ${nodes}`);
@@ -306,15 +264,13 @@ async function runServe(args: readonly string[], out: (line: string) => void, no
 }
 
 async function runNode(args: readonly string[], out: (line: string) => void): Promise<number> {
-  const { values } = parse(() =>
-    parseArgs({ args: [...args], allowPositionals: false, strict: true, options: { config: { type: 'string' }, 'stop-on-stdin-close': { type: 'boolean' } } }),
-  );
+  const { values } = parseCommand(args, { config: { type: 'string' }, 'stop-on-stdin-close': { type: 'boolean' } }, false);
   if (values.config === undefined) throw new UsageError('node needs --config FILE');
   return nodeCommand({ config: values.config, stopOnStdinClose: values['stop-on-stdin-close'] === true }, out);
 }
 
 async function runKv(args: readonly string[], out: (line: string) => void, note: (line: string) => void): Promise<number> {
-  const { values, positionals } = parse(() => parseArgs({ args: [...args], allowPositionals: true, strict: true, options: { endpoint: { type: 'string' } } }));
+  const { values, positionals } = parseCommand(args, { endpoint: { type: 'string' } });
   const [action, ...rest] = positionals;
   if (action === undefined || !KV_ACTIONS.includes(action as KvAction)) throw new UsageError(`kv takes one of ${KV_ACTIONS.join(', ')}${action ? `, not "${action}"` : ''}`);
   const endpoint = values.endpoint ?? process.env.UNANIMOUS_ENDPOINT;
@@ -355,10 +311,10 @@ function modelParameters(assignments: readonly string[] | undefined, rms: string
   return parameters;
 }
 
-/** Runs an argument parser, turning its complaints into usage errors. */
-function parse<T>(parser: () => T): T {
+/** A command's arguments parsed strictly by `options`, its complaints turned into usage errors. */
+function parseCommand<const O extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: O, allowPositionals = true) {
   try {
-    return parser();
+    return parseArgs({ args: [...args], allowPositionals, strict: true, options });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

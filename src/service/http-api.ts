@@ -1,6 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { CommandOutcome } from './cross-shard-coordinator.ts';
 import { HOPS_HEADER, type KvNode, type TxnOutcome } from './kv-node.ts';
-import { checkKey, checkValue, InvalidRequestError, MAX_VALUE_BYTES, type OperationResult, parseTxn, type Txn } from './txn.ts';
+import { parseShardCommand } from './shard-command.ts';
+import { checkKey, checkValue, InvalidRequestError, MAX_VALUE_BYTES, type OperationResult, parseTxn, type Txn, type TxnResult } from './txn.ts';
 
 /** The largest request body taken (a transaction of many puts); larger ones get 413 unread. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -13,13 +15,16 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  *   PUT    /kv/<key>  {"value"}  200 {key, revision, version, shard}
  *   DELETE /kv/<key>             200 {key, deleted, revision, shard}
  *   POST   /txn  {compare, ops}  200 {committed: true, revision, results, shard} | 409 {committed: false, reason}
+ *                                 across shards: 200 {committed: true, revisions: {shard: revision}, results, shards}
  *   GET    /status               the cluster: nodes, shards, leaders, terms, commit indexes (?local=1: this node only)
  *   GET    /debug/applied/<shard>[?at=N]   this node's replica: applied index, digest of its applied log, of its data
+ *   POST   /internal/shards/<shard>/commands  {kind, …}   between nodes: a shard command (shard-command.ts) for the shard's leader
  *
  * Keys are the rest of the path after /kv/, percent-decoded (so they may hold "/"). 400 for
  * malformed input, 404 for an unknown key, route or shard, 405 for a method a route does not take,
- * 409 for a transaction whose compare failed, 413 for an oversized body, key or value, 501 for a
- * transaction across shards, 503 when a shard has no leader or an outcome is unknown.
+ * 409 for a transaction that aborted (a compare failed, or a key is locked by a transaction
+ * prepared across shards), 413 for an oversized body, key or value, 503 when a shard has no leader
+ * or an outcome is unknown.
  */
 export function apiHandler(node: KvNode): RequestListener {
   return (req, res) => {
@@ -37,21 +42,22 @@ async function route(node: KvNode, req: IncomingMessage, res: ServerResponse): P
   const path = url.pathname;
   if (path.startsWith('/kv/')) {
     const key = checkKey(decodeKey(req.url ?? '', path), 'the key');
+    const onKeyShard = (txn: Txn) => node.runOn(node.ring.shardOf(key), { kind: 'txn', txn }, hops(req));
     switch (method) {
       case 'GET':
-        return answerGet(res, key, await node.execute({ compare: [], ops: [{ op: 'get', key }] }, hops(req)));
+        return answerGet(res, key, await onKeyShard({ compare: [], ops: [{ op: 'get', key }] }));
       case 'PUT': {
         const body = await readJson(req);
         if (typeof body !== 'object' || body === null || Array.isArray(body) || !('value' in body)) throw new InvalidRequestError('PUT /kv/<key> takes a JSON object {"value": "<string>"}');
         const extra = Object.keys(body).filter((field) => field !== 'value');
         if (extra.length > 0) throw new InvalidRequestError(`PUT /kv/<key>: unknown field ${JSON.stringify(extra[0])}`);
         const value = checkValue((body as { value: unknown }).value);
-        return answerOne(res, await node.execute({ compare: [], ops: [{ op: 'put', key, value }] }, hops(req)), (result, shard) =>
+        return answerOne(res, await onKeyShard({ compare: [], ops: [{ op: 'put', key, value }] }), (result, shard) =>
           result.op === 'put' ? { key, revision: result.revision, version: result.version, shard } : {},
         );
       }
       case 'DELETE':
-        return answerOne(res, await node.execute({ compare: [], ops: [{ op: 'delete', key }] }, hops(req)), (result, shard, revision) =>
+        return answerOne(res, await onKeyShard({ compare: [], ops: [{ op: 'delete', key }] }), (result, shard, revision) =>
           result.op === 'delete' ? { key, deleted: result.deleted, revision, shard } : {},
         );
       default:
@@ -67,6 +73,14 @@ async function route(node: KvNode, req: IncomingMessage, res: ServerResponse): P
   if (path === '/status') {
     if (method !== 'GET') return notAllowed(res, method, path, 'GET');
     return reply(res, 200, url.searchParams.get('local') === '1' ? node.nodeStatus() : await node.clusterStatus());
+  }
+  const command = /^\/internal\/shards\/([^/]+)\/commands$/.exec(path);
+  if (command) {
+    if (method !== 'POST') return notAllowed(res, method, path, 'POST');
+    const shard = decodeURIComponent(command[1]!);
+    if (!node.config.shards.some((s) => s.id === shard)) return reply(res, 404, { error: `unknown shard ${JSON.stringify(shard)}; the shards are ${node.config.shards.map((s) => s.id).join(', ')}` });
+    const outcome = await node.runOn(shard, parseShardCommand(await readJson(req)), hops(req));
+    return outcome.kind === 'error' ? reply(res, outcome.status, outcome.body) : reply(res, 200, { shard, result: outcome.result });
   }
   const debug = /^\/debug\/applied\/([^/]+)$/.exec(path);
   if (debug) {
@@ -92,23 +106,26 @@ function hops(req: IncomingMessage): number {
   return Number.isInteger(value) && value >= 0 ? value : 0;
 }
 
-function answerGet(res: ServerResponse, key: string, outcome: TxnOutcome): void {
+function answerGet(res: ServerResponse, key: string, outcome: CommandOutcome<TxnResult>): void {
   if (outcome.kind === 'error') return reply(res, outcome.status, outcome.body);
+  if (!outcome.result.committed) return reply(res, 409, { error: outcome.result.reason, key, shard: outcome.shard });
   const result = outcome.result.committed ? outcome.result.results[0] : undefined;
   if (result?.op !== 'get') return reply(res, 500, { error: 'internal error: a get gave no result' });
   if (!result.found) return reply(res, 404, { error: 'key not found', key, shard: outcome.shard });
   reply(res, 200, { key, value: result.value, revision: result.revision, version: result.version, shard: outcome.shard });
 }
 
-function answerOne(res: ServerResponse, outcome: TxnOutcome, shape: (result: OperationResult, shard: string, revision: number) => object): void {
+function answerOne(res: ServerResponse, outcome: CommandOutcome<TxnResult>, shape: (result: OperationResult, shard: string, revision: number) => object): void {
   if (outcome.kind === 'error') return reply(res, outcome.status, outcome.body);
-  if (!outcome.result.committed || outcome.result.results[0] === undefined) return reply(res, 500, { error: 'internal error: a single operation did not commit' });
+  if (!outcome.result.committed) return reply(res, 409, { error: outcome.result.reason, shard: outcome.shard });
+  if (outcome.result.results[0] === undefined) return reply(res, 500, { error: 'internal error: a single operation did not commit' });
   reply(res, 200, shape(outcome.result.results[0], outcome.shard, outcome.result.revision));
 }
 
 function answerTxn(res: ServerResponse, outcome: TxnOutcome): void {
   if (outcome.kind === 'error') return reply(res, outcome.status, outcome.body);
-  reply(res, outcome.result.committed ? 200 : 409, { ...outcome.result, shard: outcome.shard });
+  const where = outcome.kind === 'cross' ? { shards: outcome.shards } : { shard: outcome.shard };
+  reply(res, outcome.result.committed ? 200 : 409, { ...outcome.result, ...where });
 }
 
 function answerApplied(node: KvNode, res: ServerResponse, shard: string, at: string | null): void {

@@ -11,7 +11,10 @@ import { apiHandler } from './http-api.ts';
 import { keepAliveAgent, requestJson } from './http-json.ts';
 import { ShardMux } from './shard-mux.ts';
 import { NotLeaderError, OutcomeUnknownError, type ReplicaStatus, ShardReplica } from './shard-replica.ts';
-import { keysOf, type Txn, txnToJson, type TxnResult } from './txn.ts';
+import { type CommandOutcome, CrossShardCoordinator, type CrossShardOutcome, type ShardRouter, splitByShard } from './cross-shard-coordinator.ts';
+import { InDoubtResolver } from './in-doubt-resolver.ts';
+import { type ResultOf, type ShardCommand, shardCommandToJson } from './shard-command.ts';
+import type { Txn, TxnResult } from './txn.ts';
 
 /** Header counting how many nodes a request was forwarded through, to stop forwarding loops. */
 export const HOPS_HEADER = 'x-unanimous-hops';
@@ -23,11 +26,15 @@ const LEADER_WAIT_MS = 5_000;
  * one AppendEntries), so the frame limit is set well above the transport's default of 1 MiB.
  */
 const RAFT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/**
+ * How long a part of a transaction across shards may stay prepared before its shard's leader asks
+ * the anchor for the decision. A live coordinator finishes within milliseconds to a second under
+ * load; resolving sooner would abort transactions it is still driving.
+ */
+const RESOLVE_AFTER_MS = 5_000;
 
-/** What executing a transaction on the cluster gave: the shard's answer, or an error to show the client. */
-export type TxnOutcome =
-  | { readonly kind: 'done'; readonly shard: string; readonly result: TxnResult }
-  | { readonly kind: 'error'; readonly status: number; readonly body: { readonly error: string; readonly [field: string]: unknown } };
+/** What executing a client's transaction gave: its shard's answer, the answer across shards, or an error to show the client. */
+export type TxnOutcome = CommandOutcome<TxnResult> | CrossShardOutcome;
 
 export interface NodeStatus {
   readonly node: string;
@@ -58,12 +65,14 @@ export interface ClusterStatus {
  * believes leads (learned from the AppendEntries it receives) and relays the answer, so a client may
  * talk to any node. While no leader is known (an election), it waits and retries for a few seconds.
  */
-export class KvNode {
+export class KvNode implements ShardRouter {
   readonly ring: HashRing;
   private readonly replicas = new Map<string, ShardReplica>();
   private readonly agent = keepAliveAgent(512);
+  private readonly coordinator: CrossShardCoordinator;
+  private readonly resolver: InDoubtResolver;
   private http: Server | undefined;
-  private stopping = false;
+  private halted = false;
 
   private constructor(
     readonly config: ClusterConfig,
@@ -74,6 +83,13 @@ export class KvNode {
       config.shards.map((shard) => shard.id),
       config.virtualNodes,
     );
+    this.coordinator = new CrossShardCoordinator(this, { node: config.self, logger });
+    this.resolver = new InDoubtResolver(() => this.replicas.values(), this, { resolveAfterMs: RESOLVE_AFTER_MS, intervalMs: RESOLVE_AFTER_MS / 5, logger });
+  }
+
+  /** True once `stop` was called: commands in retry loops give up. */
+  get stopping(): boolean {
+    return this.halted;
   }
 
   /** Opens the replicas' stores, binds the Raft and HTTP ports, and starts every replica. */
@@ -108,6 +124,7 @@ export class KvNode {
       node.replicas.set(shard.id, replica);
     }
     for (const replica of node.replicas.values()) replica.start();
+    node.resolver.start();
     const http = createServer(apiHandler(node));
     http.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
@@ -135,29 +152,29 @@ export class KvNode {
   }
 
   /**
-   * Runs a transaction on the shard of its keys: proposed here if this node's replica leads, else
-   * forwarded to the leader. `hops` is how many nodes forwarded it already.
+   * Runs a client's transaction: on the shard of its keys when they all live on one (`runOn`), else
+   * as a transaction across shards coordinated by this node (`CrossShardCoordinator`).
    */
   async execute(txn: Txn, hops = 0): Promise<TxnOutcome> {
-    const shards = [...new Set(keysOf(txn).map((key) => this.ring.shardOf(key)))].sort();
-    if (shards.length > 1) {
-      return {
-        kind: 'error',
-        status: 501,
-        body: {
-          error: `the transaction's keys live on shards ${shards.join(', ')}: cross-shard transactions (2PC over the shards' Raft groups) are not available yet; keep a transaction's keys on one shard`,
-          shards,
-        },
-      };
-    }
-    const shard = shards[0]!;
+    const parts = splitByShard(txn, (key) => this.ring.shardOf(key));
+    if (parts.length > 1) return this.coordinator.run(parts);
+    const shard = parts[0]!.shard;
+    return this.runOn(shard, { kind: 'txn', txn }, hops);
+  }
+
+  /**
+   * Runs a command on `shard`'s leader: proposed here if this node's replica leads, else forwarded
+   * to the node believed to lead (`hops`: how many nodes forwarded it already). While no leader is
+   * known (an election), it waits and retries for a few seconds.
+   */
+  async runOn<C extends ShardCommand>(shard: string, command: C, hops = 0): Promise<CommandOutcome<ResultOf<C>>> {
     const deadline = Date.now() + LEADER_WAIT_MS;
     let lastProblem = 'no leader is known';
-    while (!this.stopping) {
+    while (!this.halted) {
       const replica = this.replicas.get(shard);
       if (replica?.isLeader()) {
         try {
-          return { kind: 'done', shard, result: await replica.propose(txn) };
+          return { kind: 'done', shard, result: await replica.propose(command) };
         } catch (error) {
           if (error instanceof OutcomeUnknownError) return { kind: 'error', status: 503, body: { error: error.message, shard, outcome: 'unknown' } };
           if (!(error instanceof NotLeaderError)) throw error;
@@ -166,7 +183,7 @@ export class KvNode {
       } else if (hops < MAX_HOPS) {
         const target = this.leaderOf(shard);
         if (target !== undefined && target !== this.id) {
-          const forwarded = await this.forward(target, txn, hops + 1);
+          const forwarded = await this.forward<ResultOf<C>>(target, shard, command, hops + 1);
           if (forwarded !== undefined) return forwarded;
           lastProblem = `forwarding to ${target} failed`;
         }
@@ -174,7 +191,7 @@ export class KvNode {
       if (Date.now() > deadline) break;
       await sleep(25);
     }
-    return { kind: 'error', status: 503, body: { error: `shard ${shard} has no reachable leader right now (${lastProblem}); the transaction was not applied, retry`, shard, retryable: true } };
+    return { kind: 'error', status: 503, body: { error: `shard ${shard} has no reachable leader right now (${lastProblem}); the command was not applied, retry`, shard, retryable: true } };
   }
 
   /** This node's own view: its replicas. */
@@ -223,8 +240,9 @@ export class KvNode {
 
   /** Stops the HTTP server, every replica (committing what they hold) and the transport. */
   async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
+    if (this.halted) return;
+    this.halted = true;
+    this.resolver.stop();
     const http = this.http;
     if (http) {
       http.closeAllConnections();
@@ -243,25 +261,31 @@ export class KvNode {
     return placement.replicas[Math.floor(Math.random() * placement.replicas.length)];
   }
 
-  /** Sends the transaction to `node`; undefined when it was refused or the node does not lead either (not applied: retry). */
-  private async forward(node: string, txn: Txn, hops: number): Promise<TxnOutcome | undefined> {
+  /** Sends the command to `node`; undefined when it was refused or the node does not lead either (not applied: retry). */
+  private async forward<R>(node: string, shard: string, command: ShardCommand, hops: number): Promise<CommandOutcome<R> | undefined> {
     try {
-      const response = await requestJson(`${httpOf(addressOf(this.config, node))}/txn`, { body: txnToJson(txn), headers: { [HOPS_HEADER]: String(hops) }, timeoutMs: 15_000, agent: this.agent });
-      const body = response.body as { shard?: string; retryable?: boolean; error?: string };
-      if (response.status === 200 || response.status === 409) {
-        return { kind: 'done', shard: body.shard ?? '', result: response.body as TxnResult };
-      }
+      const response = await requestJson(`${httpOf(addressOf(this.config, node))}${commandPath(shard)}`, {
+        body: shardCommandToJson(command),
+        headers: { [HOPS_HEADER]: String(hops) },
+        timeoutMs: 15_000,
+        agent: this.agent,
+      });
+      const body = response.body as { result?: R; retryable?: boolean; error?: string };
+      if (response.status === 200) return { kind: 'done', shard, result: body.result as R };
       if (response.status === 503 && body.retryable === true) return undefined;
       return { kind: 'error', status: response.status, body: { error: body.error ?? `node ${node} answered ${response.status}`, ...(response.body as object) } };
     } catch (error) {
       // Refused: the request never reached the node, so it may go elsewhere. Any other failure may
       // come after the node proposed it: retrying could apply it twice, so the outcome is unknown.
       if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') return undefined;
-      this.logger.warn('forwarding a transaction failed after it was sent', { to: node, error: (error as Error).message });
-      return { kind: 'error', status: 503, body: { error: `forwarding to ${node} failed (${(error as Error).message}); the transaction may or may not have taken effect`, outcome: 'unknown' } };
+      this.logger.warn('forwarding a command failed after it was sent', { to: node, shard, kind: command.kind, error: (error as Error).message });
+      return { kind: 'error', status: 503, body: { error: `forwarding to ${node} failed (${(error as Error).message}); the command may or may not have taken effect`, shard, outcome: 'unknown' } };
     }
   }
 }
+
+/** The route on which a node takes commands for its replica of `shard` from other nodes. */
+export const commandPath = (shard: string): string => `/internal/shards/${encodeURIComponent(shard)}/commands`;
 
 function addressOf(config: ClusterConfig, node: string): NodeAddress {
   const address = config.nodes.find((n) => n.id === node);

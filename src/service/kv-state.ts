@@ -41,10 +41,8 @@ export class KvState {
    * the puts and deletes before it in the same transaction).
    */
   apply(txn: Txn): TxnResult {
-    for (const compare of txn.compare) {
-      const failure = compareFailure(compare, this.keys.get(compare.key));
-      if (failure !== undefined) return { committed: false, reason: `compare failed: ${failure}` };
-    }
+    const failure = this.failedCompare(txn.compare);
+    if (failure !== undefined) return { committed: false, reason: failure };
     const changes = txn.ops.some((op) => op.op === 'put' || (op.op === 'delete' && this.keys.has(op.key)));
     const revision = changes ? this.currentRevision + 1 : this.currentRevision;
     const results: OperationResult[] = [];
@@ -67,6 +65,15 @@ export class KvState {
     }
     this.currentRevision = revision;
     return { committed: true, revision, results };
+  }
+
+  /** The service's reason why the first failing compare fails (`compare failed: …`), or undefined when all hold. */
+  failedCompare(compares: readonly Compare[]): string | undefined {
+    for (const compare of compares) {
+      const failure = compareFailure(compare, this.keys.get(compare.key));
+      if (failure !== undefined) return `compare failed: ${failure}`;
+    }
+    return undefined;
   }
 
   /** A digest of the whole data (keys sorted): equal on two replicas iff they hold the same data. */

@@ -3,8 +3,8 @@ import type { Json, Message } from '../node/index.ts';
 import type { DurableStore, Logger, TimerPolicy, Transport } from '../runtime/index.ts';
 import { NodeHost, stderrLogger } from '../runtime/index.ts';
 import { DEFAULT_RAFT_CONFIG, type LogEntry, type RaftConfig, type RaftContext, server } from '../protocols/raft/index.ts';
-import { KvState } from './kv-state.ts';
-import type { Txn, TxnResult } from './txn.ts';
+import type { CommandResult, ResultOf, ShardCommand } from './shard-command.ts';
+import { ShardState } from './shard-state.ts';
 
 /** Randomised election timeouts (§5.2), generous for a busy 2-core machine; heartbeats well below them. */
 export const SERVICE_RAFT_TIMERS: TimerPolicy = { electionTimeout: { min: 500, max: 1000 }, heartbeatTimeout: 100 };
@@ -55,19 +55,21 @@ export interface ReplicaStatus {
   /** The shard's revision in this replica's data. */
   readonly revision: number;
   readonly keys: number;
+  /** Parts of transactions across shards prepared here and not finished. */
+  readonly prepared: number;
   /** The node this replica last heard a leader of its current term from (itself when it leads). */
   readonly leader: string | null;
 }
 
 interface Waiter {
-  readonly resolve: (result: TxnResult) => void;
+  readonly resolve: (result: CommandResult) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
 }
 
 interface Queued {
   readonly id: string;
-  readonly txn: Txn;
+  readonly command: ShardCommand;
 }
 
 /** A proposed log entry: where the leader put it and which transactions it carries. */
@@ -76,9 +78,9 @@ interface Proposal {
   readonly ids: readonly string[];
 }
 
-/** A log entry of the service: a batch of transactions, each with the id its proposer waits on. */
+/** A log entry of the service: a batch of commands, each with the id its proposer waits on. */
 interface Batch {
-  readonly batch: readonly (readonly [string, Txn])[];
+  readonly batch: readonly (readonly [string, ShardCommand])[];
 }
 
 /**
@@ -110,7 +112,9 @@ interface Batch {
  */
 export class ShardReplica {
   readonly host: NodeHost<RaftConfig>;
-  readonly state = new KvState();
+  readonly state = new ShardState();
+  /** When this replica saw each part prepared that is not finished yet (its own clock: not replicated state). */
+  private readonly preparedSince = new Map<string, number>();
   private readonly logger: Logger;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
@@ -185,22 +189,22 @@ export class ShardReplica {
   }
 
   /**
-   * Orders a transaction through the shard's log and resolves with what applying it gave. Throws
+   * Orders a command through the shard's log and resolves with what applying it gave. Throws
    * `NotLeaderError` at once on a replica that does not lead.
    */
-  propose(txn: Txn): Promise<TxnResult> {
+  propose<C extends ShardCommand>(command: C): Promise<ResultOf<C>> {
     if (this.stopped || !this.isLeader()) return Promise.reject(new NotLeaderError(`${this.where}: not the leader`, this.leader()));
     const id = `${this.incarnation}.${this.nextId++}`;
-    const result = new Promise<TxnResult>((resolve, reject) => {
+    const result = new Promise<CommandResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(id);
         reject(new OutcomeUnknownError(`${this.where}: no outcome within ${this.proposalTimeoutMs} ms; the transaction may or may not have taken effect`));
       }, this.proposalTimeoutMs);
       this.waiters.set(id, { resolve, reject, timer });
     });
-    this.queue.push({ id, txn });
+    this.queue.push({ id, command });
     this.scheduleProposal();
-    return result;
+    return result as Promise<ResultOf<C>>;
   }
 
   status(): ReplicaStatus {
@@ -214,10 +218,21 @@ export class ShardReplica {
       commitIndex: raft.commitIndex,
       appliedIndex: this.appliedIndex,
       logLength: raft.log.length,
-      revision: this.state.revision,
-      keys: this.state.size,
+      revision: this.state.kv.revision,
+      keys: this.state.kv.size,
+      prepared: this.state.preparedParts.size,
       leader: this.leader() ?? null,
     };
+  }
+
+  /**
+   * Parts prepared here for at least `ageMs` (by this replica's clock) and still not finished, with
+   * their anchor shards: transactions whose coordinator may have died, for a resolver to settle.
+   */
+  inDoubt(ageMs: number): { readonly id: string; readonly anchor: string }[] {
+    const before = Date.now() - ageMs;
+    const parts = this.state.preparedParts;
+    return [...this.preparedSince].filter(([id, since]) => since <= before && parts.has(id)).map(([id]) => ({ id, anchor: parts.get(id)!.anchor }));
   }
 
   /** The digest of the applied log up to `index` (1..appliedIndex): equal on two replicas iff they applied the same entries. */
@@ -262,7 +277,7 @@ export class ShardReplica {
         return;
       }
       const batch = this.queue.splice(0, this.maxBatch);
-      const value = JSON.stringify({ batch: batch.map(({ id, txn }) => [id, txn]) } satisfies Batch);
+      const value = JSON.stringify({ batch: batch.map(({ id, command }) => [id, command]) } satisfies Batch);
       this.host.inject({ type: 'ClientRequest', value });
       const raft = this.raft();
       const index = raft.log.length;
@@ -322,8 +337,10 @@ export class ShardReplica {
       this.logger.warn('a committed entry that is not a batch of transactions: skipped', { index, term: entry.term });
       return;
     }
-    for (const [id, txn] of batch.batch) {
-      const result = this.state.apply(txn);
+    for (const [id, command] of batch.batch) {
+      const result = this.state.apply(command);
+      if (command.kind === 'prepare' && !this.preparedSince.has(command.id) && this.state.preparedParts.has(command.id)) this.preparedSince.set(command.id, Date.now());
+      if (command.kind === 'finish') this.preparedSince.delete(command.id);
       this.settle(id, (waiter) => waiter.resolve(result));
     }
   }

@@ -76,15 +76,18 @@ export function checkValue(value: unknown, where = 'value'): string {
   return value;
 }
 
-/** A transaction from untrusted JSON (`POST /txn`'s body), or `InvalidRequestError` saying what is wrong. */
-export function parseTxn(body: unknown): Txn {
+/**
+ * A transaction from untrusted JSON (`POST /txn`'s body), or `InvalidRequestError` saying what is
+ * wrong. `part`: one shard's part of a transaction across shards, which may hold compares alone.
+ */
+export function parseTxn(body: unknown, { part = false }: { readonly part?: boolean } = {}): Txn {
   if (!isRecord(body)) throw new InvalidRequestError('a transaction is a JSON object with "compare" and "ops" arrays');
   refuseUnknownFields(body, ['compare', 'ops'], 'transaction');
   const compare = body.compare ?? [];
   const ops = body.ops;
   if (!Array.isArray(compare)) throw new InvalidRequestError('"compare" must be an array');
   if (!Array.isArray(ops)) throw new InvalidRequestError('"ops" must be an array of operations');
-  if (ops.length === 0) throw new InvalidRequestError('"ops" must hold at least one operation');
+  if (ops.length === 0 && !(part && compare.length > 0)) throw new InvalidRequestError('"ops" must hold at least one operation');
   if (compare.length + ops.length > MAX_TXN_PARTS) throw new InvalidRequestError(`a transaction holds at most ${MAX_TXN_PARTS} compares and operations, this one ${compare.length + ops.length}`);
   return { compare: compare.map((c, i) => parseCompare(c, `compare[${i}]`)), ops: ops.map((o, i) => parseOperation(o, `ops[${i}]`)) };
 }

@@ -9,7 +9,7 @@ import { recordingLogger } from '../runtime/helpers.ts';
 const IDS = ['n1', 'n2', 'n3'];
 /** Short timers: the group runs in this process on a MemoryNetwork with real time. */
 const TIMERS = { electionTimeout: { min: 60, max: 120 }, heartbeatTimeout: 15 };
-const put = (key: string, value: string) => parseTxn({ ops: [{ op: 'put', key, value }] });
+const put = (key: string, value: string) => ({ kind: 'txn', txn: parseTxn({ ops: [{ op: 'put', key, value }] }) }) as const;
 
 function group(seed: number) {
   const network = new MemoryNetwork({ seed, faults: { delayMs: { min: 0, max: 2 } } });
@@ -77,7 +77,7 @@ describe('ShardReplica: the Raft server machine in a host, with the KV data appl
       const outcome = await stranded.catch((error: unknown) => error);
       expect(outcome).toBeInstanceOf(NotLeaderError);
       expect((outcome as Error).message).toContain('leadership changed before the transaction committed');
-      expect(newLeader.state.read('stranded')).toBeUndefined();
+      expect(newLeader.state.kv.read('stranded')).toBeUndefined();
 
       // Restart a follower from its store: the data comes back by applying the log again.
       const follower = g.replicas.find((replica) => !replica.isLeader())!;
@@ -91,8 +91,8 @@ describe('ShardReplica: the Raft server machine in a host, with the KV data appl
       const digests = await g.converged();
       expect(new Set(digests.map((d) => d.log)).size).toBe(1);
       expect(new Set(digests.map((d) => d.data)).size).toBe(1);
-      expect(restarted.state.read('before')?.value).toBe('1');
-      expect(restarted.state.read('after')?.value).toBe('2');
+      expect(restarted.state.kv.read('before')?.value).toBe('1');
+      expect(restarted.state.kv.read('after')?.value).toBe('2');
     } finally {
       await g.stop();
     }

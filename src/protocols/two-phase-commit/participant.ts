@@ -82,17 +82,25 @@ export function sharedLocksOf(prepared: ParticipantContext['prepared']): Record<
   return shared;
 }
 
+/** The locks of prepared transactions, as a participant keeps them (its context) or the service's shard state does. */
+export interface LockTable {
+  /** key → the prepared transaction holding its exclusive (write) lock. */
+  readonly locks: { readonly [key: string]: string };
+  /** key → the prepared transactions holding a shared (read) lock on it. */
+  readonly shared: { readonly [key: string]: readonly string[] };
+}
+
 /**
  * The first key (in order) where the access conflicts with another prepared transaction's lock, and
  * that holder: a write conflicts with any lock, a read with a write lock. `readLocks: false` checks
  * write locks only (the broken participant that lets reads be overwritten).
  */
-export function conflictOf(context: ParticipantContext, txn: string, keys: LockKeys, readLocks = true): { key: string; holder: string } | undefined {
+export function conflictOf(table: LockTable, txn: string, keys: LockKeys, readLocks = true): { key: string; holder: string } | undefined {
   const accesses = [...keys.write.map((key) => ({ key, write: true })), ...keys.read.map((key) => ({ key, write: false }))].sort((a, b) => (a.key < b.key ? -1 : 1));
   for (const { key, write } of accesses) {
-    const holder = context.locks[key];
+    const holder = table.locks[key];
     if (holder !== undefined && holder !== txn) return { key, holder };
-    const reader = write && readLocks ? context.shared[key]?.find((other) => other !== txn) : undefined;
+    const reader = write && readLocks ? table.shared[key]?.find((other) => other !== txn) : undefined;
     if (reader !== undefined) return { key, holder: reader };
   }
   return undefined;

@@ -15,6 +15,16 @@ export interface CommittedData {
   readonly versions: { readonly [key: string]: number };
 }
 
+/**
+ * What a lock check needs of a transaction at one participant: the keys it writes blind, compares and
+ * operates on. A Prepare is one; so is a transaction of the key-value service (src/service/txn.ts).
+ */
+export interface LockRequest {
+  readonly writes?: Writes;
+  readonly compare?: readonly { readonly key: string }[];
+  readonly ops?: readonly { readonly op: 'get' | 'put' | 'delete'; readonly key: string }[];
+}
+
 /** The keys a transaction locks at a participant: exclusively those it writes, shared those it only reads. */
 export interface LockKeys {
   readonly write: readonly string[];
@@ -40,8 +50,8 @@ const sortedSet = (keys: Iterable<string>): string[] => [...new Set(keys)].sort(
  * Goodman, "Concurrency Control and Recovery", §3): conflicting accesses never overlap, so the
  * committed transactions are serializable, reads included.
  */
-export function lockKeysOf(request: PrepareRequest): LockKeys {
-  const write = sortedSet([...Object.keys(request.writes), ...(request.ops ?? []).filter((op) => op.op !== 'get').map((op) => op.key)]);
+export function lockKeysOf<R extends LockRequest>(request: R): LockKeys {
+  const write = sortedSet([...Object.keys(request.writes ?? {}), ...(request.ops ?? []).filter((op) => op.op !== 'get').map((op) => op.key)]);
   const reads = [...(request.compare ?? []).map((c) => c.key), ...(request.ops ?? []).filter((op) => op.op === 'get').map((op) => op.key)];
   return { write, read: sortedSet(reads.filter((key) => !write.includes(key))) };
 }

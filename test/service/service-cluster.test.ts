@@ -71,14 +71,22 @@ describe('the key-value service on a local cluster of node processes', () => {
     expect(await n2.get('greeting')).toMatchObject({ status: 404, body: { error: 'key not found', key: 'greeting' } });
     expect(await n3.delete('greeting')).toMatchObject({ status: 200, body: { deleted: false } });
 
-    // Keys on two shards: refused, not half done.
+    // Keys on two shards: one transaction across them (2PC over the shards' Raft groups), all or nothing.
     const ring = new HashRing(['s0', 's1', 's2']);
-    const [a] = keysOn(ring, 's0', 'x', 1);
-    const [b] = keysOn(ring, 's1', 'x', 1);
-    const cross = await n1.txn({ ops: [{ op: 'put', key: a, value: '1' }, { op: 'put', key: b, value: '1' }] });
-    expect(cross.status).toBe(501);
-    expect((cross.body as { error: string }).error).toContain('cross-shard transactions');
-    expect(await n1.get(a!)).toMatchObject({ status: 404 });
+    const [a] = keysOn(ring, 's0', 'x', 1) as [string];
+    const [b] = keysOn(ring, 's1', 'x', 1) as [string];
+    const cross = await n1.txn({ compare: [{ key: b, exists: false }], ops: [{ op: 'put', key: a, value: '1' }, { op: 'put', key: b, value: '2' }, { op: 'get', key: a }] });
+    expect(cross).toMatchObject({
+      status: 200,
+      body: { committed: true, shards: ['s0', 's1'], results: [{ op: 'put', key: a, version: 1 }, { op: 'put', key: b, version: 1 }, { op: 'get', key: a, found: true, value: '1' }] },
+    });
+    const revisions = (cross.body as { revisions: Record<string, number> }).revisions;
+    expect(Object.keys(revisions)).toEqual(['s0', 's1']);
+    expect(await n2.get(b)).toMatchObject({ status: 200, body: { value: '2', revision: revisions.s1 } });
+    // A failing compare on one shard aborts the whole: nothing changes on the other.
+    const refused = await n3.txn({ compare: [{ key: b, value: 'nope' }], ops: [{ op: 'delete', key: a }, { op: 'put', key: b, value: '3' }] });
+    expect(refused).toEqual({ status: 409, body: { committed: false, reason: `shard s1: compare failed: ${JSON.stringify(b)} has value "2", expected == "nope"`, shards: ['s0', 's1'] } });
+    expect(await n3.get(a)).toMatchObject({ status: 200, body: { value: '1' } });
 
     const status = await cluster.status();
     expect(status.nodes.map((node) => node.up)).toEqual([true, true, true]);
@@ -111,22 +119,59 @@ describe('the key-value service on a local cluster of node processes', () => {
     expect(await client('n1').put('after-bad-input', 'ok')).toMatchObject({ status: 200 });
   }, 60_000);
 
-  it('loses no acknowledged write, keeps balances summed and replicas identical when a leader process is killed -9 and restarted', async () => {
+  it('resolves transactions whose coordinator died after prepare, or after deciding: aborted, or committed as the anchor logged', async () => {
+    const ring = new HashRing(['s0', 's1', 's2']);
+    const command = (shard: string, body: object) => requestJson(`${cluster.endpoint('n1')}/internal/shards/${shard}/commands`, { body });
+    const [g1a, g2a] = keysOn(ring, 's0', 'ghost-a', 2) as [string, string];
+    const [g1b, g2b] = keysOn(ring, 's1', 'ghost-b', 2) as [string, string];
+    const part = (key: string) => ({ ops: [{ op: 'put', key, value: 'ghost' }] });
+    // ghost-1: a coordinator that prepared both parts and died before deciding.
+    expect(await command('s0', { kind: 'prepare', id: 'ghost-1', anchor: 's0', part: part(g1a) })).toMatchObject({ status: 200, body: { result: { vote: 'prepared' } } });
+    expect(await command('s1', { kind: 'prepare', id: 'ghost-1', anchor: 's0', part: part(g1b) })).toMatchObject({ status: 200, body: { result: { vote: 'prepared' } } });
+    // ghost-2: one that logged its commit at the anchor, finished s0's part, and died.
+    for (const [shard, key] of [['s0', g2a], ['s1', g2b]] as const) await command(shard, { kind: 'prepare', id: 'ghost-2', anchor: 's0', part: part(key) });
+    expect(await command('s0', { kind: 'decide', id: 'ghost-2', outcome: 'committed' })).toMatchObject({ status: 200, body: { result: { outcome: 'committed' } } });
+    expect(await command('s0', { kind: 'finish', id: 'ghost-2', outcome: 'committed' })).toMatchObject({ status: 200, body: { result: { outcome: 'committed' } } });
+
+    // Meanwhile the prepared parts hold their locks: readers and writers are refused with the holder.
+    expect(await client('n2').get(g1b)).toMatchObject({ status: 409, body: { error: `conflict: ${JSON.stringify(g1b)} is locked by transaction ghost-1, prepared across shards; retry` } });
+    expect(await client('n2').get(g2a)).toMatchObject({ status: 200, body: { value: 'ghost' } });
+
+    // Each shard's leader finds its part in doubt and asks the anchor: ghost-1 aborts, ghost-2 commits.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const answers = await Promise.all([g1a, g1b, g2b].map((key) => client('n3').get(key)));
+      if (answers.map((answer) => answer.status).join() === '404,404,200') break;
+      if (Date.now() > deadline) throw new Error(`not resolved: ${JSON.stringify(answers)}`);
+      await sleep(250);
+    }
+    expect(await client('n1').get(g2b)).toMatchObject({ status: 200, body: { value: 'ghost' } });
+    // A late repeat of ghost-1's prepare is refused: the shard remembers the abort.
+    expect(await command('s1', { kind: 'prepare', id: 'ghost-1', anchor: 's0', part: part(g1b) })).toMatchObject({ status: 200, body: { result: { vote: 'refused' } } });
+    // Malformed commands between nodes are refused like any bad request.
+    expect(await command('s0', { kind: 'decide', id: 'x', outcome: 'perhaps' })).toMatchObject({ status: 400, body: { error: '"outcome" must be "committed" or "aborted"' } });
+    expect(await command('s9', { kind: 'decide', id: 'x', outcome: 'aborted' })).toMatchObject({ status: 404 });
+  }, 60_000);
+
+  it('keeps balances summed across shards, loses no acknowledged write and keeps replicas identical when a leader and then a coordinator are killed -9 mid-run', async () => {
     const ring = new HashRing(['s0', 's1', 's2']);
     const shards = ['s0', 's1', 's2'];
-    const accounts = Object.fromEntries(shards.map((shard) => [shard, keysOn(ring, shard, `acct-${shard}-`, 4)]));
+    const accounts = shards.flatMap((shard) => keysOn(ring, shard, `acct-${shard}-`, 4));
+    const total = 100 * accounts.length;
     const seed = client('n1');
-    for (const shard of shards) {
-      const created = await seed.txn({ ops: accounts[shard]!.map((key) => ({ op: 'put', key, value: '100' })) });
-      expect(created.status).toBe(200);
-    }
+    // One transaction across the three shards opens every account.
+    expect(await seed.txn({ ops: accounts.map((key) => ({ op: 'put', key, value: '100' })) })).toMatchObject({ status: 200, body: { committed: true } });
 
     const down = new Set<string>();
     const upNodes = () => cluster.nodeIds.filter((node) => !down.has(node));
     const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)]!;
+    /** The node the transfers go to while it is up: the coordinator of their transactions across shards. */
+    let coordinator = 'n1';
+    const via = () => (down.has(coordinator) ? pick(upNodes()) : coordinator);
     const acknowledged = new Map<string, string>();
+    const sums: number[] = [];
     let stop = false;
-    const counts = { puts: 0, transfers: 0, aborted: 0, failed: 0 };
+    const counts = { puts: 0, transfers: 0, crossShard: 0, aborted: 0, failed: 0 };
 
     const writer = async (w: number) => {
       for (let n = 0; !stop; n++) {
@@ -145,22 +190,23 @@ describe('the key-value service on a local cluster of node processes', () => {
     };
     const transferrer = async () => {
       while (!stop) {
-        const shard = pick(shards);
-        const [from, to] = [...accounts[shard]!].sort(() => Math.random() - 0.5) as [string, string];
+        const [from, to] = [...accounts].sort(() => Math.random() - 0.5) as [string, string];
         try {
-          const read = await client(pick(upNodes())).txn({ ops: [{ op: 'get', key: from }, { op: 'get', key: to }] });
+          const read = await client(via()).txn({ ops: [{ op: 'get', key: from }, { op: 'get', key: to }] });
           if (read.status !== 200) {
             counts.failed++;
             continue;
           }
-          const [a, b] = (read.body as { results: { value: string; revision: number }[] }).results as [{ value: string; revision: number }, { value: string; revision: number }];
+          const [a, b] = (read.body as { results: { value: string; version: number }[] }).results as [{ value: string; version: number }, { value: string; version: number }];
           const amount = 1 + Math.floor(Math.random() * 10);
-          const moved = await client(pick(upNodes())).txn({
-            compare: [{ key: from, revision: a.revision }, { key: to, revision: b.revision }],
+          const moved = await client(via()).txn({
+            compare: [{ key: from, version: a.version }, { key: to, version: b.version }],
             ops: [{ op: 'put', key: from, value: String(Number(a.value) - amount) }, { op: 'put', key: to, value: String(Number(b.value) + amount) }],
           });
-          if (moved.status === 200) counts.transfers++;
-          else if (moved.status === 409) counts.aborted++;
+          if (moved.status === 200) {
+            counts.transfers++;
+            if (ring.shardOf(from) !== ring.shardOf(to)) counts.crossShard++;
+          } else if (moved.status === 409) counts.aborted++;
           else counts.failed++;
         } catch {
           counts.failed++;
@@ -168,21 +214,41 @@ describe('the key-value service on a local cluster of node processes', () => {
         }
       }
     };
+    /** Reads every balance in one transaction across the shards: a consistent cut, so the sum is always the total. */
+    const auditor = async () => {
+      while (!stop) {
+        try {
+          const read = await client(pick(upNodes())).txn({ ops: accounts.map((key) => ({ op: 'get', key })) });
+          if (read.status === 200) sums.push((read.body as { results: { value: string }[] }).results.reduce((sum, result) => sum + Number(result.value), 0));
+        } catch {
+          // a killed node
+        }
+        await sleep(100);
+      }
+    };
 
-    const load = [...Array.from({ length: 6 }, (_, w) => writer(w)), ...Array.from({ length: 3 }, () => transferrer())];
-    try {
-      await sleep(1_500);
-      const victimShard = 's0';
-      const victim = (await cluster.status()).shards.find((shard) => shard.id === victimShard)!.leader!;
+    const killAndRestart = async (victim: string) => {
       down.add(victim);
       await cluster.kill(victim, 'SIGKILL');
-      const putsAtKill = counts.puts;
-      await sleep(2_500);
-      // The other two nodes elected a new leader of the victim's shard and kept committing.
-      expect(counts.puts).toBeGreaterThan(putsAtKill);
+      const before = { puts: counts.puts, transfers: counts.transfers };
+      await sleep(3_000);
+      // The other two nodes elected new leaders where needed and kept committing, across shards too.
+      expect(counts.puts, `puts after killing ${victim}`).toBeGreaterThan(before.puts);
+      expect(counts.transfers, `transfers after killing ${victim}`).toBeGreaterThan(before.transfers);
       cluster.startNode(victim);
       await cluster.waitForNode(victim);
       down.delete(victim);
+    };
+
+    const load = [...Array.from({ length: 4 }, (_, w) => writer(w)), ...Array.from({ length: 6 }, () => transferrer()), auditor()];
+    try {
+      await sleep(1_500);
+      const leader = (await cluster.status()).shards.find((shard) => shard.id === 's0')!.leader!;
+      coordinator = cluster.nodeIds.find((node) => node !== leader)!;
+      await killAndRestart(leader);
+      await sleep(1_500);
+      // Kill the node coordinating the transfers while it has transactions in flight.
+      await killAndRestart(coordinator);
       await sleep(1_500);
     } finally {
       stop = true;
@@ -190,7 +256,18 @@ describe('the key-value service on a local cluster of node processes', () => {
     }
     expect(unexpectedExits).toEqual([]);
     expect(counts.puts).toBeGreaterThan(50);
-    expect(counts.transfers).toBeGreaterThan(5);
+    expect(counts.crossShard).toBeGreaterThan(20);
+    expect(sums.length).toBeGreaterThan(5);
+    expect(new Set(sums)).toEqual(new Set([total]));
+
+    // Every part prepared by the killed coordinator is resolved by its shard's leader.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const prepared = (await cluster.status()).shards.flatMap((shard) => shard.members.map((member) => member.prepared));
+      if (prepared.every((count) => count === 0)) break;
+      if (Date.now() > deadline) throw new Error(`prepared parts left unresolved: ${JSON.stringify(prepared)}`);
+      await sleep(500);
+    }
 
     // No acknowledged write is lost.
     const reader = client('n2');
@@ -201,26 +278,24 @@ describe('the key-value service on a local cluster of node processes', () => {
       for (const [j, answer] of answers.entries()) expect(answer, batch[j]).toMatchObject({ status: 200, body: { value: acknowledged.get(batch[j]!) } });
     }
 
-    // Transfers within a shard are atomic: each shard's balances still sum to 400.
-    for (const shard of shards) {
-      const balances = await reader.txn({ ops: accounts[shard]!.map((key) => ({ op: 'get', key })) });
-      const values = (balances.body as { results: { value: string }[] }).results.map((result) => Number(result.value));
-      expect(values.reduce((sum, value) => sum + value, 0), shard).toBe(400);
-    }
+    // Transfers across shards are atomic: the balances still sum to the total.
+    const balances = await reader.txn({ ops: accounts.map((key) => ({ op: 'get', key })) });
+    expect((balances.body as { results: { value: string }[] }).results.reduce((sum, result) => sum + Number(result.value), 0)).toBe(total);
 
-    // Every replica of every shard applied the same log, and holds the same data once all have caught up.
+    // Every replica of every shard applied the same log, and holds the same state once all have caught up.
     for (const shard of shards) {
       let views: { appliedIndex: number; logDigest: string; stateDigest: string }[] = [];
-      const deadline = Date.now() + 30_000;
+      const converged = Date.now() + 30_000;
       for (;;) {
         views = await Promise.all(cluster.nodeIds.map(async (node) => (await requestJson(`${cluster.endpoint(node)}/debug/applied/${shard}`)).body as (typeof views)[number]));
         if (new Set(views.map((view) => view.appliedIndex)).size === 1) break;
-        if (Date.now() > deadline) throw new Error(`the replicas of ${shard} did not converge: ${JSON.stringify(views.map((view) => view.appliedIndex))}`);
+        if (Date.now() > converged) throw new Error(`the replicas of ${shard} did not converge: ${JSON.stringify(views.map((view) => view.appliedIndex))}`);
         await sleep(200);
       }
       expect(new Set(views.map((view) => view.logDigest)).size, `${shard}'s applied logs`).toBe(1);
       expect(new Set(views.map((view) => view.stateDigest)).size, `${shard}'s data`).toBe(1);
       expect(views[0]!.appliedIndex).toBeGreaterThan(1);
     }
-  }, 90_000);
+    console.log(`cluster test: ${JSON.stringify(counts)}, ${sums.length} audits`);
+  }, 120_000);
 });

@@ -1,18 +1,21 @@
 /**
  * The key-value service under closed-loop load: N requests in flight (each of N workers sends its
  * next request when the last is answered), 100-byte values, keys drawn uniformly from 100k.
- * Single-key puts and linearizable gets; throughput and p50/p99 latency, medians of several runs.
+ * Single-key puts, linearizable gets, and 2-key transactions whose keys live on two different shards
+ * (two puts, committed by 2PC over the two shards' Raft groups); throughput and p50/p99 latency,
+ * medians of several runs.
  *
  *   node --import tsx bench/service.ts                               # a fresh 3-node, 3-shard cluster in a temp folder
- *   node --import tsx bench/service.ts --inflight 1,256 --seconds 10 --runs 5
+ *   node --import tsx bench/service.ts --inflight 1,256 --seconds 10 --runs 5 --ops put,get,txn
  *   node --import tsx bench/service.ts --route any                   # send to any node; followers forward
  *   node --import tsx bench/service.ts --etcd http://127.0.0.1:2379  # the same load on etcd's v3 JSON gateway
  *
  * --route leader (the default) sends each request to the node leading its key's shard (from
  * /status and the hash ring, as a smart client would); --route any spreads requests over every node,
- * which forward what they do not lead. The load generator runs in this process, on the same cores as
- * the nodes. Cross-shard transactions are not measured: the service does not have them yet.
- * Run on demand, not in CI.
+ * which forward what they do not lead; a transaction goes to the leader of its first shard, which
+ * coordinates it. On etcd, a txn is the same two puts in one /v3/kv/txn (etcd has one log, so no
+ * shards to cross). The load generator runs in this process, on the same cores as the nodes. Run
+ * on demand, not in CI.
  */
 import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -28,7 +31,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     keys: { type: 'string', default: '100000' },
     'value-bytes': { type: 'string', default: '100' },
-    ops: { type: 'string', default: 'put,get' },
+    ops: { type: 'string', default: 'put,get,txn' },
     nodes: { type: 'string', default: '3' },
     shards: { type: 'string', default: '3' },
     route: { type: 'string', default: 'leader' },
@@ -41,26 +44,35 @@ const seconds = Number(values.seconds);
 const runs = Number(values.runs);
 const keyCount = Number(values.keys);
 const valueBytes = Number(values['value-bytes']);
-const ops = values.ops.split(',') as ('put' | 'get')[];
+type Op = 'put' | 'get' | 'txn';
+const ops = values.ops.split(',') as Op[];
 if (
   ![...inflights, seconds, runs, keyCount, valueBytes].every((n) => Number.isInteger(n) && n > 0) ||
-  !ops.every((op) => op === 'put' || op === 'get') ||
+  !ops.every((op) => op === 'put' || op === 'get' || op === 'txn') ||
   !['leader', 'any'].includes(values.route)
 ) {
-  console.error('usage: bench/service.ts [--inflight 1,16,64,256] [--seconds S] [--runs R] [--keys K] [--value-bytes B] [--ops put,get] [--route leader|any] [--endpoints URL,...] [--etcd URL,...]');
+  console.error('usage: bench/service.ts [--inflight 1,16,64,256] [--seconds S] [--runs R] [--keys K] [--value-bytes B] [--ops put,get,txn] [--route leader|any] [--endpoints URL,...] [--etcd URL,...]');
   process.exit(2);
 }
 
 const value = 'v'.repeat(valueBytes);
 const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
 
-/** Sends one request of `op` for `key`; resolves true if the answer was a success (a get of a missing key counts). */
-type Target = (op: 'put' | 'get', key: string) => Promise<boolean>;
+/**
+ * Sends one request of `op` for `keys` (one key, or two on different shards for a txn); resolves
+ * true if the answer was a success (a get of a missing key counts).
+ */
+type Target = (op: Op, keys: readonly string[]) => Promise<boolean>;
 
 function unanimousTarget(endpoints: readonly string[], route: () => (key: string) => string): Target {
   let next = 0;
-  return async (op, key) => {
+  return async (op, keys) => {
+    const [key] = keys as [string];
     const endpoint = values.route === 'leader' ? route()(key) : endpoints[next++ % endpoints.length]!;
+    if (op === 'txn') {
+      const response = await requestJson(`${endpoint}/txn`, { body: { ops: keys.map((k) => ({ op: 'put', key: k, value })) }, agent });
+      return response.status === 200;
+    }
     const path = `${endpoint}/kv/${encodeURIComponent(key)}`;
     const response = op === 'put' ? await requestJson(path, { method: 'PUT', body: { value }, agent }) : await requestJson(path, { agent });
     return response.status === 200 || (op === 'get' && response.status === 404);
@@ -72,12 +84,15 @@ function etcdTarget(endpoints: readonly string[]): Target {
   let next = 0;
   const b64 = (text: string) => Buffer.from(text).toString('base64');
   const encodedValue = b64(value);
-  return async (op, key) => {
+  return async (op, keys) => {
     const endpoint = endpoints[next++ % endpoints.length]!;
+    const [key] = keys as [string];
     const response =
       op === 'put'
         ? await requestJson(`${endpoint}/v3/kv/put`, { body: { key: b64(key), value: encodedValue }, agent })
-        : await requestJson(`${endpoint}/v3/kv/range`, { body: { key: b64(key) }, agent });
+        : op === 'get'
+          ? await requestJson(`${endpoint}/v3/kv/range`, { body: { key: b64(key) }, agent })
+          : await requestJson(`${endpoint}/v3/kv/txn`, { body: { success: keys.map((k) => ({ requestPut: { key: b64(k), value: encodedValue } })) }, agent });
     return response.status === 200;
   };
 }
@@ -89,18 +104,32 @@ interface RunResult {
   readonly errors: number;
 }
 
-async function closedLoop(target: Target, op: 'put' | 'get', inflight: number): Promise<RunResult> {
+/** Where keys are placed (a local cluster's shards are s0, s1, …): etcd gets the same kind of key pairs. */
+const placement = new HashRing(Array.from({ length: Number(values.shards) }, (_, i) => `s${i}`));
+const randomKey = () => `key-${Math.floor(Math.random() * keyCount)}`;
+
+/** One key, or for a txn two keys on different shards. */
+function keysFor(op: Op): string[] {
+  const first = randomKey();
+  if (op !== 'txn') return [first];
+  for (;;) {
+    const second = randomKey();
+    if (placement.shardOf(second) !== placement.shardOf(first)) return [first, second].sort((a, b) => (placement.shardOf(a) < placement.shardOf(b) ? -1 : 1));
+  }
+}
+
+async function closedLoop(target: Target, op: Op, inflight: number): Promise<RunResult> {
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
   const end = started + seconds * 1000;
   const worker = async () => {
     while (performance.now() < end) {
-      const key = `key-${Math.floor(Math.random() * keyCount)}`;
+      const keys = keysFor(op);
       const t0 = performance.now();
       let ok = false;
       try {
-        ok = await target(op, key);
+        ok = await target(op, keys);
       } catch {
         ok = false;
       }

@@ -73,15 +73,21 @@ export interface CrossShardOptions {
  * the transaction's shards (the arrangement of 2PC over consensus groups: Spanner, and the
  * transaction record of CockroachDB; the checked model is two-phase-over-groups/cross-shard-txn).
  *
- * 1. **Prepare** each shard's part through that shard's log, all at once. Each participant shard
- *    takes the part's locks and checks its compares, or refuses with the reason (`ShardState`).
- * 2. **Decide.** All prepared: propose `decide committed` to the anchor's log. That entry is the
- *    commit point; the anchor answers with the decision that stands — the first logged, which is
- *    abort if a participant, tired of waiting, asked the anchor to abort first. A refusal, or a
- *    participant not answering, aborts without logging anything: nothing was decided, so the
- *    anchor's first decision can only be abort (presumed abort).
- * 3. **Finish** each part through its shard's log: apply it (committed) or drop it and its locks.
- *    The client gets its answer once every part is applied, with each operation's result.
+ * 1. **Prepare** each other shard's part through that shard's log, all at once. Each participant
+ *    shard takes the part's locks and checks its compares, or refuses with the reason (`ShardState`).
+ * 2. **Decide.** All prepared: propose `decide committed` with the anchor's own part to the anchor's
+ *    log. That entry is the commit point: the anchor prepares its part, and if it holds, logs the
+ *    commit and applies the part in the same step (the last agent optimization); if not, it logs an
+ *    abort. It answers with the decision that stands — the first logged, which is abort if a
+ *    participant, tired of waiting, asked the anchor to abort first. A refusal, or a participant not
+ *    answering, aborts without logging anything: nothing was decided, so the anchor's first
+ *    decision can only be abort (presumed abort).
+ * 3. **Finish** each other part through its shard's log: apply it (committed) or drop it and its
+ *    locks. The client gets its answer once every part is applied, with each operation's result.
+ *
+ * A transaction on two shards costs three log entries' worth of commands (prepare, decide, finish)
+ * in three rounds. The coordinator is whichever node the client asked; when that is the anchor's
+ * leader (a smart client sends it there), only the other shards' commands cross the network.
  *
  * The coordinator keeps nothing durable of its own: everything it decided is in the anchor's log.
  * If it dies (its node is killed) with parts prepared, each participant's leader finds them still
@@ -102,12 +108,12 @@ export class CrossShardCoordinator {
   async run(parts: readonly ShardPart[]): Promise<CrossShardOutcome> {
     const shards = parts.map(({ shard }) => shard);
     const id = `${this.options.node}.${randomUUID()}`;
-    const anchor = shards[0]!;
-    const votes = await Promise.all(parts.map(({ shard, part }) => this.router.runOn(shard, { kind: 'prepare', id, anchor, part })));
+    const [anchor, ...others] = parts as [ShardPart, ...ShardPart[]];
+    const votes = await Promise.all(others.map(({ shard, part }) => this.router.runOn(shard, { kind: 'prepare', id, anchor: anchor.shard, part })));
     const failed = votes.find((vote) => vote.kind === 'error');
     const refused = votes.find((vote) => vote.kind === 'done' && vote.result.vote === 'refused');
     if (failed !== undefined || refused !== undefined) {
-      this.finishInBackground(id, shards, 'aborted');
+      this.finishInBackground(id, others, 'aborted');
       if (refused?.kind === 'done' && refused.result.vote === 'refused') {
         return { kind: 'cross', shards, result: { committed: false, reason: `shard ${refused.shard}: ${refused.result.reason}` } };
       }
@@ -115,23 +121,24 @@ export class CrossShardCoordinator {
       return { kind: 'error', status: 503, body: { ...error.body, error: `${error.body.error}; the transaction across shards ${shards.join(', ')} was aborted, retry`, retryable: true } };
     }
 
-    const decision = await this.router.runOn(anchor, { kind: 'decide', id, outcome: 'committed' });
+    const decision = await this.router.runOn(anchor.shard, { kind: 'decide', id, outcome: 'committed', part: anchor.part });
     if (decision.kind === 'error') {
       // Perhaps logged, perhaps not: the participants will learn which from the anchor.
-      return { kind: 'error', status: 503, body: { error: `the decision of transaction ${id} could not be confirmed at its anchor shard ${anchor} (${decision.body.error}); it may or may not have committed`, outcome: 'unknown' } };
+      return { kind: 'error', status: 503, body: { error: `the decision of transaction ${id} could not be confirmed at its anchor shard ${anchor.shard} (${decision.body.error}); it may or may not have committed`, outcome: 'unknown' } };
     }
     if (decision.result.outcome === 'aborted') {
-      this.finishInBackground(id, shards, 'aborted');
-      return { kind: 'cross', shards, result: { committed: false, reason: `transaction ${id} was aborted at its anchor ${anchor} before it could commit (a participant stopped waiting for the decision); retry` } };
+      this.finishInBackground(id, others, 'aborted');
+      const reason = decision.result.reason ?? `transaction ${id} was aborted at its anchor before it could commit (a participant stopped waiting for the decision); retry`;
+      return { kind: 'cross', shards, result: { committed: false, reason: `shard ${anchor.shard}: ${reason}` } };
     }
 
-    const finished = await Promise.all(parts.map(({ shard }) => this.finish(id, shard, 'committed')));
+    const finished = [decision.result.result, ...(await Promise.all(others.map(({ shard }) => this.finish(id, shard, 'committed'))))];
     const results: OperationResult[] = [];
     const revisions: Record<string, number> = {};
     for (const [i, { shard, opIndexes }] of parts.entries()) {
       const result = finished[i];
       if (result === undefined || !result.committed) {
-        return { kind: 'error', status: 503, body: { error: `transaction ${id} committed (decided at its anchor ${anchor}), but shard ${shard} has not confirmed applying its part yet; it will`, outcome: 'committed' } };
+        return { kind: 'error', status: 503, body: { error: `transaction ${id} committed (decided at its anchor ${anchor.shard}), but shard ${shard} has not confirmed applying its part yet; it will`, outcome: 'committed' } };
       }
       revisions[shard] = result.revision;
       result.results.forEach((operation, j) => (results[opIndexes[j]!] = operation));
@@ -154,7 +161,7 @@ export class CrossShardCoordinator {
   }
 
   /** Aborts the parts (releasing their locks) without holding up the client's answer. */
-  private finishInBackground(id: string, shards: readonly string[], outcome: Outcome): void {
-    for (const shard of shards) void this.finish(id, shard, outcome);
+  private finishInBackground(id: string, parts: readonly ShardPart[], outcome: Outcome): void {
+    for (const { shard } of parts) void this.finish(id, shard, outcome);
   }
 }

@@ -21,6 +21,8 @@ export interface InDoubtResolverOptions {
  */
 export class InDoubtResolver {
   private readonly resolving = new Set<string>();
+  /** Parts this node resolved, by outcome (for the node's status). */
+  readonly resolved = { committed: 0, aborted: 0 };
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -62,6 +64,7 @@ export class InDoubtResolver {
     }
     const outcome = decision.result.outcome;
     const finished = await this.router.runOn(shard, { kind: 'finish', id, outcome });
+    if (finished.kind === 'done') this.resolved[outcome]++;
     this.options.logger.info('resolved an in-doubt transaction', { id, shard, anchor, outcome, applied: finished.kind === 'done' });
   }
 }

@@ -40,6 +40,8 @@ export interface NodeStatus {
   readonly node: string;
   readonly http: string;
   readonly replicas: readonly ReplicaStatus[];
+  /** Parts of transactions across shards left prepared by a coordinator that went away, which this node's leaders resolved. */
+  readonly inDoubtResolved: { readonly committed: number; readonly aborted: number };
 }
 
 export interface ClusterStatus {
@@ -196,7 +198,7 @@ export class KvNode implements ShardRouter {
 
   /** This node's own view: its replicas. */
   nodeStatus(): NodeStatus {
-    return { node: this.id, http: this.endpoint, replicas: [...this.replicas.values()].map((replica) => replica.status()) };
+    return { node: this.id, http: this.endpoint, replicas: [...this.replicas.values()].map((replica) => replica.status()), inDoubtResolved: { ...this.resolver.resolved } };
   }
 
   /** Every node's view gathered (a node that does not answer within a second is shown as down). */

@@ -12,13 +12,17 @@ import { InvalidRequestError, parseTxn, type Txn, txnToJson, type TxnResult } fr
  *   anchor's log is THE decision; a later `decide` of the other outcome gets the first one back.
  *   Coordinators propose commit; a participant that waited too long on a prepared transaction
  *   proposes abort (presumed abort), so a transaction whose coordinator died is resolved, never
- *   both committed and aborted.
+ *   both committed and aborted. A commit may carry the anchor's own `part`: the anchor then
+ *   prepares, decides and applies it in one step, and a refusal of the part decides abort (the
+ *   "last agent" optimization of 2PC: the anchor votes and decides at once, saving a prepare and a
+ *   finish in its log; Samaras et al., "Two-Phase Commit Optimizations in a Commercial Distributed
+ *   Environment", 1995).
  */
 export type ShardCommand =
   | { readonly kind: 'txn'; readonly txn: Txn }
   | { readonly kind: 'prepare'; readonly id: string; readonly anchor: string; readonly part: Txn }
   | { readonly kind: 'finish'; readonly id: string; readonly outcome: Outcome }
-  | { readonly kind: 'decide'; readonly id: string; readonly outcome: Outcome };
+  | { readonly kind: 'decide'; readonly id: string; readonly outcome: Outcome; readonly part?: Txn };
 
 export type Outcome = 'committed' | 'aborted';
 
@@ -31,7 +35,8 @@ export interface CommandResults {
   readonly prepare: Vote;
   /** For a committed part, the part's own transaction result (its operations' results and this shard's revision). */
   readonly finish: { readonly outcome: Outcome; readonly result?: TxnResult };
-  readonly decide: { readonly outcome: Outcome };
+  /** With the anchor's part: its result when committed, or why it refused (which decided abort). */
+  readonly decide: { readonly outcome: Outcome; readonly result?: TxnResult; readonly reason?: string };
 }
 
 export type ResultOf<C extends ShardCommand> = CommandResults[C['kind']];
@@ -66,9 +71,15 @@ export function parseShardCommand(body: unknown): ShardCommand {
       return { kind: 'prepare', id: id(), anchor: value.anchor, part: parseTxn(value.part, { part: true }) };
     }
     case 'finish':
-    case 'decide':
       fields(['kind', 'id', 'outcome']);
-      return { kind: value.kind, id: id(), outcome: outcome() };
+      return { kind: 'finish', id: id(), outcome: outcome() };
+    case 'decide': {
+      fields(['kind', 'id', 'outcome', 'part']);
+      const decided = { kind: 'decide', id: id(), outcome: outcome() } as const;
+      if (value.part === undefined) return decided;
+      if (decided.outcome !== 'committed') throw new InvalidRequestError('only a commit decision carries the anchor\'s "part"');
+      return { ...decided, part: parseTxn(value.part, { part: true }) };
+    }
     default:
       throw new InvalidRequestError('"kind" must be one of "txn", "prepare", "finish", "decide"');
   }
@@ -81,6 +92,8 @@ export function shardCommandToJson(command: ShardCommand): object {
       return { kind: 'txn', txn: txnToJson(command.txn) };
     case 'prepare':
       return { kind: 'prepare', id: command.id, anchor: command.anchor, part: txnToJson(command.part) };
+    case 'decide':
+      return command.part === undefined ? command : { ...command, part: txnToJson(command.part) };
     default:
       return command;
   }

@@ -50,11 +50,8 @@ export class ShardState {
         return this.prepare(command.id, command.anchor, command.part);
       case 'finish':
         return this.finish(command.id, command.outcome);
-      case 'decide': {
-        const outcome = this.decisions.get(command.id) ?? command.outcome;
-        this.decisions.set(command.id, outcome);
-        return { outcome };
-      }
+      case 'decide':
+        return this.decide(command.id, command.outcome, command.part);
     }
   }
 
@@ -114,6 +111,23 @@ export class ShardState {
     this.results.set(id, result);
     if (this.results.size > KEPT_RESULTS) this.results.delete(this.results.keys().next().value!);
     return result;
+  }
+
+  /** The anchor's decision: the first one logged stands; a commit with the anchor's part prepares and applies it at once. */
+  private decide(id: string, outcome: Outcome, part: Txn | undefined): CommandResults['decide'] {
+    const decided = this.decisions.get(id);
+    if (decided !== undefined) return decided === 'committed' && part !== undefined ? (this.results.get(id) ?? { outcome: decided }) : { outcome: decided };
+    if (outcome === 'committed' && part !== undefined) {
+      const vote = this.prepare(id, '', part);
+      if (vote.vote === 'refused') {
+        this.decisions.set(id, 'aborted');
+        return { outcome: 'aborted', reason: vote.reason };
+      }
+      this.decisions.set(id, 'committed');
+      return this.finish(id, 'committed');
+    }
+    this.decisions.set(id, outcome);
+    return { outcome };
   }
 
   private release(id: string, prepared: PreparedPart): void {

@@ -64,6 +64,23 @@ describe('ShardState: one shard data shared by its own transactions and the part
     expect(state.decisionOf('t2')).toBe('committed');
   });
 
+  it('a commit carrying the anchor\'s part prepares, decides and applies it in one step, or decides abort when the part is refused', () => {
+    const state = new ShardState();
+    state.apply(prepare('holder', { ops: [{ op: 'put', key: 'busy', value: 'x' }] }));
+    const refused = state.apply({ kind: 'decide', id: 't1', outcome: 'committed', part: parseTxn({ ops: [{ op: 'put', key: 'busy', value: 'y' }] }) });
+    expect(refused).toEqual({ outcome: 'aborted', reason: 'conflict: "busy" is locked by transaction holder, prepared across shards; retry' });
+    expect(state.decisionOf('t1')).toBe('aborted');
+
+    const part = parseTxn({ ops: [{ op: 'put', key: 'a', value: '1' }] });
+    const committed = state.apply({ kind: 'decide', id: 't2', outcome: 'committed', part });
+    expect(committed).toEqual({ outcome: 'committed', result: { committed: true, revision: 1, results: [{ op: 'put', key: 'a', revision: 1, version: 1 }] } });
+    // Repeated, it answers the same and applies nothing again; a resolver's abort gets the commit back.
+    expect(state.apply({ kind: 'decide', id: 't2', outcome: 'committed', part })).toEqual(committed);
+    expect(state.apply({ kind: 'decide', id: 't2', outcome: 'aborted' })).toEqual({ outcome: 'committed' });
+    expect(state.kv.read('a')).toEqual({ value: '1', revision: 1, version: 1 });
+    expect(state.preparedParts.has('t2')).toBe(false);
+  });
+
   it('two replicas applying the same commands hold the same state (digest), and a difference shows', () => {
     const commands: ShardCommand[] = [txn({ ops: [{ op: 'put', key: 'a', value: '1' }] }), prepare('t1', { ops: [{ op: 'put', key: 'b', value: '2' }] }), { kind: 'decide', id: 't1', outcome: 'committed' }];
     const [one, two] = [new ShardState(), new ShardState()];
@@ -97,6 +114,7 @@ describe('shard commands from other nodes and the split of a transaction by shar
     expect(refusal({ kind: 'finish', id: 't', outcome: 'aborted', extra: 1 })).toBe('finish command: unknown field "extra"');
     expect(refusal({ kind: 'txn', txn: { ops: [] } })).toBe('"ops" must hold at least one operation');
     expect(refusal({ kind: 'prepare', id: 't', part: { ops: [] } })).toBe('"anchor" must name a shard');
+    expect(refusal({ kind: 'decide', id: 't', outcome: 'aborted', part: { ops: [{ op: 'get', key: 'k' }] } })).toBe('only a commit decision carries the anchor\'s "part"');
   });
 
   it('splits compares and operations by shard, keeping each operation\'s place', () => {

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../runtime/index.ts';
-import type { Outcome, ResultOf, ShardCommand } from './shard-command.ts';
+import type { AnyMachineSnapshot } from 'xstate';
+import type { Effect } from '../node/index.ts';
+import { Stepper } from '../node/index.ts';
+import { type CommitMessage, type CrossShardVerdict, crossShardCommit, type ShardPart, verdictOf } from './cross-shard-commit.ts';
+import type { ResultOf, ShardCommand } from './shard-command.ts';
 import type { Compare, Operation, OperationResult, Txn } from './txn.ts';
+
+export type { ShardPart } from './cross-shard-commit.ts';
 
 /** What running a command on a shard's leader gave: its result, or an error to show the client. */
 export type CommandOutcome<R> =
@@ -12,8 +16,6 @@ export type CommandOutcome<R> =
 /** Runs a command on the leader of a shard, wherever it is (KvNode: proposed locally or forwarded). */
 export interface ShardRouter {
   runOn<C extends ShardCommand>(shard: string, command: C): Promise<CommandOutcome<ResultOf<C>>>;
-  /** True once the node is stopping: retries end. */
-  readonly stopping: boolean;
 }
 
 /** A transaction across shards, as the client sees it. */
@@ -30,14 +32,6 @@ export type CrossShardResult =
 export type CrossShardOutcome =
   | { readonly kind: 'cross'; readonly shards: readonly string[]; readonly result: CrossShardResult }
   | { readonly kind: 'error'; readonly status: number; readonly body: { readonly error: string; readonly [field: string]: unknown } };
-
-/** One shard's part of a transaction, and where its operations stand in the whole. */
-export interface ShardPart {
-  readonly shard: string;
-  readonly part: Txn;
-  /** The index in the transaction's `ops` of each of the part's operations. */
-  readonly opIndexes: readonly number[];
-}
 
 /** Splits a transaction by the shard of each key, keeping the order of operations within each part; parts sorted by shard. */
 export function splitByShard(txn: Txn, shardOf: (key: string) => string): ShardPart[] {
@@ -59,109 +53,63 @@ export function splitByShard(txn: Txn, shardOf: (key: string) => string): ShardP
     .map(([shard, { compare, ops, opIndexes }]) => ({ shard, part: { compare, ops }, opIndexes }));
 }
 
-export interface CrossShardOptions {
-  /** Prefix of the transaction ids this coordinator makes (its node id), so ids say who coordinated. */
-  readonly node: string;
-  readonly logger: Logger;
-  /** How long the coordinator keeps repeating a committed transaction's finish to a shard before answering the client without it. */
-  readonly finishDeadlineMs?: number;
-}
+/** One stepper for every transaction: stepping is synchronous, so concurrent transactions never interleave inside it. */
+const stepper = new Stepper(crossShardCommit);
 
 /**
- * The coordinator of transactions across shards: Two-Phase Commit whose participants are the
- * shards' Raft groups and whose decision is logged in a Raft group too — the anchor, the first of
- * the transaction's shards (the arrangement of 2PC over consensus groups: Spanner, and the
- * transaction record of CockroachDB; the checked model is two-phase-over-groups/cross-shard-txn).
- *
- * 1. **Prepare** each other shard's part through that shard's log, all at once. Each participant
- *    shard takes the part's locks and checks its compares, or refuses with the reason (`ShardState`).
- * 2. **Decide.** All prepared: propose `decide committed` with the anchor's own part to the anchor's
- *    log. That entry is the commit point: the anchor prepares its part, and if it holds, logs the
- *    commit and applies the part in the same step (the last agent optimization); if not, it logs an
- *    abort. It answers with the decision that stands — the first logged, which is abort if a
- *    participant, tired of waiting, asked the anchor to abort first. A refusal, or a participant not
- *    answering, aborts without logging anything: nothing was decided, so the anchor's first
- *    decision can only be abort (presumed abort).
- * 3. **Finish** each other part through its shard's log: apply it (committed) or drop it and its
- *    locks. The client gets its answer once every part is applied, with each operation's result.
- *
- * A transaction on two shards costs three log entries' worth of commands (prepare, decide, finish)
- * in three rounds. The coordinator is whichever node the client asked; when that is the anchor's
- * leader (a smart client sends it there), only the other shards' commands cross the network.
- *
- * The coordinator keeps nothing durable of its own: everything it decided is in the anchor's log.
- * If it dies (its node is killed) with parts prepared, each participant's leader finds them still
- * prepared after a while and resolves them through the anchor (`InDoubtResolver`), committing what
- * the anchor committed and aborting the rest. A new leader of a shard does the same, so prepared
- * transactions are resolved after any failover that leaves a majority of each group.
+ * Runs transactions across shards on a node: the checked `crossShardCommit` machine, one instance
+ * per transaction, stepped by the same `Stepper` as the checker. Each `send` it emits becomes
+ * `runOn(shard, command)` (a proposal to the shard's leader, here or forwarded); the answer comes
+ * back as the machine's `Result` event, or `Unreachable` when the leader could not be reached
+ * within `runOn`'s deadline — which stands in for the machine's vote timeout, so real timers are
+ * not armed. The client's answer is the verdict the machine ends with.
  */
 export class CrossShardCoordinator {
-  private readonly finishDeadlineMs: number;
-
   constructor(
     private readonly router: ShardRouter,
-    private readonly options: CrossShardOptions,
-  ) {
-    this.finishDeadlineMs = options.finishDeadlineMs ?? 30_000;
-  }
+    /** Prefix of the transaction ids this coordinator makes (its node id), so ids say who coordinated. */
+    private readonly node: string,
+  ) {}
 
-  async run(parts: readonly ShardPart[]): Promise<CrossShardOutcome> {
+  run(parts: readonly ShardPart[]): Promise<CrossShardOutcome> {
     const shards = parts.map(({ shard }) => shard);
-    const id = `${this.options.node}.${randomUUID()}`;
-    const [anchor, ...others] = parts as [ShardPart, ...ShardPart[]];
-    const votes = await Promise.all(others.map(({ shard, part }) => this.router.runOn(shard, { kind: 'prepare', id, anchor: anchor.shard, part })));
-    const failed = votes.find((vote) => vote.kind === 'error');
-    const refused = votes.find((vote) => vote.kind === 'done' && vote.result.vote === 'refused');
-    if (failed !== undefined || refused !== undefined) {
-      this.finishInBackground(id, others, 'aborted');
-      if (refused?.kind === 'done' && refused.result.vote === 'refused') {
-        return { kind: 'cross', shards, result: { committed: false, reason: `shard ${refused.shard}: ${refused.result.reason}` } };
-      }
-      const error = failed as Extract<typeof failed, { kind: 'error' }>;
-      return { kind: 'error', status: 503, body: { ...error.body, error: `${error.body.error}; the transaction across shards ${shards.join(', ')} was aborted, retry`, retryable: true } };
-    }
-
-    const decision = await this.router.runOn(anchor.shard, { kind: 'decide', id, outcome: 'committed', part: anchor.part });
-    if (decision.kind === 'error') {
-      // Perhaps logged, perhaps not: the participants will learn which from the anchor.
-      return { kind: 'error', status: 503, body: { error: `the decision of transaction ${id} could not be confirmed at its anchor shard ${anchor.shard} (${decision.body.error}); it may or may not have committed`, outcome: 'unknown' } };
-    }
-    if (decision.result.outcome === 'aborted') {
-      this.finishInBackground(id, others, 'aborted');
-      const reason = decision.result.reason ?? `transaction ${id} was aborted at its anchor before it could commit (a participant stopped waiting for the decision); retry`;
-      return { kind: 'cross', shards, result: { committed: false, reason: `shard ${anchor.shard}: ${reason}` } };
-    }
-
-    const finished = [decision.result.result, ...(await Promise.all(others.map(({ shard }) => this.finish(id, shard, 'committed'))))];
-    const results: OperationResult[] = [];
-    const revisions: Record<string, number> = {};
-    for (const [i, { shard, opIndexes }] of parts.entries()) {
-      const result = finished[i];
-      if (result === undefined || !result.committed) {
-        return { kind: 'error', status: 503, body: { error: `transaction ${id} committed (decided at its anchor ${anchor.shard}), but shard ${shard} has not confirmed applying its part yet; it will`, outcome: 'committed' } };
-      }
-      revisions[shard] = result.revision;
-      result.results.forEach((operation, j) => (results[opIndexes[j]!] = operation));
-    }
-    return { kind: 'cross', shards, result: { committed: true, revisions, results } };
+    const config = { id: `${this.node}.${randomUUID()}`, parts, voteTimeoutMs: 0 };
+    return new Promise((resolve) => {
+      let snapshot: AnyMachineSnapshot;
+      const release = (effects: readonly Effect[]) => {
+        for (const effect of effects) {
+          if (effect.type !== 'send') continue;
+          const to = effect.to;
+          const { command } = effect.message as Extract<CommitMessage, { type: 'Command' }>;
+          void this.router.runOn(to, command).then((outcome) => {
+            if (snapshot.status === 'done') return;
+            const event =
+              outcome.kind === 'done' ? { type: 'Result', from: to, command, result: outcome.result } : { type: 'Unreachable', from: to, command, error: outcome.body.error };
+            advance(stepper.step(snapshot, event));
+          });
+        }
+      };
+      const advance = (step: { snapshot: AnyMachineSnapshot; effects: readonly Effect[] }) => {
+        snapshot = step.snapshot;
+        release(step.effects);
+        if (snapshot.status === 'done') resolve(outcomeOf(shards, verdictOf(snapshot.context)));
+      };
+      advance(stepper.start({ id: config.id, peers: shards, durable: {}, config }));
+    });
   }
+}
 
-  /** Repeats a finish on `shard` until it is applied or the deadline passes; the part's result when it committed there. */
-  private async finish(id: string, shard: string, outcome: Outcome) {
-    const deadline = Date.now() + this.finishDeadlineMs;
-    while (!this.router.stopping && Date.now() < deadline) {
-      const finished = await this.router.runOn(shard, { kind: 'finish', id, outcome });
-      if (finished.kind === 'done') {
-        if (finished.result.outcome !== outcome) this.options.logger.error('a shard finished a transaction otherwise than decided', { id, shard, decided: outcome, finished: finished.result.outcome });
-        return finished.result.result;
-      }
-      await sleep(100);
-    }
-    return undefined;
-  }
-
-  /** Aborts the parts (releasing their locks) without holding up the client's answer. */
-  private finishInBackground(id: string, parts: readonly ShardPart[], outcome: Outcome): void {
-    for (const { shard } of parts) void this.finish(id, shard, outcome);
+function outcomeOf(shards: readonly string[], verdict: CrossShardVerdict): CrossShardOutcome {
+  switch (verdict.status) {
+    case 'committed':
+      return { kind: 'cross', shards, result: { committed: true, revisions: verdict.revisions, results: verdict.results } };
+    case 'aborted':
+      return verdict.unavailable
+        ? { kind: 'error', status: 503, body: { error: verdict.reason, shards, retryable: true } }
+        : { kind: 'cross', shards, result: { committed: false, reason: verdict.reason } };
+    case 'unknown':
+      return { kind: 'error', status: 503, body: { error: verdict.error, shards, outcome: 'unknown' } };
+    case 'unconfirmed':
+      return { kind: 'error', status: 503, body: { error: `the transaction committed (decided at its anchor ${shards[0]}), but shard ${verdict.shard} has not confirmed applying its part yet; it will`, shards, outcome: 'committed' } };
   }
 }

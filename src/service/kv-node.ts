@@ -85,13 +85,8 @@ export class KvNode implements ShardRouter {
       config.shards.map((shard) => shard.id),
       config.virtualNodes,
     );
-    this.coordinator = new CrossShardCoordinator(this, { node: config.self, logger });
+    this.coordinator = new CrossShardCoordinator(this, config.self);
     this.resolver = new InDoubtResolver(() => this.replicas.values(), this, { resolveAfterMs: RESOLVE_AFTER_MS, intervalMs: RESOLVE_AFTER_MS / 5, logger });
-  }
-
-  /** True once `stop` was called: commands in retry loops give up. */
-  get stopping(): boolean {
-    return this.halted;
   }
 
   /** Opens the replicas' stores, binds the Raft and HTTP ports, and starts every replica. */

@@ -27,10 +27,10 @@ export type Operation =
   | { readonly op: 'put'; readonly key: string; readonly value: string }
   | { readonly op: 'delete'; readonly key: string };
 
-export interface Txn {
+export type Txn = {
   readonly compare: readonly Compare[];
   readonly ops: readonly Operation[];
-}
+};
 
 /** What one operation of a committed transaction gave. */
 export type OperationResult =

@@ -2,13 +2,16 @@ import { createHash } from 'node:crypto';
 import type { Compare, OperationResult, Txn, TxnResult } from './txn.ts';
 
 /** A key's entry: its value, the shard revision that last wrote it, and writes since it was created. */
-export interface KeyRecord {
+export type KeyRecord = {
   readonly value: string;
   /** etcd's mod_revision: the shard's revision when the key was last written. */
   readonly revision: number;
   /** etcd's version: puts since the key was created (1 for a new key; a delete resets it). */
   readonly version: number;
-}
+};
+
+/** A `KvState` as JSON. */
+export type KvImage = { readonly revision: number; readonly keys: readonly (readonly [string, KeyRecord])[] };
 
 /**
  * One shard's key-value data: the state machine of a replicated state machine (Schneider, 1990).
@@ -28,6 +31,18 @@ export class KvState {
 
   get size(): number {
     return this.keys.size;
+  }
+
+  /** The whole data as JSON (keys in the order they were first written), for `KvState.fromImage`. */
+  image(): KvImage {
+    return { revision: this.currentRevision, keys: [...this.keys] };
+  }
+
+  static fromImage(image: KvImage): KvState {
+    const state = new KvState();
+    state.currentRevision = image.revision;
+    for (const [key, record] of image.keys) state.keys.set(key, record);
+    return state;
   }
 
   /** A key's record, as of the transactions applied so far. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { conflictOf, type LockKeys, lockKeysOf } from '../protocols/two-phase-commit/index.ts';
-import { KvState } from './kv-state.ts';
+import { type KvImage, KvState } from './kv-state.ts';
 import type { CommandResult, CommandResults, Outcome, ShardCommand, Vote } from './shard-command.ts';
 import type { Txn } from './txn.ts';
 
@@ -8,11 +8,11 @@ import type { Txn } from './txn.ts';
 const KEPT_RESULTS = 10_000;
 
 /** A part prepared here and not yet finished. */
-export interface PreparedPart {
+export type PreparedPart = {
   readonly anchor: string;
   readonly part: Txn;
   readonly keys: LockKeys;
-}
+};
 
 /**
  * Everything a shard's replica holds, as a pure function of the commands applied in log order: the
@@ -31,8 +31,17 @@ export interface PreparedPart {
  * Repeated commands (a coordinator retrying after a lost answer) get the first answer again:
  * a prepared part votes prepared again, a finished one gives its outcome (and result, while kept).
  */
+/** A `ShardState` as JSON: everything it holds, so that a model can keep it as a node's state and step it. */
+export type ShardImage = {
+  readonly kv: KvImage;
+  readonly prepared: readonly (readonly [string, PreparedPart])[];
+  readonly finished: readonly (readonly [string, Outcome])[];
+  readonly results: readonly (readonly [string, CommandResults['finish']])[];
+  readonly decisions: readonly (readonly [string, Outcome])[];
+};
+
 export class ShardState {
-  readonly kv = new KvState();
+  readonly kv: KvState;
   private readonly prepared = new Map<string, PreparedPart>();
   private readonly lockTable = { locks: Object.create(null) as Record<string, string>, shared: Object.create(null) as Record<string, string[]> };
   /** Parts finished here (or refused), by transaction id. */
@@ -40,6 +49,20 @@ export class ShardState {
   private readonly results = new Map<string, CommandResults['finish']>();
   /** Decisions of the transactions anchored here: the first one logged stands. */
   private readonly decisions = new Map<string, Outcome>();
+
+  constructor(image?: ShardImage) {
+    this.kv = image === undefined ? new KvState() : KvState.fromImage(image.kv);
+    if (image === undefined) return;
+    for (const [id, part] of image.prepared) this.lock(id, part);
+    for (const [id, outcome] of image.finished) this.finished.set(id, outcome);
+    for (const [id, result] of image.results) this.results.set(id, result);
+    for (const [id, outcome] of image.decisions) this.decisions.set(id, outcome);
+  }
+
+  /** Everything this state holds, as JSON (`new ShardState(image)` gives it back). */
+  image(): ShardImage {
+    return { kv: this.kv.image(), prepared: [...this.prepared], finished: [...this.finished], results: [...this.results], decisions: [...this.decisions] };
+  }
 
   apply<C extends ShardCommand>(command: C): CommandResults[C['kind']];
   apply(command: ShardCommand): CommandResult {
@@ -92,10 +115,14 @@ export class ShardState {
       this.finished.set(id, 'aborted');
       return { vote: 'refused', reason: refusal };
     }
-    this.prepared.set(id, { anchor, part, keys });
-    for (const key of keys.write) this.lockTable.locks[key] = id;
-    for (const key of keys.read) (this.lockTable.shared[key] ??= []).push(id);
+    this.lock(id, { anchor, part, keys });
     return { vote: 'prepared' };
+  }
+
+  private lock(id: string, prepared: PreparedPart): void {
+    this.prepared.set(id, prepared);
+    for (const key of prepared.keys.write) this.lockTable.locks[key] = id;
+    for (const key of prepared.keys.read) (this.lockTable.shared[key] ??= []).push(id);
   }
 
   private finish(id: string, outcome: Outcome): CommandResults['finish'] {

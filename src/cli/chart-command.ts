@@ -4,7 +4,7 @@ import { statechartToDot } from '../inspect/dot.ts';
 import { statechartToMermaid } from '../inspect/mermaid.ts';
 import { statechartOf } from '../inspect/statechart.ts';
 import { renderStatechartSvg } from '../inspect/svg.ts';
-import { PROTOCOL_MACHINES } from '../protocols/catalog.ts';
+import { MACHINES } from './machine-catalog.ts';
 import { UsageError } from './usage-error.ts';
 
 export const CHART_FORMATS = ['mermaid', 'dot', 'json', 'svg'] as const;
@@ -14,8 +14,8 @@ const EXTENSIONS: Record<ChartFormat, string> = { mermaid: 'mmd', dot: 'dot', js
 
 /** One machine's chart in one format (asynchronous: the SVG's layout is). */
 export async function renderChart(name: string, format: ChartFormat): Promise<string> {
-  const machine = PROTOCOL_MACHINES[name];
-  if (!machine) throw new UsageError(`no machine "${name}"; the machines are: ${Object.keys(PROTOCOL_MACHINES).join(', ')}`);
+  const machine = MACHINES[name];
+  if (!machine) throw new UsageError(`no machine "${name}"; the machines are: ${Object.keys(MACHINES).join(', ')}`);
   const chart = statechartOf(machine);
   if (format === 'mermaid') return statechartToMermaid(chart);
   if (format === 'dot') return statechartToDot(chart);
@@ -29,7 +29,7 @@ export async function renderChart(name: string, format: ChartFormat): Promise<st
  */
 export async function chartCommand(options: { machine?: string; format: ChartFormat; write?: string }, out: (line: string) => void): Promise<number> {
   if (options.write !== undefined) {
-    for (const name of Object.keys(PROTOCOL_MACHINES)) {
+    for (const name of Object.keys(MACHINES)) {
       const path = join(options.write, `${name}.${EXTENSIONS[options.format]}`);
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, await renderChart(name, options.format));
@@ -38,7 +38,7 @@ export async function chartCommand(options: { machine?: string; format: ChartFor
     return 0;
   }
   if (options.machine === undefined) {
-    for (const name of Object.keys(PROTOCOL_MACHINES)) out(name);
+    for (const name of Object.keys(MACHINES)) out(name);
     return 0;
   }
   out((await renderChart(options.machine, options.format)).trimEnd());

@@ -5,7 +5,7 @@ import { renderChart } from '../../src/cli/chart-command.ts';
 import { statechartToDot } from '../../src/inspect/dot.ts';
 import { statechartToMermaid } from '../../src/inspect/mermaid.ts';
 import { statechartOf } from '../../src/inspect/statechart.ts';
-import { PROTOCOL_MACHINES } from '../../src/protocols/catalog.ts';
+import { MACHINES } from '../../src/cli/machine-catalog.ts';
 import { transactionManager } from '../../src/protocols/two-phase-commit/index.ts';
 
 describe('statecharts read from XState definitions', () => {
@@ -47,12 +47,12 @@ describe('statecharts read from XState definitions', () => {
 });
 
 describe('the charts in docs/charts', () => {
-  it.each(Object.keys(PROTOCOL_MACHINES))('%s is up to date (regenerate with: unanimous chart --write docs/charts)', async (name) => {
+  it.each(Object.keys(MACHINES))('%s is up to date (regenerate with: unanimous chart --write docs/charts)', async (name) => {
     const committed = readFileSync(fileURLToPath(new URL(`../../docs/charts/${name}.mmd`, import.meta.url)), 'utf8');
     expect(await renderChart(name, 'mermaid')).toBe(committed);
   });
 
-  it.each(Object.keys(PROTOCOL_MACHINES))('%s.svg is up to date (regenerate with: unanimous chart --write docs/charts --format svg)', async (name) => {
+  it.each(Object.keys(MACHINES))('%s.svg is up to date (regenerate with: unanimous chart --write docs/charts --format svg)', async (name) => {
     const committed = readFileSync(fileURLToPath(new URL(`../../docs/charts/${name}.svg`, import.meta.url)), 'utf8');
     expect(await renderChart(name, 'svg')).toBe(committed);
   });

@@ -4,7 +4,7 @@ import { layoutStatechart, lineWidth, type StateBox } from '../../src/inspect/ch
 import { statechartOf, type ChartState } from '../../src/inspect/statechart.ts';
 import { renderStatechartSvg } from '../../src/inspect/svg.ts';
 import { textWidth } from '../../src/inspect/text-metrics.ts';
-import { PROTOCOL_MACHINES } from '../../src/protocols/catalog.ts';
+import { MACHINES } from '../../src/cli/machine-catalog.ts';
 import { server } from '../../src/protocols/raft/index.ts';
 import { transactionManager } from '../../src/protocols/two-phase-commit/index.ts';
 
@@ -127,8 +127,8 @@ describe('statecharts as SVG', () => {
     expect(svg).toMatch(/<g class="transition" data-from="job\.running" data-to="job\.done">/);
   });
 
-  it.each(Object.keys(PROTOCOL_MACHINES))('%s: every state box holds its text, inside its parent, and no two sibling boxes overlap', async (name) => {
-    const layout = await layoutStatechart(statechartOf(PROTOCOL_MACHINES[name]!));
+  it.each(Object.keys(MACHINES))('%s: every state box holds its text, inside its parent, and no two sibling boxes overlap', async (name) => {
+    const layout = await layoutStatechart(statechartOf(MACHINES[name]!));
     const check = (box: StateBox) => {
       // Text widths against the box: this also guards the workaround for ELK's transposed minimum size.
       for (const line of box.lines) expect(lineWidth(line) + 24, `${box.path}: ${line.runs.map((run) => run.text).join('')}`).toBeLessThanOrEqual(box.width + 0.5);

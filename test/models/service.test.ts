@@ -7,7 +7,7 @@ describe("the service's cross-shard commit, checked with the service's own machi
   it('holds TCConsistent, follows the anchor, keeps one commit order and resolves every part, with one or two coordinator crashes', () => {
     for (const crashes of [1, 2]) {
       const result = check(crossShard.build({ crashes }));
-      expect(result).toMatchObject({ verdict: 'ok', distinct: crossShard.expected({ crashes }).distinct });
+      expect(result).toMatchObject({ verdict: 'ok', distinct: crossShard.expected({ crashes })!.distinct });
       expect(result.goals.map((goal) => [goal.name, goal.reached])).toEqual([
         ['BothCommit', true],
         ['CommittedAfterItsCoordinatorCrashed', true],
@@ -15,7 +15,7 @@ describe("the service's cross-shard commit, checked with the service's own machi
         ['AbortedByAResolver', true],
       ]);
     }
-    expect(crossShard.expected({ crashes: 1 }).distinct).toBe(11226);
+    expect(crossShard.expected({ crashes: 1 })!.distinct).toBe(11226);
   });
 
   it('catches a shard that aborts an in-doubt part without asking the anchor', () => {

@@ -1,4 +1,5 @@
 export * from './clock.ts';
+export * from './commit-group.ts';
 export * from './logger.ts';
 export * from './manual-clock.ts';
 export * from './node-host.ts';

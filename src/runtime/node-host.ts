@@ -6,6 +6,7 @@ import { Stepper, timerDelayName } from '../node/index.ts';
 import { type Clock, type TimerHandle, systemClock } from './clock.ts';
 import { type Logger, stderrLogger } from './logger.ts';
 import type { StepTraceSink } from './step-trace.ts';
+import type { CommitGroup, GroupMember } from './commit-group.ts';
 import type { DurableStore } from './storage/durable-store.ts';
 import { checkTimerPolicy, type TimerPolicy, timerDuration } from './timer-policy.ts';
 import { isReservedEventType, type Transport } from './transport/transport.ts';
@@ -46,6 +47,12 @@ export interface NodeHostOptions<Config = unknown> {
    * durable, e.g. apply newly committed entries. Not called for a batch whose commit failed.
    */
   readonly onFlushed?: () => void;
+  /**
+   * Commit this host's batches together with other hosts' in one transaction of a shared store
+   * (`CommitGroup`); `store` must then be a namespace of that group's file. By default the host
+   * commits its batches to its own store alone.
+   */
+  readonly commitGroup?: CommitGroup;
 }
 
 export type HostPhase = 'new' | 'running' | 'stopped' | 'failed';
@@ -293,25 +300,49 @@ export class NodeHost<Config = unknown> {
         .with({ type: 'reply' }, (reply) => this.batch.outputs.push(reply))
         .exhaustive();
     }
-    this.flushScheduled ??= setImmediate(() => {
-      this.flushScheduled = undefined;
-      this.flush();
-    });
+    if (this.options.commitGroup) this.options.commitGroup.request(this.member);
+    else
+      this.flushScheduled ??= setImmediate(() => {
+        this.flushScheduled = undefined;
+        this.flush();
+      });
   }
+
+  /** This host as a member of its commit group: the two halves of `flush`. */
+  private readonly member: GroupMember = {
+    commitPending: () => this.commitPending(),
+    releaseCommitted: () => this.releaseCommitted(),
+    failCommit: (error) => this.fail(error),
+  };
 
   /** Commits the batch's changes in one transaction, then releases its messages and replies in order. */
   private flush(): void {
-    const { changes, outputs } = this.batch;
+    try {
+      this.commitPending();
+    } catch (error) {
+      this.fail(error as Error);
+      return;
+    }
+    this.releaseCommitted();
+  }
+
+  /** The batch being committed: its outputs wait here until the commit returned. */
+  private committing: Batch | undefined;
+
+  private commitPending(): void {
+    const batch = this.batch;
     this.batch = { changes: [], outputs: [] };
-    if (changes.length > 0) {
-      try {
-        this.options.store.commit(changes);
-      } catch (error) {
-        this.fail(error as Error);
-        return;
-      }
+    this.committing = batch;
+    if (batch.changes.length > 0) {
+      this.options.store.commit(batch.changes);
       this.commits++;
     }
+  }
+
+  private releaseCommitted(): void {
+    const outputs = this.committing?.outputs ?? [];
+    this.committing = undefined;
+    if (this.phase !== 'running') return;
     for (const output of outputs) {
       if (output.type === 'send') this.sendOut(output);
       else this.replyOut(output);

@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../runtime/index.ts';
 import { validateRaftMessage } from '../protocols/raft/index.ts';
-import { SqliteStore, stderrLogger, TcpTransport } from '../runtime/index.ts';
+import { CommitGroup, SqliteFile, stderrLogger, TcpTransport } from '../runtime/index.ts';
 import type { ClusterConfig, NodeAddress } from './cluster-config.ts';
 import { HashRing } from './hash-ring.ts';
 import { apiHandler } from './http-api.ts';
@@ -79,6 +79,7 @@ export class KvNode implements ShardRouter {
   private constructor(
     readonly config: ClusterConfig,
     private readonly transport: TcpTransport,
+    private readonly file: SqliteFile,
     private readonly logger: Logger,
   ) {
     this.ring = new HashRing(
@@ -96,6 +97,7 @@ export class KvNode implements ShardRouter {
     const hosted = config.shards.filter((shard) => shard.replicas.includes(config.self));
     const peers = [...new Set(hosted.flatMap((shard) => shard.replicas))].filter((node) => node !== config.self);
     mkdirSync(config.dataDir, { recursive: true });
+    const file = openDataFile(config.dataDir);
     const shardIds = hosted.map((shard) => shard.id);
     const transport = await TcpTransport.listen({
       id: config.self,
@@ -105,15 +107,20 @@ export class KvNode implements ShardRouter {
       maxFrameBytes: RAFT_MAX_FRAME_BYTES,
       maxQueuedMessages: 256,
       logger,
+    }).catch((error: unknown) => {
+      file.close();
+      throw error;
     });
-    const node = new KvNode(config, transport, logger);
+    const commitGroup = new CommitGroup((work) => file.transaction(work));
+    const node = new KvNode(config, transport, file, logger);
     const mux = new ShardMux(transport, shardIds);
     for (const shard of hosted) {
       const replica = new ShardReplica({
         shard: shard.id,
         node: config.self,
         peers: shard.replicas.filter((replica) => replica !== config.self),
-        store: new SqliteStore(join(config.dataDir, `${shard.id}.sqlite`)),
+        store: file.store(shard.id),
+        commitGroup,
         transport: mux.transportFor(shard.id),
         logger,
         ...(config.timers ? { timers: config.timers } : {}),
@@ -246,6 +253,7 @@ export class KvNode implements ShardRouter {
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
     await Promise.all([...this.replicas.values()].map((replica) => replica.stop()));
+    this.file.close();
     await this.transport.close();
     this.agent.destroy();
   }
@@ -283,6 +291,22 @@ export class KvNode implements ShardRouter {
 
 /** The route on which a node takes commands for its replica of `shard` from other nodes. */
 export const commandPath = (shard: string): string => `/internal/shards/${encodeURIComponent(shard)}/commands`;
+
+/**
+ * The node's one SQLite file, `<dataDir>/node.sqlite`: every replica it holds keeps its Raft state
+ * there under its shard's name, so that one fsync commits all of their batches (`CommitGroup`).
+ * A data folder laid out one file per shard (`<shard>.sqlite`, before the replicas shared a file)
+ * is refused rather than silently started empty beside it.
+ */
+function openDataFile(dataDir: string): SqliteFile {
+  const legacy = readdirSync(dataDir).filter((name) => /^[^.]+\.sqlite$/.test(name) && name !== DATA_FILE);
+  if (legacy.length > 0) {
+    throw new Error(`${dataDir} holds ${legacy.join(', ')}: replicas in one file per shard, an older layout this build does not read; start from an empty data folder`);
+  }
+  return new SqliteFile(join(dataDir, DATA_FILE));
+}
+
+const DATA_FILE = 'node.sqlite';
 
 function addressOf(config: ClusterConfig, node: string): NodeAddress {
   const address = config.nodes.find((n) => n.id === node);

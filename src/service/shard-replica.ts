@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Json, Message } from '../node/index.ts';
-import type { DurableStore, Logger, TimerPolicy, Transport } from '../runtime/index.ts';
+import type { CommitGroup, DurableStore, Logger, TimerPolicy, Transport } from '../runtime/index.ts';
 import { NodeHost, stderrLogger } from '../runtime/index.ts';
 import { DEFAULT_RAFT_CONFIG, type LogEntry, type RaftConfig, type RaftContext, server } from '../protocols/raft/index.ts';
 import type { CommandResult, ResultOf, ShardCommand } from './shard-command.ts';
@@ -16,6 +16,8 @@ export interface ShardReplicaOptions {
   /** The other nodes holding replicas of this shard. */
   readonly peers: readonly string[];
   readonly store: DurableStore;
+  /** Commit with the node's other replicas in one transaction of their shared file (see `CommitGroup`). */
+  readonly commitGroup?: CommitGroup;
   readonly transport: Transport;
   readonly timers?: TimerPolicy;
   readonly logger?: Logger;
@@ -158,6 +160,7 @@ export class ShardReplica {
       timers: options.timers ?? SERVICE_RAFT_TIMERS,
       logger: this.logger,
       onFlushed: () => this.afterFlush(),
+      ...(options.commitGroup ? { commitGroup: options.commitGroup } : {}),
     });
   }
 

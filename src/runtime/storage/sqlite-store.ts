@@ -42,15 +42,14 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * A `DurableStore` in one SQLite file (better-sqlite3): WAL journal, `synchronous=FULL`, one
- * transaction per batch. better-sqlite3 is synchronous, so `commit` blocks the event loop for an
- * fsync; the host turns that into group commit (everything that arrives during one fsync goes into
- * the next one) rather than paying one fsync per step.
+ * One SQLite file (better-sqlite3): WAL journal, `synchronous=FULL`. It holds the durable images
+ * of one or more nodes, each under its own namespace (`store(namespace)`): the replicas a service
+ * node hosts share one file, so that one fsync can make all of their batches durable
+ * (`transaction`, used by a `CommitGroup`).
  */
-export class SqliteStore implements DurableStore {
-  private readonly db: Database.Database;
-  private readonly statements;
-  private readonly commitBatch: (changes: readonly DurableChange[]) => void;
+export class SqliteFile {
+  readonly db: Database.Database;
+  private readonly stores = new Set<string>();
 
   constructor(
     readonly path: string,
@@ -70,7 +69,53 @@ export class SqliteStore implements DurableStore {
       this.db.close();
       throw error;
     }
-    const db = this.db;
+  }
+
+  /** The store of one node in this file: its keys and logs are named `<namespace>/<key>`. */
+  store(namespace: string): SqliteStore {
+    if (!/^[\w.-]+$/.test(namespace)) throw new Error(`a store namespace is letters, digits, "_", "." or "-", not ${JSON.stringify(namespace)}`);
+    if (this.stores.has(namespace)) throw new Error(`${this.path}: the store "${namespace}" is open already`);
+    this.stores.add(namespace);
+    return new SqliteStore(this, `${namespace}/`, false);
+  }
+
+  /**
+   * Runs `work` in one transaction (BEGIN IMMEDIATE … COMMIT: one fsync). The stores' commits
+   * inside it become savepoints: one that throws rolls back its own changes only, and the others
+   * still commit together.
+   */
+  transaction(work: () => void): void {
+    this.db.transaction(work).immediate();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * A `DurableStore` in SQLite: a file of its own (`new SqliteStore(path)`), or a namespace of a
+ * shared `SqliteFile`. One transaction per batch. better-sqlite3 is synchronous, so `commit`
+ * blocks the event loop for an fsync; the host turns that into group commit (everything that
+ * arrives during one fsync goes into the next one) rather than paying one fsync per step.
+ */
+export class SqliteStore implements DurableStore {
+  private readonly file: SqliteFile;
+  private readonly statements;
+  private readonly commitBatch: (changes: readonly DurableChange[]) => void;
+
+  constructor(path: string, options?: SqliteStoreOptions);
+  /** @internal A namespace of a shared file: use `SqliteFile.store`. */
+  constructor(file: SqliteFile, prefix: string, ownsFile: false);
+  constructor(
+    where: string | SqliteFile,
+    second: SqliteStoreOptions | string = {},
+    private readonly ownsFile = true,
+  ) {
+    this.file = typeof where === 'string' ? new SqliteFile(where, second as SqliteStoreOptions) : where;
+    const prefix = typeof second === 'string' ? second : '';
+    this.prefix = prefix;
+    const db = this.file.db;
     this.statements = {
       key: db.prepare<[string], KeyRow>('SELECT value, length FROM durable_key WHERE key = ?'),
       putValue: db.prepare<[string, string]>(
@@ -81,19 +126,30 @@ export class SqliteStore implements DurableStore {
       ),
       cutLog: db.prepare<[string, number]>('DELETE FROM durable_log WHERE log = ? AND position >= ?'),
       insertEntry: db.prepare<[string, number, string]>('INSERT INTO durable_log (log, position, entry) VALUES (?, ?, ?)'),
-      allKeys: db.prepare<[], KeyRow & { readonly key: string }>('SELECT key, value, length FROM durable_key'),
-      allEntries: db.prepare<[], { readonly log: string; readonly entry: string }>('SELECT log, entry FROM durable_log ORDER BY log, position'),
+      // Read once, at load: a scan is fine. The prefix "" (a file of its own) matches every key.
+      allKeys: db.prepare<[{ prefix: string }], KeyRow & { readonly key: string }>('SELECT key, value, length FROM durable_key WHERE substr(key, 1, length(@prefix)) = @prefix'),
+      allEntries: db.prepare<[{ prefix: string }], { readonly log: string; readonly entry: string }>(
+        'SELECT log, entry FROM durable_log WHERE substr(log, 1, length(@prefix)) = @prefix ORDER BY log, position',
+      ),
     };
     // BEGIN IMMEDIATE: take the write lock up front; a throw inside rolls the whole batch back.
+    // Inside a `SqliteFile.transaction` this is a savepoint of the file's transaction.
     this.commitBatch = db.transaction((changes: readonly DurableChange[]) => {
       for (const change of changes) this.apply(change);
     }).immediate;
   }
 
+  private readonly prefix: string;
+
+  get path(): string {
+    return this.file.path;
+  }
+
   load(): DurableState {
     const image: Record<string, Json> = {};
-    for (const row of this.statements.allKeys.all()) image[row.key] = row.value === null ? [] : (JSON.parse(row.value) as Json);
-    for (const row of this.statements.allEntries.all()) (image[row.log] as Json[]).push(JSON.parse(row.entry) as Json);
+    const name = (key: string) => key.slice(this.prefix.length);
+    for (const row of this.statements.allKeys.all({ prefix: this.prefix })) image[name(row.key)] = row.value === null ? [] : (JSON.parse(row.value) as Json);
+    for (const row of this.statements.allEntries.all({ prefix: this.prefix })) (image[name(row.log)] as Json[]).push(JSON.parse(row.entry) as Json);
     return image;
   }
 
@@ -102,14 +158,17 @@ export class SqliteStore implements DurableStore {
     this.commitBatch(changes);
   }
 
+  /** Closes the file if the store has it to itself; a namespace of a shared file leaves it to its owner. */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.ownsFile) this.file.close();
   }
 
   /** One change, in `applyDurableChange`'s order: set, then truncate, then append. */
   private apply(change: DurableChange): void {
     const { statements } = this;
-    for (const [key, value] of Object.entries(change.set ?? {})) {
+    const p = this.prefix;
+    for (const [name, value] of Object.entries(change.set ?? {})) {
+      const key = p + name;
       statements.cutLog.run(key, 0);
       if (Array.isArray(value)) {
         value.forEach((entry, position) => statements.insertEntry.run(key, position, JSON.stringify(entry)));
@@ -118,13 +177,15 @@ export class SqliteStore implements DurableStore {
         statements.putValue.run(key, JSON.stringify(value));
       }
     }
-    for (const [log, from] of Object.entries(change.truncate ?? {})) {
-      if (!Number.isInteger(from) || from < 0) throw new RangeError(`truncate "${log}" at ${from}: an index must be a whole number >= 0`);
+    for (const [name, from] of Object.entries(change.truncate ?? {})) {
+      if (!Number.isInteger(from) || from < 0) throw new RangeError(`truncate "${name}" at ${from}: an index must be a whole number >= 0`);
+      const log = p + name;
       const length = this.logLength(log);
       if (from < length) statements.cutLog.run(log, from);
       statements.putLog.run(log, Math.min(from, length));
     }
-    for (const [log, entries] of Object.entries(change.append ?? {})) {
+    for (const [name, entries] of Object.entries(change.append ?? {})) {
+      const log = p + name;
       const length = this.logLength(log);
       entries.forEach((entry, i) => statements.insertEntry.run(log, length + i, JSON.stringify(entry)));
       statements.putLog.run(log, length + entries.length);
@@ -135,7 +196,7 @@ export class SqliteStore implements DurableStore {
   private logLength(log: string): number {
     const row = this.statements.key.get(log);
     if (row === undefined) return 0;
-    if (row.length === null) throw new TypeError(`durable key "${log}" is not a log`);
+    if (row.length === null) throw new TypeError(`durable key "${log.slice(this.prefix.length)}" is not a log`);
     return row.length;
   }
 }

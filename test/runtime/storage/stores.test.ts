@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { applyDurableChange, EMPTY_DURABLE, type DurableChange, type DurableState, type Json } from '../../../src/node/index.ts';
 import type { DurableStore } from '../../../src/runtime/storage/durable-store.ts';
 import { MemoryStore } from '../../../src/runtime/storage/memory-store.ts';
-import { SqliteStore } from '../../../src/runtime/storage/sqlite-store.ts';
+import { SqliteFile, SqliteStore } from '../../../src/runtime/storage/sqlite-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'unanimous-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,7 +84,8 @@ describe('durable stores', () => {
   });
 
   it('SqliteStore keeps a log as rows: appending and cutting a long log touches only the entries changed', () => {
-    const store = new SqliteStore(freshPath());
+    const path = freshPath();
+    const store = new SqliteStore(path);
     try {
       const entries = Array.from({ length: 500 }, (_, i) => ({ term: 1 + Math.floor(i / 100), value: `v${i}` }));
       store.commit([{ set: { currentTerm: 5 } }, { append: { log: entries } }]);
@@ -92,33 +93,59 @@ describe('durable stores', () => {
       const image = store.load();
       expect(image.currentTerm).toBe(5);
       expect(image.log).toEqual([...entries.slice(0, 498), { term: 5, value: 'x' }]);
-      // Rows, not one rewritten JSON text.
-      const db = (store as unknown as { db: { prepare(sql: string): { get(): unknown } } }).db;
+    } finally {
+      store.close();
+    }
+    // Rows, not one rewritten JSON text.
+    const { db } = new SqliteFile(path);
+    try {
       expect(db.prepare("SELECT count(*) AS n FROM durable_log WHERE log = 'log'").get()).toEqual({ n: 499 });
       expect(db.prepare("SELECT value, length FROM durable_key WHERE key = 'log'").get()).toEqual({ value: null, length: 499 });
     } finally {
-      store.close();
+      db.close();
     }
   });
 
   it('SqliteStore runs in WAL mode with synchronous=FULL', () => {
-    const store = new SqliteStore(freshPath());
+    const file = new SqliteFile(freshPath());
     try {
-      const db = (store as unknown as { db: { pragma(p: string, o: { simple: true }): unknown } }).db;
-      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+      expect(file.db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(file.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     } finally {
-      store.close();
+      file.close();
     }
   });
 
   it('SqliteStore refuses a file written by another schema version', () => {
     const path = freshPath();
     new SqliteStore(path).close();
-    const raw = new SqliteStore(path);
-    (raw as unknown as { db: { pragma(p: string): unknown } }).db.pragma('user_version = 99');
+    const raw = new SqliteFile(path);
+    raw.db.pragma('user_version = 99');
     raw.close();
     expect(() => new SqliteStore(path)).toThrow(/schema version 99, this build reads version 1/);
+  });
+
+  it('SqliteFile holds several stores apart, and commits them in one transaction in which a failing store loses only its own batch', () => {
+    const path = freshPath();
+    const file = new SqliteFile(path);
+    const [s0, s1, s10] = ['s0', 's1', 's10'].map((namespace) => file.store(namespace)) as [SqliteStore, SqliteStore, SqliteStore];
+    s0.commit([{ set: { currentTerm: 1 }, append: { log: [{ term: 1 }] } }]);
+    s1.commit([{ set: { currentTerm: 2 } }]);
+    s10.commit([{ append: { log: [{ term: 7 }, { term: 8 }] } }]);
+    expect(() => file.store('s0')).toThrow(/is open already/);
+    expect(() => file.store('a/b')).toThrow(/a store namespace is letters/);
+    file.transaction(() => {
+      s0.commit([{ append: { log: [{ term: 2 }] } }]);
+      expect(() => s1.commit([{ set: { x: 1 } }, { append: { currentTerm: [1] } }])).toThrow(/not a log/);
+      s10.commit([{ truncate: { log: 1 } }]);
+    });
+    file.close();
+
+    const reopened = new SqliteFile(path);
+    expect(reopened.store('s0').load()).toEqual({ currentTerm: 1, log: [{ term: 1 }, { term: 2 }] });
+    expect(reopened.store('s1').load()).toEqual({ currentTerm: 2 });
+    expect(reopened.store('s10').load()).toEqual({ log: [{ term: 7 }] });
+    reopened.close();
   });
 
   it('MemoryStore.reopen sees exactly what was committed, and a closed store refuses use', () => {

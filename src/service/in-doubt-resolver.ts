@@ -11,9 +11,9 @@ export interface InDoubtResolverOptions {
 }
 
 /**
- * Settles transactions across shards whose coordinator went away: the cooperative termination of
- * 2PC, made safe by the anchor's log (Gray & Reuter §7; Bernstein et al. §7.4 on in-doubt
- * participants). For every part its node's replicas lead and that has been prepared for
+ * Settles transactions across shards whose coordinator went away: 2PC's termination protocol for
+ * an in-doubt participant (Bernstein, Hadzilacos & Goodman, "Concurrency Control and Recovery in
+ * Database Systems", ch. 7), asking the one place the decision can be, the anchor's log. For every part its node's replicas lead and that has been prepared for
  * `resolveAfterMs`, it proposes `decide aborted` to the transaction's anchor. The anchor answers
  * with the decision that stands — the coordinator's commit if that was logged first, else this
  * abort — and the part is finished accordingly through its own shard's log. A coordinator still
@@ -41,19 +41,16 @@ export class InDoubtResolver {
     this.timer = undefined;
   }
 
-  /** Starts resolving every part in doubt on a replica that leads; returns how many it started. */
-  sweep(): number {
-    let started = 0;
+  /** Starts resolving every part in doubt on a replica that leads. */
+  private sweep(): void {
     for (const replica of this.replicas()) {
       if (!replica.isLeader()) continue;
       for (const { id, anchor } of replica.inDoubt(this.options.resolveAfterMs)) {
         if (this.resolving.has(id)) continue;
         this.resolving.add(id);
-        started++;
         void this.resolve(replica.shard, id, anchor).finally(() => this.resolving.delete(id));
       }
     }
-    return started;
   }
 
   private async resolve(shard: string, id: string, anchor: string): Promise<void> {

@@ -66,6 +66,9 @@ export interface ClusterStatus {
  * shard leads, it proposes the transaction; otherwise the node FORWARDS the request to the node it
  * believes leads (learned from the AppendEntries it receives) and relays the answer, so a client may
  * talk to any node. While no leader is known (an election), it waits and retries for a few seconds.
+ * A transaction whose keys live on several shards is coordinated here (`CrossShardCoordinator`),
+ * each of its commands routed the same way; this node's leaders also resolve the parts their
+ * shards hold in doubt (`InDoubtResolver`).
  */
 export class KvNode implements ShardRouter {
   readonly ring: HashRing;
@@ -74,7 +77,7 @@ export class KvNode implements ShardRouter {
   private readonly coordinator: CrossShardCoordinator;
   private readonly resolver: InDoubtResolver;
   private http: Server | undefined;
-  private halted = false;
+  private stopping = false;
 
   private constructor(
     readonly config: ClusterConfig,
@@ -174,7 +177,7 @@ export class KvNode implements ShardRouter {
   async runOn<C extends ShardCommand>(shard: string, command: C, hops = 0): Promise<CommandOutcome<ResultOf<C>>> {
     const deadline = Date.now() + LEADER_WAIT_MS;
     let lastProblem = 'no leader is known';
-    while (!this.halted) {
+    while (!this.stopping) {
       const replica = this.replicas.get(shard);
       if (replica?.isLeader()) {
         try {
@@ -244,8 +247,8 @@ export class KvNode implements ShardRouter {
 
   /** Stops the HTTP server, every replica (committing what they hold) and the transport. */
   async stop(): Promise<void> {
-    if (this.halted) return;
-    this.halted = true;
+    if (this.stopping) return;
+    this.stopping = true;
     this.resolver.stop();
     const http = this.http;
     if (http) {

@@ -9,6 +9,7 @@
  *   node --import tsx bench/service.ts --inflight 1,256 --seconds 10 --runs 5 --ops put,get,txn
  *   node --import tsx bench/service.ts --route any                   # send to any node; followers forward
  *   node --import tsx bench/service.ts --etcd http://127.0.0.1:2379  # the same load on etcd's v3 JSON gateway
+ *   node --import tsx bench/service.ts --versus --etcd URL,URL,URL   # both, taking turns run by run; the ratio of medians
  *
  * --route leader (the default) sends each request to the node leading its key's shard (from
  * /status and the hash ring, as a smart client would); --route any spreads requests over every node,
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     route: { type: 'string', default: 'leader' },
     endpoints: { type: 'string' },
     etcd: { type: 'string' },
+    versus: { type: 'boolean', default: false },
   },
 });
 const inflights = values.inflight.split(',').map(Number);
@@ -49,9 +51,10 @@ const ops = values.ops.split(',') as Op[];
 if (
   ![...inflights, seconds, runs, keyCount, valueBytes].every((n) => Number.isInteger(n) && n > 0) ||
   !ops.every((op) => op === 'put' || op === 'get' || op === 'txn') ||
-  !['leader', 'any'].includes(values.route)
+  !['leader', 'any'].includes(values.route) ||
+  (values.versus && values.etcd === undefined)
 ) {
-  console.error('usage: bench/service.ts [--inflight 1,16,64,256] [--seconds S] [--runs R] [--keys K] [--value-bytes B] [--ops put,get,txn] [--route leader|any] [--endpoints URL,...] [--etcd URL,...]');
+  console.error('usage: bench/service.ts [--inflight 1,16,64,256] [--seconds S] [--runs R] [--keys K] [--value-bytes B] [--ops put,get,txn] [--route leader|any] [--endpoints URL,...] [--etcd URL,...] [--versus]');
   process.exit(2);
 }
 
@@ -151,12 +154,9 @@ const median = (numbers: number[]) => {
 };
 
 let cluster: LocalCluster | undefined;
-let target: Target;
-let label: string;
-if (values.etcd !== undefined) {
-  target = etcdTarget(values.etcd.split(','));
-  label = `etcd at ${values.etcd}`;
-} else {
+
+/** The service: a fresh local cluster, or the nodes at --endpoints. */
+async function unanimous(): Promise<{ target: Target; label: string }> {
   let endpoints: string[];
   if (values.endpoints !== undefined) endpoints = values.endpoints.split(',');
   else {
@@ -175,21 +175,36 @@ if (values.etcd !== undefined) {
   await refresh();
   const refresher = setInterval(() => refresh().catch(() => {}), 1_000);
   refresher.unref();
-  target = unanimousTarget(endpoints, () => routeByKey);
-  label = `unanimous, ${values.nodes} nodes, ${values.shards} shards, route ${values.route}`;
+  return { target: unanimousTarget(endpoints, () => routeByKey), label: `unanimous, ${values.nodes} nodes, ${values.shards} shards, route ${values.route}` };
 }
 
-console.log(`${label}: ${seconds} s per run, ${runs} runs, ${valueBytes}-byte values, ${keyCount} keys; medians (range of throughput)`);
-console.log('op    in flight    ops/s (median)   range              p50 ms   p99 ms   errors');
+// --etcd alone measures etcd; with --versus, the service and etcd take turns, run by run, so that
+// both see the same moments of a busy machine and the ratio is measured side by side.
+const systems: { target: Target; label: string }[] = [];
+if (values.etcd === undefined || values.versus) systems.push(await unanimous());
+if (values.etcd !== undefined) systems.push({ target: etcdTarget(values.etcd.split(',')), label: `etcd at ${values.etcd}` });
+
+const summary = (results: readonly RunResult[]) => {
+  const throughputs = results.map((r) => r.throughput);
+  return {
+    throughput: median(throughputs),
+    text: `${median(throughputs).toFixed(0).padStart(13)}   ${`${Math.min(...throughputs).toFixed(0)}–${Math.max(...throughputs).toFixed(0)}`.padEnd(17)}  ${median(results.map((r) => r.p50)).toFixed(2).padStart(7)}  ${median(results.map((r) => r.p99)).toFixed(2).padStart(7)}   ${results.reduce((sum, r) => sum + r.errors, 0)}`,
+  };
+};
+
+console.log(`${systems.map((system) => system.label).join(' versus ')}: ${seconds} s per run, ${runs} runs${systems.length > 1 ? ' each, taking turns' : ''}, ${valueBytes}-byte values, ${keyCount} keys; medians (range of throughput)`);
+console.log(`${systems.length > 1 ? 'system     ' : ''}op    in flight    ops/s (median)   range              p50 ms   p99 ms   errors${systems.length > 1 ? '   ratio' : ''}`);
 try {
   for (const op of ops) {
     for (const inflight of inflights) {
-      const results: RunResult[] = [];
-      for (let run = 0; run < runs; run++) results.push(await closedLoop(target, op, inflight));
-      const throughputs = results.map((r) => r.throughput);
-      console.log(
-        `${op.padEnd(5)} ${String(inflight).padStart(9)}    ${median(throughputs).toFixed(0).padStart(13)}   ${`${Math.min(...throughputs).toFixed(0)}–${Math.max(...throughputs).toFixed(0)}`.padEnd(17)}  ${median(results.map((r) => r.p50)).toFixed(2).padStart(7)}  ${median(results.map((r) => r.p99)).toFixed(2).padStart(7)}   ${results.reduce((sum, r) => sum + r.errors, 0)}`,
-      );
+      const results: RunResult[][] = systems.map(() => []);
+      for (let run = 0; run < runs; run++) for (const [i, system] of systems.entries()) results[i]!.push(await closedLoop(system.target, op, inflight));
+      const summaries = results.map(summary);
+      for (const [i, { text }] of summaries.entries()) {
+        const name = systems.length > 1 ? (i === 0 ? 'unanimous  ' : 'etcd       ') : '';
+        const ratio = systems.length > 1 && i === 0 ? `   ${(summaries[0]!.throughput / summaries[1]!.throughput).toFixed(2)}` : '';
+        console.log(`${name}${op.padEnd(5)} ${String(inflight).padStart(9)}    ${text}${ratio}`);
+      }
     }
   }
 } finally {

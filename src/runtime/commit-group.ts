@@ -1,5 +1,7 @@
 /** What a host hands a `CommitGroup`: its pending batch, committed and then released in two steps. */
 export interface GroupMember {
+  /** Just before the group's transaction: send what may go out before the commit (`sendBeforeCommit`). */
+  releaseEarly(): void;
   /** Makes the member's pending changes durable inside the group's transaction; throws if it could not. */
   commitPending(): void;
   /** After the group's transaction committed: release the messages and replies of the committed batch. */
@@ -38,6 +40,7 @@ export class CommitGroup {
     const members = [...this.pending];
     this.pending.clear();
     if (members.length === 0) return;
+    for (const member of members) member.releaseEarly();
     const committed: GroupMember[] = [];
     try {
       this.transaction(() => {

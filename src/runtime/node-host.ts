@@ -53,6 +53,15 @@ export interface NodeHostOptions<Config = unknown> {
    * commits its batches to its own store alone.
    */
   readonly commitGroup?: CommitGroup;
+  /**
+   * The one exception to persist-before-send: messages this picks are sent when their batch starts
+   * to commit instead of after. Raft's leader may write its log in parallel with replicating it
+   * (Ongaro's thesis §10.2.1): an AppendEntries may leave before the leader's own copy is durable,
+   * provided the leader counts itself toward a majority only once it is. Here it is, because the
+   * commit is synchronous and starts right after the early sends: no answer can be handled before
+   * it returned (and if it fails, the host stops, as a leader that crashed after sending).
+   */
+  readonly sendBeforeCommit?: (message: Message) => boolean;
 }
 
 export type HostPhase = 'new' | 'running' | 'stopped' | 'failed';
@@ -88,7 +97,11 @@ interface WaitingRequest {
 interface Batch {
   readonly changes: DurableChange[];
   readonly outputs: (SendEffect | ReplyEffect)[];
+  /** Sends that `sendBeforeCommit` lets go out before the batch's commit. */
+  readonly early: SendEffect[];
 }
+
+const emptyBatch = (): Batch => ({ changes: [], outputs: [], early: [] });
 
 /**
  * Runs one protocol machine for real: events from the transport, from clients (`submit`) and from
@@ -119,7 +132,7 @@ export class NodeHost<Config = unknown> {
   private phase: HostPhase = 'new';
   /** Armed timers by their event type (`xstate.after.electionTimeout.raft.follower`). */
   private readonly armedTimers = new Map<string, TimerHandle>();
-  private batch: Batch = { changes: [], outputs: [] };
+  private batch: Batch = emptyBatch();
   private flushScheduled: NodeJS.Immediate | undefined;
   private readonly waiting = new Map<string, WaitingRequest>();
   private nextRequestId = 1;
@@ -210,7 +223,7 @@ export class NodeHost<Config = unknown> {
    * written. A new host on the same store restarts from what was committed.
    */
   async crash(): Promise<void> {
-    this.batch = { changes: [], outputs: [] };
+    this.batch = emptyBatch();
     await this.shutDown('the host crashed');
   }
 
@@ -296,7 +309,7 @@ export class NodeHost<Config = unknown> {
     for (const effect of result.effects as readonly Effect[]) {
       match(effect)
         .with({ type: 'persist' }, ({ type: _, ...change }) => this.batch.changes.push(change))
-        .with({ type: 'send' }, (send) => this.batch.outputs.push(send))
+        .with({ type: 'send' }, (send) => (this.options.sendBeforeCommit?.(send.message) ? this.batch.early : this.batch.outputs).push(send))
         .with({ type: 'reply' }, (reply) => this.batch.outputs.push(reply))
         .exhaustive();
     }
@@ -310,6 +323,7 @@ export class NodeHost<Config = unknown> {
 
   /** This host as a member of its commit group: the two halves of `flush`. */
   private readonly member: GroupMember = {
+    releaseEarly: () => this.releaseEarly(),
     commitPending: () => this.commitPending(),
     releaseCommitted: () => this.releaseCommitted(),
     failCommit: (error) => this.fail(error),
@@ -317,6 +331,7 @@ export class NodeHost<Config = unknown> {
 
   /** Commits the batch's changes in one transaction, then releases its messages and replies in order. */
   private flush(): void {
+    this.releaseEarly();
     try {
       this.commitPending();
     } catch (error) {
@@ -329,9 +344,15 @@ export class NodeHost<Config = unknown> {
   /** The batch being committed: its outputs wait here until the commit returned. */
   private committing: Batch | undefined;
 
+  /** Sends what `sendBeforeCommit` picked, just before the batch commits. */
+  private releaseEarly(): void {
+    const early = this.batch.early.splice(0);
+    for (const send of early) this.sendOut(send);
+  }
+
   private commitPending(): void {
     const batch = this.batch;
-    this.batch = { changes: [], outputs: [] };
+    this.batch = emptyBatch();
     this.committing = batch;
     if (batch.changes.length > 0) {
       this.options.store.commit(batch.changes);
@@ -381,7 +402,7 @@ export class NodeHost<Config = unknown> {
   private fail(error: Error): void {
     this.logger.error('the store failed to commit; the host stops (restart it from its store)', { error });
     this.phase = 'failed';
-    this.batch = { changes: [], outputs: [] };
+    this.batch = emptyBatch();
     this.release(`the store failed: ${error.message}`);
     this.options.transport.close().catch((closeError: unknown) => this.logger.error('closing the transport failed', { error: closeError }));
   }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Json, Message } from '../node/index.ts';
 import type { CommitGroup, DurableStore, Logger, TimerPolicy, Transport } from '../runtime/index.ts';
 import { NodeHost, stderrLogger } from '../runtime/index.ts';
-import { DEFAULT_RAFT_CONFIG, type LogEntry, type RaftConfig, type RaftContext, server } from '../protocols/raft/index.ts';
+import { DEFAULT_RAFT_CONFIG, type LogEntry, maySendBeforePersisting, type RaftConfig, type RaftContext, server } from '../protocols/raft/index.ts';
 import type { CommandResult, ResultOf, ShardCommand } from './shard-command.ts';
 import { ShardState } from './shard-state.ts';
 
@@ -160,6 +160,7 @@ export class ShardReplica {
       timers: options.timers ?? SERVICE_RAFT_TIMERS,
       logger: this.logger,
       onFlushed: () => this.afterFlush(),
+      sendBeforeCommit: maySendBeforePersisting,
       ...(options.commitGroup ? { commitGroup: options.commitGroup } : {}),
     });
   }

@@ -77,3 +77,14 @@ export const isMajority = (members: number, servers: number): boolean => members
 
 /** The term of the last entry of a log, 0 for an empty one. */
 export const lastTerm = (log: readonly LogEntry[]): number => (log.length === 0 ? 0 : log[log.length - 1]!.term);
+
+/**
+ * The messages a host may send before the batch of steps that produced them is durable: the
+ * leader's AppendEntries, so that the leader writes its log in parallel with replicating it
+ * (Ongaro, "Consensus: Bridging Theory and Practice", §10.2.1). Safe as long as the leader counts
+ * its own copy toward a majority only once it is durable; a host that handles no answer before its
+ * commit returns (NodeHost's synchronous commit) gives that. Every other message — a vote, an
+ * acknowledgement, a candidate's request with its new term — waits for the commit, as
+ * persist-before-send requires (models/raft/broken/vote-not-persisted shows why).
+ */
+export const maySendBeforePersisting = (message: { readonly type: string }): boolean => message.type === 'AppendEntries';

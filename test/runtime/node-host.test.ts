@@ -73,7 +73,7 @@ class LoopbackTransport implements Transport {
   }
 }
 
-function hostOf(store = new MemoryStore(), options: { clock?: ManualClock; trace?: (record: StepRecord) => void } = {}) {
+function hostOf(store = new MemoryStore(), options: { clock?: ManualClock; trace?: (record: StepRecord) => void; sendBeforeCommit?: (message: Message) => boolean } = {}) {
   const transport = new LoopbackTransport(store);
   const logger = recordingLogger();
   const host = new NodeHost({
@@ -89,6 +89,7 @@ function hostOf(store = new MemoryStore(), options: { clock?: ManualClock; trace
     random: seededRandom(1),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.trace ? { trace: options.trace } : {}),
+    ...(options.sendBeforeCommit ? { sendBeforeCommit: options.sendBeforeCommit } : {}),
     statusOf: (context: { log: string[]; ticks: number }) => ({ logLength: context.log.length, ticks: context.ticks }),
   });
   return { host, store, transport, logger };
@@ -109,6 +110,26 @@ describe('NodeHost', () => {
     // Every message left with its value already durable.
     for (const sent of transport.sent) expect(sent.durableLog).toContain(sent.message.value);
     expect(host.status()).toMatchObject({ phase: 'running', state: 'idle', steps: 50, commits: 1, details: { logLength: 50, ticks: 0 } });
+    await host.stop();
+  });
+
+  it('sends what sendBeforeCommit picks as its batch starts to commit, before the batch is durable, and nothing else', async () => {
+    const { host, store, transport } = hostOf(new MemoryStore(), { sendBeforeCommit: (message) => message.type === 'Written' });
+    host.start();
+    const replies = [host.submit({ type: 'Write', value: 'x' }), host.submit({ type: 'Write', value: 'y' })];
+    expect(transport.sent).toEqual([]); // not at the step: when the batch commits
+    await Promise.all(replies);
+    expect(store.commits).toBe(1);
+    // Both left before their values were durable (the early sends precede the one commit).
+    expect(transport.sent.map((s) => [s.message.value, s.durableLog])).toEqual([
+      ['x', undefined],
+      ['y', undefined],
+    ]);
+    // A peer's Ping is answered with a Pong only after the batch holding the step is committed.
+    transport.handler!('b', { type: 'Ping' });
+    await host.submit({ type: 'Write', value: 'z' });
+    const pong = transport.sent.find((s) => s.message.type === 'Pong')!;
+    expect(pong.durableLog).toEqual(['x', 'y', 'z']);
     await host.stop();
   });
 

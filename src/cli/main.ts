@@ -75,8 +75,9 @@ serve options:
   --port P           node i serves HTTP on P+i and Raft on P+N+i (default 0: free ports)
 
 node options:
-  --config FILE      the node's JSON configuration: self, dataDir, nodes (id, host, raftPort,
-                     httpPort), shards (id, replicas), virtualNodes
+  --config FILE      the node's JSON configuration: self, dataDir, clusterSecret (the same on
+                     every node), nodes (id, host, raftPort, httpPort), shards (id, replicas),
+                     virtualNodes
   --stop-on-stdin-close   stop when standard input closes (how serve ties its nodes to itself)
 
 kv:

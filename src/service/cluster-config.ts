@@ -26,8 +26,13 @@ export interface ShardPlacement {
 export interface ClusterConfig {
   /** The node this process runs. */
   readonly self: string;
-  /** This node's directory: one SQLite file per shard replica it holds. */
+  /** This node's directory: `node.sqlite`, the Raft state of every shard replica it holds. */
   readonly dataDir: string;
+  /**
+   * Shared by every node of the cluster: commands between nodes (prepare, decide, finish of
+   * transactions across shards) must carry it, so that no client of the HTTP port can forge one.
+   */
+  readonly clusterSecret: string;
   readonly nodes: readonly NodeAddress[];
   readonly shards: readonly ShardPlacement[];
   /** Points per shard on the hash ring. */
@@ -86,9 +91,13 @@ export function parseClusterConfig(json: unknown): ClusterConfig {
   if (!nodeIds.includes(self)) throw new ConfigError(`self: ${JSON.stringify(self)} is not one of the nodes (${nodeIds.join(', ')})`);
   const virtualNodes = config.virtualNodes === undefined ? DEFAULT_VIRTUAL_NODES : config.virtualNodes;
   if (!Number.isSafeInteger(virtualNodes) || (virtualNodes as number) < 1 || (virtualNodes as number) > 4096) throw new ConfigError('virtualNodes: a whole number from 1 to 4096');
+  if (typeof config.clusterSecret !== 'string' || config.clusterSecret.length < 16 || !/^[\x21-\x7e]+$/.test(config.clusterSecret)) {
+    throw new ConfigError('clusterSecret must be a string of at least 16 printable characters, the same on every node (it authenticates commands between nodes)');
+  }
   return {
     self,
     dataDir: text(config.dataDir, 'dataDir'),
+    clusterSecret: config.clusterSecret,
     nodes,
     shards,
     virtualNodes: virtualNodes as number,

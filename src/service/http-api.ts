@@ -18,13 +18,13 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  *                                 across shards: 200 {committed: true, revisions: {shard: revision}, results, shards}
  *   GET    /status               the cluster: nodes, shards, leaders, terms, commit indexes (?local=1: this node only)
  *   GET    /debug/applied/<shard>[?at=N]   this node's replica: applied index, digest of its applied log, of its data
- *   POST   /internal/shards/<shard>/commands  {kind, …}   between nodes: a shard command (shard-command.ts) for the shard's leader
+ *   POST   /internal/shards/<shard>/commands  {kind, …}   between nodes (with the cluster secret): a shard command (shard-command.ts) for the shard's leader
  *
  * Keys are the rest of the path after /kv/, percent-decoded (so they may hold "/"). 400 for
- * malformed input, 404 for an unknown key, route or shard, 405 for a method a route does not take,
- * 409 for a transaction that aborted (a compare failed, or a key is locked by a transaction
- * prepared across shards), 413 for an oversized body, key or value, 503 when a shard has no leader
- * or an outcome is unknown.
+ * malformed input, 403 for a command between nodes without the cluster secret, 404 for an unknown
+ * key, route or shard, 405 for a method a route does not take, 409 for a transaction that aborted
+ * (a compare failed, or a key is locked by a transaction prepared across shards), 413 for an
+ * oversized body, key or value, 503 when a shard has no leader or an outcome is unknown.
  */
 export function apiHandler(node: KvNode): RequestListener {
   return (req, res) => {
@@ -77,6 +77,10 @@ async function route(node: KvNode, req: IncomingMessage, res: ServerResponse): P
   const command = /^\/internal\/shards\/([^/]+)\/commands$/.exec(path);
   if (command) {
     if (method !== 'POST') return notAllowed(res, method, path, 'POST');
+    if (!node.fromClusterNode(req.headers.authorization)) {
+      req.resume();
+      return reply(res, 403, { error: 'commands between nodes must carry the cluster secret (authorization: Bearer <clusterSecret>)' });
+    }
     const shard = decodeURIComponent(command[1]!);
     if (!node.config.shards.some((s) => s.id === shard)) return reply(res, 404, { error: `unknown shard ${JSON.stringify(shard)}; the shards are ${node.config.shards.map((s) => s.id).join(', ')}` });
     const outcome = await node.runOn(shard, parseShardCommand(await readJson(req)), hops(req));

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -201,6 +202,13 @@ export class KvNode implements ShardRouter {
     return { kind: 'error', status: 503, body: { error: `shard ${shard} has no reachable leader right now (${lastProblem}); the command was not applied, retry`, shard, retryable: true } };
   }
 
+  /** Whether a request's `authorization` header carries the cluster's secret (compared in constant time). */
+  fromClusterNode(authorization: string | undefined): boolean {
+    const expected = Buffer.from(`Bearer ${this.config.clusterSecret}`);
+    const given = Buffer.from(authorization ?? '');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
   /** This node's own view: its replicas. */
   nodeStatus(): NodeStatus {
     return { node: this.id, http: this.endpoint, replicas: [...this.replicas.values()].map((replica) => replica.status()), inDoubtResolved: { ...this.resolver.resolved } };
@@ -274,7 +282,7 @@ export class KvNode implements ShardRouter {
     try {
       const response = await requestJson(`${httpOf(addressOf(this.config, node))}${commandPath(shard)}`, {
         body: shardCommandToJson(command),
-        headers: { [HOPS_HEADER]: String(hops) },
+        headers: { [HOPS_HEADER]: String(hops), authorization: `Bearer ${this.config.clusterSecret}` },
         timeoutMs: 15_000,
         agent: this.agent,
       });

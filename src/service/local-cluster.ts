@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -53,8 +54,9 @@ export class LocalCluster {
     const nodes: NodeAddress[] = ids.map((id, i) => ({ id, host: '127.0.0.1', httpPort: ports[i]!, raftPort: ports[options.nodes + i]! }));
     const shards = placeShards(ids, options.shards);
     const configs = new Map<string, ClusterConfig>();
+    const clusterSecret = randomBytes(24).toString('hex');
     for (const id of ids) {
-      const config: ClusterConfig = { self: id, dataDir: join(dataDir, id), nodes, shards, virtualNodes: DEFAULT_VIRTUAL_NODES, ...(options.timers ? { timers: options.timers } : {}) };
+      const config: ClusterConfig = { self: id, dataDir: join(dataDir, id), clusterSecret, nodes, shards, virtualNodes: DEFAULT_VIRTUAL_NODES, ...(options.timers ? { timers: options.timers } : {}) };
       writeFileSync(join(dataDir, `${id}.json`), `${JSON.stringify(config, null, 2)}\n`);
       configs.set(id, config);
     }

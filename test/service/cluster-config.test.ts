@@ -4,7 +4,7 @@ import { validateRaftMessage } from '../../src/protocols/raft/index.ts';
 import { ShardMux } from '../../src/service/shard-mux.ts';
 
 const node = (id: string, port: number) => ({ id, host: '127.0.0.1', raftPort: port, httpPort: port + 1 });
-const valid = { self: 'n1', dataDir: '/tmp/x', nodes: [node('n1', 7000), node('n2', 7002)], shards: [{ id: 's0', replicas: ['n1', 'n2'] }] };
+const valid = { self: 'n1', dataDir: '/tmp/x', clusterSecret: 'a-secret-of-16-chars', nodes: [node('n1', 7000), node('n2', 7002)], shards: [{ id: 's0', replicas: ['n1', 'n2'] }] };
 
 describe('cluster configuration', () => {
   it('reads a valid configuration, with 128 virtual nodes by default', () => {
@@ -22,6 +22,7 @@ describe('cluster configuration', () => {
       throw new Error('accepted');
     };
     expect(refusal({ nodes: [] })).toBe('nodes: at least one node');
+    expect(refusal({ clusterSecret: 'short' })).toBe('clusterSecret must be a string of at least 16 printable characters, the same on every node (it authenticates commands between nodes)');
     expect(refusal({ nodes: [node('n1', 7000), node('n1', 7002)] })).toBe('nodes: node ids: "n1" appears twice');
     expect(refusal({ nodes: [{ ...node('n1', 7000), raftPort: 70000 }, node('n2', 1)] })).toBe('nodes[0].raftPort must be a port from 1 to 65535, not 70000');
     expect(refusal({ shards: [{ id: 's0', replicas: ['n1', 'n7'] }] })).toBe('shards[0].replicas: "n7" is not a node');

@@ -101,6 +101,8 @@ export class SqliteFile {
  */
 export class SqliteStore implements DurableStore {
   private readonly file: SqliteFile;
+  /** Put before every key and log name of this store: `<namespace>/` in a shared file, else nothing. */
+  private readonly prefix: string;
   private readonly statements;
   private readonly commitBatch: (changes: readonly DurableChange[]) => void;
 
@@ -113,8 +115,7 @@ export class SqliteStore implements DurableStore {
     private readonly ownsFile = true,
   ) {
     this.file = typeof where === 'string' ? new SqliteFile(where, second as SqliteStoreOptions) : where;
-    const prefix = typeof second === 'string' ? second : '';
-    this.prefix = prefix;
+    this.prefix = typeof second === 'string' ? second : '';
     const db = this.file.db;
     this.statements = {
       key: db.prepare<[string], KeyRow>('SELECT value, length FROM durable_key WHERE key = ?'),
@@ -137,12 +138,6 @@ export class SqliteStore implements DurableStore {
     this.commitBatch = db.transaction((changes: readonly DurableChange[]) => {
       for (const change of changes) this.apply(change);
     }).immediate;
-  }
-
-  private readonly prefix: string;
-
-  get path(): string {
-    return this.file.path;
   }
 
   load(): DurableState {

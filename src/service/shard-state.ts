@@ -43,7 +43,7 @@ export type ShardImage = {
 export class ShardState {
   readonly kv: KvState;
   private readonly prepared = new Map<string, PreparedPart>();
-  private readonly lockTable = { locks: Object.create(null) as Record<string, string>, shared: Object.create(null) as Record<string, string[]> };
+  protected readonly lockTable = { locks: Object.create(null) as Record<string, string>, shared: Object.create(null) as Record<string, string[]> };
   /** Parts finished here (or refused), by transaction id. */
   private readonly finished = new Map<string, Outcome>();
   private readonly results = new Map<string, CommandResults['finish']>();
@@ -99,7 +99,7 @@ export class ShardState {
   }
 
   private applyTxn(txn: Txn) {
-    const conflict = conflictOf(this.lockTable, '', lockKeysOf(txn));
+    const conflict = this.conflictWith('', lockKeysOf(txn));
     if (conflict !== undefined) return { committed: false as const, reason: conflictReason(conflict) };
     return this.kv.apply(txn);
   }
@@ -109,7 +109,7 @@ export class ShardState {
     if (finished === 'aborted') return { vote: 'refused', reason: `transaction ${id} was already aborted on this shard` };
     if (finished === 'committed' || this.prepared.has(id)) return { vote: 'prepared' };
     const keys = lockKeysOf(part);
-    const conflict = conflictOf(this.lockTable, id, keys);
+    const conflict = this.conflictWith(id, keys);
     const refusal = conflict !== undefined ? conflictReason(conflict) : this.kv.failedCompare(part.compare);
     if (refusal !== undefined) {
       this.finished.set(id, 'aborted');
@@ -155,6 +155,11 @@ export class ShardState {
     }
     this.decisions.set(id, outcome);
     return { outcome };
+  }
+
+  /** The first lock another prepared part holds that the access of `id` to `keys` conflicts with. */
+  protected conflictWith(id: string, keys: LockKeys): { key: string; holder: string } | undefined {
+    return conflictOf(this.lockTable, id, keys);
   }
 
   private release(id: string, prepared: PreparedPart): void {

@@ -81,11 +81,14 @@ export class CrossShardCoordinator {
           if (effect.type !== 'send') continue;
           const to = effect.to;
           const { command } = effect.message as Extract<CommitMessage, { type: 'Command' }>;
-          void this.router.runOn(to, command).then((outcome) => {
-            if (snapshot.status === 'done') return;
-            const event =
-              outcome.kind === 'done' ? { type: 'Result', from: to, command, result: outcome.result } : { type: 'Unreachable', from: to, command, error: outcome.body.error };
-            advance(stepper.step(snapshot, event));
+          const answered = this.router.runOn(to, command).then(
+            (outcome) =>
+              outcome.kind === 'done' ? { type: 'Result', from: to, command, result: outcome.result } : { type: 'Unreachable', from: to, command, error: outcome.body.error },
+            // A failure the router did not expect is, to the coordinator, a shard it could not reach.
+            (error: unknown) => ({ type: 'Unreachable', from: to, command, error: `shard ${to}: ${(error as Error).message}` }),
+          );
+          void answered.then((event) => {
+            if (snapshot.status !== 'done') advance(stepper.step(snapshot, event));
           });
         }
       };

@@ -14,6 +14,15 @@ export type PreparedPart = {
   readonly keys: LockKeys;
 };
 
+/** A `ShardState` as JSON: everything it holds, so that a model can keep it as a node's state and step it. */
+export type ShardImage = {
+  readonly kv: KvImage;
+  readonly prepared: readonly (readonly [string, PreparedPart])[];
+  readonly finished: readonly (readonly [string, Outcome])[];
+  readonly results: readonly (readonly [string, CommandResults['finish']])[];
+  readonly decisions: readonly (readonly [string, Outcome])[];
+};
+
 /**
  * Everything a shard's replica holds, as a pure function of the commands applied in log order: the
  * key-value data (`KvState`, with the shard's revision), and the shard's roles in transactions
@@ -31,15 +40,6 @@ export type PreparedPart = {
  * Repeated commands (a coordinator retrying after a lost answer) get the first answer again:
  * a prepared part votes prepared again, a finished one gives its outcome (and result, while kept).
  */
-/** A `ShardState` as JSON: everything it holds, so that a model can keep it as a node's state and step it. */
-export type ShardImage = {
-  readonly kv: KvImage;
-  readonly prepared: readonly (readonly [string, PreparedPart])[];
-  readonly finished: readonly (readonly [string, Outcome])[];
-  readonly results: readonly (readonly [string, CommandResults['finish']])[];
-  readonly decisions: readonly (readonly [string, Outcome])[];
-};
-
 export class ShardState {
   readonly kv: KvState;
   private readonly prepared = new Map<string, PreparedPart>();

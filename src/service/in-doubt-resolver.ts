@@ -48,7 +48,9 @@ export class InDoubtResolver {
       for (const { id, anchor } of replica.inDoubt(this.options.resolveAfterMs)) {
         if (this.resolving.has(id)) continue;
         this.resolving.add(id);
-        void this.resolve(replica.shard, id, anchor).finally(() => this.resolving.delete(id));
+        this.resolve(replica.shard, id, anchor)
+          .catch((error: unknown) => this.options.logger.error('resolving an in-doubt transaction failed; it will be tried again', { id, error }))
+          .finally(() => this.resolving.delete(id));
       }
     }
   }

@@ -117,6 +117,26 @@ describe('a three-server Raft cluster on the in-memory network', () => {
     await Promise.all(hosts.map((host) => host.stop()));
   });
 
+  it('a follower that missed 30 entries is caught up after one rejection, not one per missing entry (the reject hint)', async () => {
+    const { hosts, network, runUntil, settle } = cluster(6);
+    await runUntil('a leader', () => leaderOf(hosts) !== undefined);
+    const leader = leaderOf(hosts)!;
+    const behind = hosts.find((host) => host !== leader)!;
+    network.partition(behind.id, hosts.filter((host) => host !== behind).map((host) => host.id));
+    for (let i = 0; i < 30; i++) await settle(`commit ${i}`, leader.submit({ type: 'ClientRequest', value: `v${i}` }));
+    let rejections = 0;
+    network.drop((from, _to, message) => {
+      if (from === behind.id && message.type === 'AppendEntriesResponse' && message.success === false) rejections++;
+      return false;
+    });
+    network.heal();
+    await runUntil('the follower to catch up', () => statusOf(behind).commitIndex === 30);
+    expect(statusOf(behind).log).toHaveLength(30);
+    expect(rejections).toBeGreaterThanOrEqual(1);
+    expect(rejections).toBeLessThanOrEqual(2);
+    await Promise.all(hosts.map((host) => host.stop()));
+  });
+
   it('group commit: a burst of 200 requests costs the leader one store commit', async () => {
     const { hosts, stores, runUntil, settle } = cluster(5);
     await runUntil('a leader', () => leaderOf(hosts) !== undefined);

@@ -31,7 +31,7 @@ export const validateRaftMessage = (value: unknown): true | string => {
         'needs leaderId, prevLogIndex, prevLogTerm, leaderCommit and well-formed entries'
       );
     case 'AppendEntriesResponse':
-      return (typeof m.success === 'boolean' && isWhole(m.matchIndex)) || 'needs success and matchIndex';
+      return (typeof m.success === 'boolean' && isWhole(m.matchIndex) && (m.rejectHint === undefined || isWhole(m.rejectHint))) || 'needs success and matchIndex (and a whole rejectHint, if any)';
     default:
       return `not a Raft message type: ${JSON.stringify(m.type)}`;
   }

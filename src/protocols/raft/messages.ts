@@ -59,6 +59,13 @@ export type AppendEntriesResponse = {
    * `mmatchIndex`, which lets the leader set matchIndex without remembering what it sent.
    */
   readonly matchIndex: number;
+  /**
+   * On failure to a leader of the follower's term, the follower's last log index: the leader need
+   * not probe above it, so a follower that is merely behind is caught up in one more round trip
+   * rather than one per missing entry (etcd's `RejectHint`; Raft §5.3's closing note on optimising
+   * the rejections).
+   */
+  readonly rejectHint?: number;
 };
 
 export type RaftMessage = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse;

@@ -213,18 +213,29 @@ export const server = setup({
       }),
     ),
     rejectAppend: emit(({ context, event }) =>
-      send(event.type === 'AppendEntries' ? event.from : '', { type: 'AppendEntriesResponse', term: context.currentTerm, success: false, matchIndex: 0 }),
+      send(event.type === 'AppendEntries' ? event.from : '', {
+        type: 'AppendEntriesResponse',
+        term: context.currentTerm,
+        success: false,
+        matchIndex: 0,
+        // Only worth saying to a leader of our term: a stale leader steps down on our term anyway.
+        ...(event.type === 'AppendEntries' && event.term === context.currentTerm ? { rejectHint: context.log.length } : {}),
+      }),
     ),
     recordMatch: assign(({ context, event }) => {
       if (event.type !== 'AppendEntriesResponse') return {};
       const match = Math.max(context.matchIndex[event.from] ?? 0, event.matchIndex);
       return { matchIndex: { ...context.matchIndex, [event.from]: match }, nextIndex: { ...context.nextIndex, [event.from]: match + 1 } };
     }),
-    /** After a rejection, try one entry earlier (never below what the follower is known to hold). */
+    /**
+     * After a rejection, try one entry earlier — or, with the follower's hint, just past its last
+     * entry if that is earlier still — never below what the follower is known to hold.
+     */
     retreatNextIndex: assign(({ context, event }) => {
       if (event.type !== 'AppendEntriesResponse') return {};
       const floor = (context.matchIndex[event.from] ?? 0) + 1;
-      return { nextIndex: { ...context.nextIndex, [event.from]: Math.max(floor, (context.nextIndex[event.from] ?? 1) - 1) } };
+      const probe = Math.min((context.nextIndex[event.from] ?? 1) - 1, event.rejectHint === undefined ? Infinity : event.rejectHint + 1);
+      return { nextIndex: { ...context.nextIndex, [event.from]: Math.max(floor, probe) } };
     }),
     /**
      * The highest committable N > commitIndex becomes the commitIndex; the clients of the entries it

@@ -23,8 +23,8 @@ const MAX_HOPS = 2;
 /** How long a node keeps looking for a shard's leader (an election takes up to an election timeout or two). */
 const LEADER_WAIT_MS = 5_000;
 /**
- * Raft frames may carry many entries (a leader sends a lagging follower its whole missing suffix in
- * one AppendEntries), so the frame limit is set well above the transport's default of 1 MiB.
+ * Raft frames carry up to 16 entries of about 1 MiB each (`MAX_ENTRY_BYTES`, the service's
+ * `maxEntriesPerAppend`), so the frame limit is set well above the transport's default of 1 MiB.
  */
 const RAFT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 /**

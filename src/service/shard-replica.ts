@@ -9,6 +9,14 @@ import { ShardState } from './shard-state.ts';
 /** Randomised election timeouts (§5.2), generous for a busy 2-core machine; heartbeats well below them. */
 export const SERVICE_RAFT_TIMERS: TimerPolicy = { electionTimeout: { min: 500, max: 1000 }, heartbeatTimeout: 100 };
 
+/**
+ * An entry holds commands up to about this many bytes of JSON (and at least one command, itself at
+ * most a request body, 1 MiB), and an AppendEntries at most 16 entries: at most 32 MiB, within the
+ * 64 MiB frame limit between service nodes, however far behind a follower is.
+ */
+export const MAX_ENTRY_BYTES = 1024 * 1024;
+const SERVICE_RAFT_CONFIG: RaftConfig = { ...DEFAULT_RAFT_CONFIG, maxEntriesPerAppend: 16 };
+
 export interface ShardReplicaOptions {
   readonly shard: string;
   /** This node's id: the replica's id within its Raft group. */
@@ -71,7 +79,8 @@ interface Waiter {
 
 interface Queued {
   readonly id: string;
-  readonly command: ShardCommand;
+  /** `[id, command]` as JSON: what the command adds to its batch's entry. */
+  readonly json: string;
 }
 
 /** A proposed log entry: where the leader put it and which transactions it carries. */
@@ -154,7 +163,7 @@ export class ShardReplica {
       machine: server,
       id: options.node,
       peers: options.peers,
-      config: DEFAULT_RAFT_CONFIG,
+      config: SERVICE_RAFT_CONFIG,
       store: options.store,
       transport: observed,
       timers: options.timers ?? SERVICE_RAFT_TIMERS,
@@ -206,7 +215,7 @@ export class ShardReplica {
       }, this.proposalTimeoutMs);
       this.waiters.set(id, { resolve, reject, timer });
     });
-    this.queue.push({ id, command });
+    this.queue.push({ id, json: JSON.stringify([id, command]) });
     this.scheduleProposal();
     return result as Promise<ResultOf<C>>;
   }
@@ -280,8 +289,9 @@ export class ShardReplica {
         for (const { id } of this.queue.splice(0)) this.settle(id, (waiter) => waiter.reject(new NotLeaderError(`${this.where}: lost leadership before proposing`, hint)));
         return;
       }
-      const batch = this.queue.splice(0, this.maxBatch);
-      const value = JSON.stringify({ batch: batch.map(({ id, command }) => [id, command]) } satisfies Batch);
+      const batch = this.queue.splice(0, this.batchLength());
+      // The JSON of `{ batch: [[id, command], …] }` (a `Batch`), from each command's own JSON.
+      const value = `{"batch":[${batch.map(({ json }) => json).join(',')}]}`;
       this.host.inject({ type: 'ClientRequest', value });
       const raft = this.raft();
       const index = raft.log.length;
@@ -291,6 +301,18 @@ export class ShardReplica {
       }
       this.proposals.set(index, { term: raft.currentTerm, ids: batch.map(({ id }) => id) });
     }
+  }
+
+  /** How many queued commands the next entry takes: up to `maxBatch`, and about MAX_ENTRY_BYTES (at least one). */
+  private batchLength(): number {
+    let bytes = 0;
+    let length = 0;
+    while (length < this.queue.length && length < this.maxBatch) {
+      bytes += this.queue[length]!.json.length;
+      if (length > 0 && bytes > MAX_ENTRY_BYTES) break;
+      length++;
+    }
+    return length;
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Logger } from '../../src/runtime/logger.ts';
 import { NodeHost } from '../../src/runtime/node-host.ts';
 import { seededRandom } from '../../src/runtime/random.ts';
 import type { DurableStore } from '../../src/runtime/storage/durable-store.ts';
+import type { TimerPolicy } from '../../src/runtime/timer-policy.ts';
 import type { Transport } from '../../src/runtime/transport/transport.ts';
 import { DEFAULT_RAFT_CONFIG, type RaftConfig, type RaftContext, server } from '../../src/protocols/raft/index.ts';
 
@@ -22,14 +23,14 @@ export interface RaftStatus {
 /** A Raft server (src/protocols/raft/server.ts) hosted on the given store and transport. */
 export function raftHost(
   id: string,
-  parts: { store: DurableStore; transport: Transport; clock?: Clock; seed: number; logger?: Logger; ids?: readonly string[]; timers?: typeof RAFT_TIMERS },
+  parts: { store: DurableStore; transport: Transport; clock?: Clock; seed: number; logger?: Logger; ids?: readonly string[]; timers?: TimerPolicy; config?: RaftConfig },
 ): NodeHost<RaftConfig> {
   const ids = parts.ids ?? RAFT_IDS;
   return new NodeHost<RaftConfig>({
     machine: server,
     id,
     peers: ids.filter((peer) => peer !== id),
-    config: DEFAULT_RAFT_CONFIG,
+    config: parts.config ?? DEFAULT_RAFT_CONFIG,
     store: parts.store,
     transport: parts.transport,
     timers: parts.timers ?? RAFT_TIMERS,

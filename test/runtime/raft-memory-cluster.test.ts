@@ -4,6 +4,8 @@ import type { NodeHost } from '../../src/runtime/node-host.ts';
 import { MemoryStore } from '../../src/runtime/storage/memory-store.ts';
 import { MemoryNetwork, type NetworkFaults } from '../../src/runtime/transport/memory-network.ts';
 import { turn } from './helpers.ts';
+import { DEFAULT_RAFT_CONFIG, type RaftConfig } from '../../src/protocols/raft/index.ts';
+import type { TimerPolicy } from '../../src/runtime/timer-policy.ts';
 import { checkRaftSafety, leaderOf, RAFT_IDS, raftHost, statusOf } from './raft-cluster.ts';
 
 /**
@@ -11,11 +13,11 @@ import { checkRaftSafety, leaderOf, RAFT_IDS, raftHost, statusOf } from './raft-
  * time, and between milliseconds the hosts' flushes and the deliveries due get to run. Everything is
  * seeded, so a failure replays.
  */
-function cluster(seed: number, faults: NetworkFaults = { delayMs: { min: 1, max: 5 } }) {
+function cluster(seed: number, faults: NetworkFaults = { delayMs: { min: 1, max: 5 } }, host: { config?: RaftConfig; timers?: TimerPolicy } = {}) {
   const clock = new ManualClock();
   const network = new MemoryNetwork({ seed, clock, faults });
   const stores = Object.fromEntries(RAFT_IDS.map((id) => [id, new MemoryStore()]));
-  const hosts: NodeHost[] = RAFT_IDS.map((id, i) => raftHost(id, { store: stores[id]!, transport: network.endpoint(id), clock, seed: seed * 10 + i }));
+  const hosts: NodeHost[] = RAFT_IDS.map((id, i) => raftHost(id, { store: stores[id]!, transport: network.endpoint(id), clock, seed: seed * 10 + i, ...host }));
   for (const host of hosts) host.start();
 
   /** Runs simulated time until `condition` holds (checking safety every millisecond), failing after `limitMs`. */
@@ -134,6 +136,34 @@ describe('a three-server Raft cluster on the in-memory network', () => {
     expect(statusOf(behind).log).toHaveLength(30);
     expect(rejections).toBeGreaterThanOrEqual(1);
     expect(rejections).toBeLessThanOrEqual(2);
+    await Promise.all(hosts.map((host) => host.stop()));
+  });
+
+  it('with maxEntriesPerAppend, a follower far behind is caught up in chunks, each acknowledged chunk followed at once by the next', async () => {
+    // Election timeouts far above the test's span: the cut-off follower stays a follower, so what is
+    // timed below is the catch-up alone, not an election after the heal.
+    const { hosts, network, runUntil, settle, clock } = cluster(
+      7,
+      { delayMs: { min: 1, max: 5 } },
+      { config: { ...DEFAULT_RAFT_CONFIG, maxEntriesPerAppend: 4 }, timers: { electionTimeout: { min: 3000, max: 4000 }, heartbeatTimeout: 50 } },
+    );
+    await runUntil('a leader', () => leaderOf(hosts) !== undefined);
+    const leader = leaderOf(hosts)!;
+    const behind = hosts.find((host) => host !== leader)!;
+    network.partition(behind.id, hosts.filter((host) => host !== behind).map((host) => host.id));
+    for (let i = 0; i < 30; i++) await settle(`commit ${i}`, leader.submit({ type: 'ClientRequest', value: `v${i}` }));
+    let largest = 0;
+    network.drop((_from, _to, message) => {
+      if (message.type === 'AppendEntries') largest = Math.max(largest, (message.entries as unknown[]).length);
+      return false;
+    });
+    network.heal();
+    const healedAt = clock.now();
+    await runUntil('the follower to catch up', () => statusOf(behind).commitIndex === 30);
+    expect(leaderOf(hosts)).toBe(leader);
+    expect(largest).toBe(4);
+    // Eight chunks in a row, not one per heartbeat (50 ms each): well under 8 heartbeats.
+    expect(clock.now() - healedAt).toBeLessThan(200);
     await Promise.all(hosts.map((host) => host.stop()));
   });
 

@@ -10,6 +10,12 @@ export interface RaftConfig {
   readonly heartbeatTimeoutMs: number;
   /** The command appended for a `ClientRequest` that carries none. */
   readonly value?: string;
+  /**
+   * The most entries one AppendEntries carries (all from nextIndex on when absent). With a cap, a
+   * follower far behind is caught up in chunks — each acknowledged full chunk is followed at once
+   * by the next — instead of one message that could exceed a transport's frame limit.
+   */
+  readonly maxEntriesPerAppend?: number;
 }
 
 export const DEFAULT_RAFT_CONFIG: RaftConfig = { electionTimeoutMs: 300, heartbeatTimeoutMs: 50, value: 'v' };
@@ -133,6 +139,12 @@ export const server = setup({
     hasVoteMajority: ({ context }) => isMajority(context.votesGranted.length, context.peers.length + 1),
     logMatchesPrev: ({ context, event }) => event.type === 'AppendEntries' && logMatches(context, event.prevLogIndex, event.prevLogTerm),
     isSuccess: ({ event }) => event.type === 'AppendEntriesResponse' && event.success,
+    /** The follower acknowledged a full chunk (`maxEntriesPerAppend` entries past what it held) and is still behind. */
+    ackedFullChunk: ({ context, event }) => {
+      const cap = context.config.maxEntriesPerAppend;
+      if (cap === undefined || event.type !== 'AppendEntriesResponse') return false;
+      return event.matchIndex < context.log.length && event.matchIndex - (context.matchIndex[event.from] ?? 0) >= cap;
+    },
     /**
      * Figure 2, Rules for Servers, Leaders: entry N may be committed when a majority stores it AND
      * it is of the current term (§5.4.2). Entries of earlier terms are never committed by counting
@@ -339,6 +351,7 @@ export const server = setup({
         // is enabled at any moment; with peers nothing new is committable before they answer).
         ClientRequest: { actions: ['persistClientEntry', 'appendClientEntry', 'sendAppendEntries', 'advanceCommitIndex'] },
         AppendEntriesResponse: [
+          { guard: and(['isCurrentTerm', 'isSuccess', 'ackedFullChunk']), actions: ['recordMatch', 'advanceCommitIndex', 'retryAppendEntries'] },
           { guard: and(['isCurrentTerm', 'isSuccess']), actions: ['recordMatch', 'advanceCommitIndex'] },
           { guard: 'isCurrentTerm', actions: ['retreatNextIndex', 'retryAppendEntries'] },
         ],
@@ -356,7 +369,7 @@ export function appendEntriesFor(context: RaftContext, peer: string): AppendEntr
     leaderId: context.id,
     prevLogIndex,
     prevLogTerm: prevLogIndex === 0 ? 0 : context.log[prevLogIndex - 1]!.term,
-    entries: context.log.slice(prevLogIndex),
+    entries: context.log.slice(prevLogIndex, context.config.maxEntriesPerAppend === undefined ? undefined : prevLogIndex + context.config.maxEntriesPerAppend),
     leaderCommit: context.commitIndex,
   };
 }

@@ -113,7 +113,7 @@ function hops(req: IncomingMessage): number {
 function answerGet(res: ServerResponse, key: string, outcome: CommandOutcome<TxnResult>): void {
   if (outcome.kind === 'error') return reply(res, outcome.status, outcome.body);
   if (!outcome.result.committed) return reply(res, 409, { error: outcome.result.reason, key, shard: outcome.shard });
-  const result = outcome.result.committed ? outcome.result.results[0] : undefined;
+  const result = outcome.result.results[0];
   if (result?.op !== 'get') return reply(res, 500, { error: 'internal error: a get gave no result' });
   if (!result.found) return reply(res, 404, { error: 'key not found', key, shard: outcome.shard });
   reply(res, 200, { key, value: result.value, revision: result.revision, version: result.version, shard: outcome.shard });
@@ -122,7 +122,7 @@ function answerGet(res: ServerResponse, key: string, outcome: CommandOutcome<Txn
 function answerOne(res: ServerResponse, outcome: CommandOutcome<TxnResult>, shape: (result: OperationResult, shard: string, revision: number) => object): void {
   if (outcome.kind === 'error') return reply(res, outcome.status, outcome.body);
   if (!outcome.result.committed) return reply(res, 409, { error: outcome.result.reason, shard: outcome.shard });
-  if (outcome.result.results[0] === undefined) return reply(res, 500, { error: 'internal error: a single operation did not commit' });
+  if (outcome.result.results[0] === undefined) return reply(res, 500, { error: 'internal error: a single operation gave no result' });
   reply(res, 200, shape(outcome.result.results[0], outcome.shard, outcome.result.revision));
 }
 

@@ -9,6 +9,7 @@ import type { Json } from '../../src/node/index.ts';
 import type { RMState } from '../../spec/commit.ts';
 import { TCConsistent } from '../../spec/commit.ts';
 import { shardGroup, type ShardGroupConfig, shardGroupOf, type ShardStateClass } from './_shard-group.ts';
+import { permutations } from '../_shared/permutations.ts';
 
 /** Keys k1 on shard s1 (every transaction's anchor) and k2 on s2. */
 const SHARD_OF: { readonly [key: string]: string } = { k1: 's1', k2: 's2' };
@@ -77,12 +78,6 @@ const view = abstraction<View>(
 const viewOf = (state: GlobalView): View => Object.fromEntries(SHARDS.map((shard) => [shard, shardPart((state.node(shard).context as { image: ShardImage }).image)]));
 /** A get's result without its revision: a shard's revision counts that shard's transactions, a serial run counts all. */
 const readOf = (result: OperationResult): Json => (result.op === 'get' ? (result.found ? { found: true, value: result.value, version: result.version } : { found: false }) : null);
-
-/** Every ordering of `items`. */
-function permutations<T>(items: readonly T[]): T[][] {
-  if (items.length <= 1) return [[...items]];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
-}
 
 /**
  * Serializability, judged by the service itself: some serial order of the transactions the anchor

@@ -8,6 +8,7 @@ import { KvState } from '../../src/service/kv-state.ts';
 import type { RMState } from '../../spec/commit.ts';
 import { TCConsistent } from '../../spec/commit.ts';
 import { participantContext } from './_lock-table.ts';
+import { permutations } from '../_shared/permutations.ts';
 
 /** One transaction's part at one participant, in the service's shape. */
 interface ShardPart {
@@ -94,12 +95,6 @@ const readsSeen = history<ReadsSeen, View>({
     return next;
   },
 });
-
-/** Every ordering of `items`. */
-function permutations<T>(items: readonly T[]): T[][] {
-  if (items.length <= 1) return [[...items]];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
-}
 
 /** A transaction as the single-shard service would run it, all its shards' parts in one. */
 const wholeTransaction = (txn: string) => {

@@ -173,6 +173,9 @@ async function unanimous(): Promise<{ target: Target; label: string }> {
     routeByKey = (key) => leaders.get(ring.shardOf(key))!;
   };
   await refresh();
+  const placement = (await requestJson(`${endpoints[0]}/status`, { agent })).body as ClusterStatus;
+  // Where the shards' leaders are matters on a small machine: leaders on one node load that process most.
+  process.stderr.write(`leaders: ${placement.shards.map((shard) => `${shard.id}→${shard.leader}`).join(', ')}\n`);
   const refresher = setInterval(() => refresh().catch(() => {}), 1_000);
   refresher.unref();
   return { target: unanimousTarget(endpoints, () => routeByKey), label: `unanimous, ${values.nodes} nodes, ${values.shards} shards, route ${values.route}` };

@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { CommandOutcome } from './cross-shard-coordinator.ts';
-import { HOPS_HEADER, type KvNode, type TxnOutcome } from './kv-node.ts';
+import { COMMANDS_PATH, type ForwardedCommand, type ForwardedOutcome } from './command-forwarder.ts';
+import type { KvNode, TxnOutcome } from './kv-node.ts';
 import { parseShardCommand } from './shard-command.ts';
 import { checkKey, checkValue, InvalidRequestError, MAX_VALUE_BYTES, type OperationResult, parseTxn, type Txn, type TxnResult } from './txn.ts';
 
@@ -18,7 +19,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  *                                 across shards: 200 {committed: true, revisions: {shard: revision}, results, shards}
  *   GET    /status               the cluster: nodes, shards, leaders, terms, commit indexes (?local=1: this node only)
  *   GET    /debug/applied/<shard>[?at=N]   this node's replica: applied index, digest of its applied log, of its data
- *   POST   /internal/shards/<shard>/commands  {kind, …}   between nodes (with the cluster secret): a shard command (shard-command.ts) for the shard's leader
+ *   POST   /internal/commands  {commands: [{shard, hops, command}]}   between nodes (with the cluster secret): shard
+ *                                 commands (shard-command.ts) for their shards' leaders; 200 {outcomes: [{status, body}]}
  *
  * Keys are the rest of the path after /kv/, percent-decoded (so they may hold "/"). 400 for
  * malformed input, 403 for a command between nodes without the cluster secret, 404 for an unknown
@@ -42,7 +44,7 @@ async function route(node: KvNode, req: IncomingMessage, res: ServerResponse): P
   const path = url.pathname;
   if (path.startsWith('/kv/')) {
     const key = checkKey(decodeKey(req.url ?? '', path), 'the key');
-    const onKeyShard = (txn: Txn) => node.runOn(node.ring.shardOf(key), { kind: 'txn', txn }, hops(req));
+    const onKeyShard = (txn: Txn) => node.runOn(node.ring.shardOf(key), { kind: 'txn', txn });
     switch (method) {
       case 'GET':
         return answerGet(res, key, await onKeyShard({ compare: [], ops: [{ op: 'get', key }] }));
@@ -68,23 +70,21 @@ async function route(node: KvNode, req: IncomingMessage, res: ServerResponse): P
   if (path === '/txn') {
     if (method !== 'POST') return notAllowed(res, method, path, 'POST');
     const txn: Txn = parseTxn(await readJson(req));
-    return answerTxn(res, await node.execute(txn, hops(req)));
+    return answerTxn(res, await node.execute(txn));
   }
   if (path === '/status') {
     if (method !== 'GET') return notAllowed(res, method, path, 'GET');
     return reply(res, 200, url.searchParams.get('local') === '1' ? node.nodeStatus() : await node.clusterStatus());
   }
-  const command = /^\/internal\/shards\/([^/]+)\/commands$/.exec(path);
-  if (command) {
+  if (path === COMMANDS_PATH) {
     if (method !== 'POST') return notAllowed(res, method, path, 'POST');
     if (!node.fromClusterNode(req.headers.authorization)) {
       req.resume();
       return reply(res, 403, { error: 'commands between nodes must carry the cluster secret (authorization: Bearer <clusterSecret>)' });
     }
-    const shard = decodeURIComponent(command[1]!);
-    if (!node.config.shards.some((s) => s.id === shard)) return reply(res, 404, { error: `unknown shard ${JSON.stringify(shard)}; the shards are ${node.config.shards.map((s) => s.id).join(', ')}` });
-    const outcome = await node.runOn(shard, parseShardCommand(await readJson(req)), hops(req));
-    return outcome.kind === 'error' ? reply(res, outcome.status, outcome.body) : reply(res, 200, { shard, result: outcome.result });
+    const commands = parseForwarded(await readJson(req));
+    const outcomes = await Promise.all(commands.map((item) => runForwarded(node, item)));
+    return reply(res, 200, { outcomes });
   }
   const debug = /^\/debug\/applied\/([^/]+)$/.exec(path);
   if (debug) {
@@ -105,9 +105,31 @@ function decodeKey(rawUrl: string, path: string): string {
   }
 }
 
-function hops(req: IncomingMessage): number {
-  const value = Number(req.headers[HOPS_HEADER] ?? 0);
-  return Number.isInteger(value) && value >= 0 ? value : 0;
+/** The most commands one request between nodes carries. */
+const MAX_FORWARDED = 4096;
+
+/** `{ commands: [{ shard, hops, command }] }` from another node, or `InvalidRequestError`. */
+function parseForwarded(body: unknown): ForwardedCommand[] {
+  const commands = (body as { commands?: unknown } | null)?.commands;
+  if (typeof body !== 'object' || body === null || !Array.isArray(commands)) throw new InvalidRequestError('commands between nodes come as {"commands": [{"shard", "hops", "command"}]}');
+  if (commands.length > MAX_FORWARDED) throw new InvalidRequestError(`at most ${MAX_FORWARDED} commands per request, not ${commands.length}`);
+  return commands.map((item: unknown, i) => {
+    const { shard, hops, command } = (item ?? {}) as { shard?: unknown; hops?: unknown; command?: unknown };
+    if (typeof shard !== 'string') throw new InvalidRequestError(`commands[${i}].shard must be a shard id`);
+    if (!Number.isInteger(hops) || (hops as number) < 0) throw new InvalidRequestError(`commands[${i}].hops must be a whole number >= 0`);
+    try {
+      return { shard, hops: hops as number, command: parseShardCommand(command) };
+    } catch (error) {
+      throw new InvalidRequestError(`commands[${i}].command: ${(error as Error).message}`);
+    }
+  });
+}
+
+/** One forwarded command run on its shard's leader, answered as the route would answer it alone. */
+async function runForwarded(node: KvNode, { shard, hops, command }: ForwardedCommand): Promise<ForwardedOutcome> {
+  if (!node.config.shards.some((s) => s.id === shard)) return { status: 404, body: { error: `unknown shard ${JSON.stringify(shard)}; the shards are ${node.config.shards.map((s) => s.id).join(', ')}` } };
+  const outcome = await node.runOn(shard, command, hops);
+  return outcome.kind === 'error' ? { status: outcome.status, body: outcome.body } : { status: 200, body: { shard, result: outcome.result } };
 }
 
 function answerGet(res: ServerResponse, key: string, outcome: CommandOutcome<TxnResult>): void {

@@ -14,11 +14,11 @@ import { ShardMux } from './shard-mux.ts';
 import { NotLeaderError, OutcomeUnknownError, type ReplicaStatus, ShardReplica } from './shard-replica.ts';
 import { type CommandOutcome, CrossShardCoordinator, type CrossShardOutcome, type ShardRouter, splitByShard } from './cross-shard-coordinator.ts';
 import { InDoubtResolver } from './in-doubt-resolver.ts';
-import { type ResultOf, type ShardCommand, shardCommandToJson } from './shard-command.ts';
+import { CommandForwarder } from './command-forwarder.ts';
+import type { ResultOf, ShardCommand } from './shard-command.ts';
 import type { Txn, TxnResult } from './txn.ts';
 
-/** Header counting how many nodes a request was forwarded through, to stop forwarding loops. */
-export const HOPS_HEADER = 'x-unanimous-hops';
+/** How many nodes a command may be forwarded through (a stale leader hint can send it on once more). */
 const MAX_HOPS = 2;
 /** How long a node keeps looking for a shard's leader (an election takes up to an election timeout or two). */
 const LEADER_WAIT_MS = 5_000;
@@ -76,6 +76,7 @@ export class KvNode implements ShardRouter {
   private readonly replicas = new Map<string, ShardReplica>();
   private readonly agent = keepAliveAgent(512);
   private readonly coordinator: CrossShardCoordinator;
+  private readonly forwarder: CommandForwarder;
   private readonly resolver: InDoubtResolver;
   private http: Server | undefined;
   private stopping = false;
@@ -84,13 +85,14 @@ export class KvNode implements ShardRouter {
     readonly config: ClusterConfig,
     private readonly transport: TcpTransport,
     private readonly file: SqliteFile,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     this.ring = new HashRing(
       config.shards.map((shard) => shard.id),
       config.virtualNodes,
     );
     this.coordinator = new CrossShardCoordinator(this, config.self);
+    this.forwarder = new CommandForwarder((node) => httpOf(addressOf(config, node)), config.clusterSecret, this.agent, logger);
     this.resolver = new InDoubtResolver(() => this.replicas.values(), this, { resolveAfterMs: RESOLVE_AFTER_MS, intervalMs: RESOLVE_AFTER_MS / 5, logger });
   }
 
@@ -163,11 +165,11 @@ export class KvNode implements ShardRouter {
    * Runs a client's transaction: on the shard of its keys when they all live on one (`runOn`), else
    * as a transaction across shards coordinated by this node (`CrossShardCoordinator`).
    */
-  async execute(txn: Txn, hops = 0): Promise<TxnOutcome> {
+  async execute(txn: Txn): Promise<TxnOutcome> {
     const parts = splitByShard(txn, (key) => this.ring.shardOf(key));
     if (parts.length > 1) return this.coordinator.run(parts);
     const shard = parts[0]!.shard;
-    return this.runOn(shard, { kind: 'txn', txn }, hops);
+    return this.runOn(shard, { kind: 'txn', txn });
   }
 
   /**
@@ -279,29 +281,14 @@ export class KvNode implements ShardRouter {
 
   /** Sends the command to `node`; undefined when it was refused or the node does not lead either (not applied: retry). */
   private async forward<R>(node: string, shard: string, command: ShardCommand, hops: number): Promise<CommandOutcome<R> | undefined> {
-    try {
-      const response = await requestJson(`${httpOf(addressOf(this.config, node))}${commandPath(shard)}`, {
-        body: shardCommandToJson(command),
-        headers: { [HOPS_HEADER]: String(hops), authorization: `Bearer ${this.config.clusterSecret}` },
-        timeoutMs: 15_000,
-        agent: this.agent,
-      });
-      const body = response.body as { result?: R; retryable?: boolean; error?: string };
-      if (response.status === 200) return { kind: 'done', shard, result: body.result as R };
-      if (response.status === 503 && body.retryable === true) return undefined;
-      return { kind: 'error', status: response.status, body: { error: body.error ?? `node ${node} answered ${response.status}`, ...(response.body as object) } };
-    } catch (error) {
-      // Refused: the request never reached the node, so it may go elsewhere. Any other failure may
-      // come after the node proposed it: retrying could apply it twice, so the outcome is unknown.
-      if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') return undefined;
-      this.logger.warn('forwarding a command failed after it was sent', { to: node, shard, kind: command.kind, error: (error as Error).message });
-      return { kind: 'error', status: 503, body: { error: `forwarding to ${node} failed (${(error as Error).message}); the command may or may not have taken effect`, shard, outcome: 'unknown' } };
-    }
+    const outcome = await this.forwarder.forward(node, { shard, command, hops });
+    if (outcome === 'refused') return undefined;
+    const body = outcome.body as { result?: R; retryable?: boolean; error?: string };
+    if (outcome.status === 200) return { kind: 'done', shard, result: body.result as R };
+    if (outcome.status === 503 && body.retryable === true) return undefined;
+    return { kind: 'error', status: outcome.status, body: { ...body, error: body.error ?? `node ${node} answered ${outcome.status}` } };
   }
 }
-
-/** The route on which a node takes commands for its replica of `shard` from other nodes. */
-export const commandPath = (shard: string): string => `/internal/shards/${encodeURIComponent(shard)}/commands`;
 
 /**
  * The node's one SQLite file, `<dataDir>/node.sqlite`: every replica it holds keeps its Raft state

@@ -123,8 +123,12 @@ describe('the key-value service on a local cluster of node processes', () => {
   it('resolves transactions whose coordinator died after prepare, or after deciding: aborted, or committed as the anchor logged', async () => {
     const ring = new HashRing(['s0', 's1', 's2']);
     const { clusterSecret } = JSON.parse(readFileSync(join(dir, 'n1.json'), 'utf8')) as { clusterSecret: string };
-    const command = (shard: string, body: object, secret = clusterSecret) =>
-      requestJson(`${cluster.endpoint('n1')}/internal/shards/${shard}/commands`, { body, headers: { authorization: `Bearer ${secret}` } });
+    const forward = (commands: object[], secret = clusterSecret) => requestJson(`${cluster.endpoint('n1')}/internal/commands`, { body: { commands }, headers: { authorization: `Bearer ${secret}` } });
+    /** One command, answered as `{ status, body }` as the node answered it within the batch. */
+    const command = async (shard: string, body: object, secret = clusterSecret) => {
+      const response = await forward([{ shard, hops: 0, command: body }], secret);
+      return response.status === 200 ? (response.body as { outcomes: { status: number; body: unknown }[] }).outcomes[0]! : response;
+    };
     // Without the cluster secret, no client can forge a command between nodes.
     expect(await command('s0', { kind: 'decide', id: 'forged', outcome: 'committed' }, 'guessed-secret-xx')).toMatchObject({
       status: 403,
@@ -155,9 +159,10 @@ describe('the key-value service on a local cluster of node processes', () => {
     expect(await client('n1').get(g2b)).toMatchObject({ status: 200, body: { value: 'ghost' } });
     // A late repeat of ghost-1's prepare is refused: the shard remembers the abort.
     expect(await command('s1', { kind: 'prepare', id: 'ghost-1', anchor: 's0', part: part(g1b) })).toMatchObject({ status: 200, body: { result: { vote: 'refused' } } });
-    // Malformed commands between nodes are refused like any bad request.
-    expect(await command('s0', { kind: 'decide', id: 'x', outcome: 'perhaps' })).toMatchObject({ status: 400, body: { error: '"outcome" must be "committed" or "aborted"' } });
-    expect(await command('s9', { kind: 'decide', id: 'x', outcome: 'aborted' })).toMatchObject({ status: 404 });
+    // Malformed commands between nodes are refused like any bad request; an unknown shard, per command.
+    expect(await command('s0', { kind: 'decide', id: 'x', outcome: 'perhaps' })).toMatchObject({ status: 400, body: { error: 'commands[0].command: "outcome" must be "committed" or "aborted"' } });
+    expect(await forward([{ shard: 's0', command: {} }])).toMatchObject({ status: 400, body: { error: 'commands[0].hops must be a whole number >= 0' } });
+    expect(await command('s9', { kind: 'decide', id: 'x', outcome: 'aborted' })).toMatchObject({ status: 404, body: { error: expect.stringContaining('unknown shard "s9"') } });
   }, 60_000);
 
   it('keeps balances summed across shards, loses no acknowledged write and keeps replicas identical when a leader and then a coordinator are killed -9 mid-run', async () => {

@@ -64,8 +64,9 @@ export interface ClusterStatus {
  * TCP transport (`ShardMux`), and the HTTP API.
  *
  * Routing. A request's keys are hashed to their shard (`HashRing`). If this node's replica of the
- * shard leads, it proposes the transaction; otherwise the node FORWARDS the request to the node it
- * believes leads (learned from the AppendEntries it receives) and relays the answer, so a client may
+ * shard leads, it proposes the transaction; otherwise the node FORWARDS it, as a shard command, to
+ * the node it believes leads (learned from the AppendEntries it receives; `CommandForwarder` puts
+ * all of one turn's commands for a node in one request) and relays the answer, so a client may
  * talk to any node. While no leader is known (an election), it waits and retries for a few seconds.
  * A transaction whose keys live on several shards is coordinated here (`CrossShardCoordinator`),
  * each of its commands routed the same way; this node's leaders also resolve the parts their

@@ -18,6 +18,7 @@
  * shards to cross). The load generator runs in this process, on the same cores as the nodes. Run
  * on demand, not in CI.
  */
+import { rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
 import { HashRing } from '../src/service/hash-ring.ts';
@@ -213,4 +214,6 @@ try {
 } finally {
   agent.destroy();
   await cluster?.stop();
+  // The cluster's temp folder goes with it: a benchmark's data is not worth keeping.
+  if (cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
 }

@@ -172,11 +172,11 @@ async function unanimous(): Promise<{ target: Target; label: string }> {
     const ring = new HashRing(status.shards.map((shard) => shard.id));
     const leaders = new Map(status.shards.map((shard) => [shard.id, status.nodes.find((node) => node.id === shard.leader)?.http ?? endpoints[0]!]));
     routeByKey = (key) => leaders.get(ring.shardOf(key))!;
+    return status;
   };
-  await refresh();
-  const placement = (await requestJson(`${endpoints[0]}/status`, { agent })).body as ClusterStatus;
+  const first = await refresh();
   // Where the shards' leaders are matters on a small machine: leaders on one node load that process most.
-  process.stderr.write(`leaders: ${placement.shards.map((shard) => `${shard.id}→${shard.leader}`).join(', ')}\n`);
+  process.stderr.write(`leaders: ${first.shards.map((shard) => `${shard.id}→${shard.leader}`).join(', ')}\n`);
   const refresher = setInterval(() => refresh().catch(() => {}), 1_000);
   refresher.unref();
   return { target: unanimousTarget(endpoints, () => routeByKey), label: `unanimous, ${values.nodes} nodes, ${values.shards} shards, route ${values.route}` };

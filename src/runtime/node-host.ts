@@ -6,7 +6,7 @@ import { Stepper, timerDelayName } from '../node/index.ts';
 import { type Clock, type TimerHandle, systemClock } from './clock.ts';
 import { type Logger, stderrLogger } from './logger.ts';
 import type { StepTraceSink } from './step-trace.ts';
-import type { CommitGroup, GroupMember } from './commit-group.ts';
+import { CommitGroup, type GroupMember } from './commit-group.ts';
 import type { DurableStore } from './storage/durable-store.ts';
 import { checkTimerPolicy, type TimerPolicy, timerDuration } from './timer-policy.ts';
 import { isReservedEventType, type Transport } from './transport/transport.ts';
@@ -50,7 +50,7 @@ export interface NodeHostOptions<Config = unknown> {
   /**
    * Commit this host's batches together with other hosts' in one transaction of a shared store
    * (`CommitGroup`); `store` must then be a namespace of that group's file. By default the host
-   * commits its batches to its own store alone.
+   * is a group of its own, each batch one commit of its own store.
    */
   readonly commitGroup?: CommitGroup;
   /**
@@ -133,7 +133,8 @@ export class NodeHost<Config = unknown> {
   /** Armed timers by their event type (`xstate.after.electionTimeout.raft.follower`). */
   private readonly armedTimers = new Map<string, TimerHandle>();
   private batch: Batch = emptyBatch();
-  private flushScheduled: NodeJS.Immediate | undefined;
+  /** Commits the batch at the end of the event-loop turn: the host's own, or one shared with other hosts. */
+  private readonly group: CommitGroup;
   private readonly waiting = new Map<string, WaitingRequest>();
   private nextRequestId = 1;
   private seq = 0;
@@ -148,6 +149,7 @@ export class NodeHost<Config = unknown> {
     this.random = options.random ?? Math.random;
     this.logger = options.logger ?? stderrLogger(options.id);
     this.clientId = options.clientId ?? `${options.id}/${randomUUID().slice(0, 8)}`;
+    this.group = options.commitGroup ?? new CommitGroup((work) => work());
   }
 
   get id(): string {
@@ -214,7 +216,7 @@ export class NodeHost<Config = unknown> {
 
   /** Stops cleanly: the pending batch is committed and released, then timers, transport and store are closed. */
   async stop(): Promise<void> {
-    if (this.phase === 'running') this.flush();
+    if (this.phase === 'running') this.group.commit();
     await this.shutDown('the host stopped');
   }
 
@@ -235,10 +237,8 @@ export class NodeHost<Config = unknown> {
     await this.options.transport.close();
   }
 
-  /** Lets go of everything but the transport: timers, the pending flush, waiting clients, the store. */
+  /** Lets go of everything but the transport: timers, waiting clients, the store (a batch its group still holds is empty by now). */
   private release(reason: string): void {
-    if (this.flushScheduled) clearImmediate(this.flushScheduled);
-    this.flushScheduled = undefined;
     for (const handle of this.armedTimers.values()) this.clock.clearTimer(handle);
     this.armedTimers.clear();
     for (const key of [...this.waiting.keys()]) this.settle(key, (request) => request.reject(new RequestFailedError(`${this.id}: ${reason}`)));
@@ -313,33 +313,19 @@ export class NodeHost<Config = unknown> {
         .with({ type: 'reply' }, (reply) => this.batch.outputs.push(reply))
         .exhaustive();
     }
-    if (this.options.commitGroup) this.options.commitGroup.request(this.member);
-    else
-      this.flushScheduled ??= setImmediate(() => {
-        this.flushScheduled = undefined;
-        this.flush();
-      });
+    this.group.request(this.member);
   }
 
-  /** This host as a member of its commit group: the two halves of `flush`. */
+  /**
+   * This host as a member of its commit group. At the end of a turn the group sends the early
+   * messages, commits the batch in one transaction, then releases its messages and replies in order.
+   */
   private readonly member: GroupMember = {
     releaseEarly: () => this.releaseEarly(),
     commitPending: () => this.commitPending(),
     releaseCommitted: () => this.releaseCommitted(),
     failCommit: (error) => this.fail(error),
   };
-
-  /** Commits the batch's changes in one transaction, then releases its messages and replies in order. */
-  private flush(): void {
-    this.releaseEarly();
-    try {
-      this.commitPending();
-    } catch (error) {
-      this.fail(error as Error);
-      return;
-    }
-    this.releaseCommitted();
-  }
 
   /** The batch being committed: its outputs wait here until the commit returned. */
   private committing: Batch | undefined;

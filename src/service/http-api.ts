@@ -127,10 +127,12 @@ function parseForwarded(body: unknown): ForwardedCommand[] {
 
 /** One forwarded command run on its shard's leader, answered as the route would answer it alone. */
 async function runForwarded(node: KvNode, { shard, hops, command }: ForwardedCommand): Promise<ForwardedOutcome> {
-  if (!node.config.shards.some((s) => s.id === shard)) return { status: 404, body: { error: `unknown shard ${JSON.stringify(shard)}; the shards are ${node.config.shards.map((s) => s.id).join(', ')}` } };
+  if (!node.config.shards.some((s) => s.id === shard)) return { status: 404, body: { error: unknownShard(node, shard) } };
   const outcome = await node.runOn(shard, command, hops);
   return outcome.kind === 'error' ? { status: outcome.status, body: outcome.body } : { status: 200, body: { shard, result: outcome.result } };
 }
+
+const unknownShard = (node: KvNode, shard: string) => `unknown shard ${JSON.stringify(shard)}; the shards are ${node.config.shards.map((s) => s.id).join(', ')}`;
 
 function answerGet(res: ServerResponse, key: string, outcome: CommandOutcome<TxnResult>): void {
   if (outcome.kind === 'error') return reply(res, outcome.status, outcome.body);
@@ -155,7 +157,7 @@ function answerTxn(res: ServerResponse, outcome: TxnOutcome): void {
 }
 
 function answerApplied(node: KvNode, res: ServerResponse, shard: string, at: string | null): void {
-  if (!node.config.shards.some((s) => s.id === shard)) return reply(res, 404, { error: `unknown shard ${JSON.stringify(shard)}; the shards are ${node.config.shards.map((s) => s.id).join(', ')}` });
+  if (!node.config.shards.some((s) => s.id === shard)) return reply(res, 404, { error: unknownShard(node, shard) });
   const replica = node.replica(shard);
   if (!replica) return reply(res, 404, { error: `node ${node.id} holds no replica of shard ${shard}` });
   const status = replica.status();

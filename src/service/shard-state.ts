@@ -145,6 +145,7 @@ export class ShardState {
     const decided = this.decisions.get(id);
     if (decided !== undefined) return decided === 'committed' && part !== undefined ? (this.results.get(id) ?? { outcome: decided }) : { outcome: decided };
     if (outcome === 'committed' && part !== undefined) {
+      // Prepared and finished in this one step, so the part never waits in doubt: it needs no anchor.
       const vote = this.prepare(id, '', part);
       if (vote.vote === 'refused') {
         this.decisions.set(id, 'aborted');

@@ -151,11 +151,6 @@ export function txnToJson(txn: Txn): object {
   };
 }
 
-/** Every key a transaction touches, compares included. */
-export function keysOf(txn: Txn): string[] {
-  return [...new Set([...txn.compare.map((c) => c.key), ...txn.ops.map((o) => o.key)])];
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

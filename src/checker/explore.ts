@@ -12,6 +12,8 @@ export interface CheckOptions {
   readonly maxStates?: number;
   /** Do not expand states deeper than this many steps from the initial state. */
   readonly maxDepth?: number;
+  /** Stop after about this many seconds (checked every 1,024 states expanded). */
+  readonly maxSeconds?: number;
   /** Called about every `progressEveryMs` during long runs. */
   readonly onProgress?: (progress: Progress) => void;
   readonly progressEveryMs?: number;
@@ -47,7 +49,8 @@ export interface CheckResult {
   readonly collisionProbability: number;
   readonly goals: readonly { readonly name: string; readonly reached: boolean }[];
   readonly violation?: Violation;
-  readonly limitHit?: 'maxStates' | 'maxDepth';
+  /** The bound that stopped an `incomplete` run: parts of the state space were never explored. */
+  readonly limitHit?: 'maxStates' | 'maxDepth' | 'maxSeconds';
 }
 
 /**
@@ -87,6 +90,7 @@ class Exploration implements SuccessorSink {
   run(): CheckResult {
     const { system, store, options } = this;
     const maxDepth = options.maxDepth ?? Infinity;
+    const deadline = options.maxSeconds !== undefined ? this.started + options.maxSeconds * 1000 : Infinity;
     const progressEvery = options.progressEveryMs ?? 2000;
     let lastProgress = this.started;
     let state = new Int32Array(system.initial.length + 64);
@@ -107,6 +111,10 @@ class Exploration implements SuccessorSink {
       }
       if (depth >= maxDepth) {
         this.limitHit = 'maxDepth';
+        break;
+      }
+      if ((this.current & 0x3ff) === 0 && performance.now() > deadline) {
+        this.limitHit = 'maxSeconds';
         break;
       }
       if (state.length < store.lengthOf(this.current)) state = new Int32Array(store.lengthOf(this.current) * 2);
@@ -165,6 +173,11 @@ class Exploration implements SuccessorSink {
     const high = fingerprint(state, stateLength);
     const low = fingerprintLowOfLast;
     if (this.seen.get(high, low) === -1) {
+      if (this.options.maxStates !== undefined && this.store.count >= this.options.maxStates) {
+        // A new state beyond the limit: the run stops here, with exactly maxStates stored.
+        this.limitHit = 'maxStates';
+        return false;
+      }
       if (this.outsideBoundary(state, stateLength)) {
         // TLC's CONSTRAINT: a state outside the boundary is checked but neither stored nor
         // expanded. Its fingerprint is kept, marked, so that it is checked once.
@@ -182,10 +195,6 @@ class Exploration implements SuccessorSink {
         this.fail(failure, this.current, state.slice(0, stateLength), true);
         return false;
       }
-    }
-    if (this.options.maxStates !== undefined && this.store.count >= this.options.maxStates) {
-      this.limitHit = 'maxStates';
-      return false;
     }
     return true;
   }

@@ -3,3 +3,4 @@ export * from './model.ts';
 export * from './properties.ts';
 export { ModelError } from './model-error.ts';
 export type { Trace, TraceAction, TraceNode, TraceState, TraceStep } from './trace.ts';
+export * from './judgement.ts';

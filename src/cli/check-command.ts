@@ -1,4 +1,4 @@
-import { check, ModelError, type CheckResult, type ExpectedResult, type Parameters } from '../checker/index.ts';
+import { check, judge, ModelError, passes, reasonOf, type CheckResult, type ExpectedResult, type Judgement, type Parameters } from '../checker/index.ts';
 import { traceToText } from '../inspect/trace-text.ts';
 import { buildModel, listModelNames, loadModel, resolveParameters } from './models.ts';
 import { UsageError } from './usage-error.ts';
@@ -8,6 +8,9 @@ export interface CheckCommandOptions {
   readonly parameters: Readonly<Record<string, number>>;
   readonly maxStates?: number;
   readonly maxDepth?: number;
+  readonly maxSeconds?: number;
+  /** Let a bounded run that finds nothing pass (it is still never "as recorded"). */
+  readonly allowIncomplete: boolean;
   /** Use the models' symmetry sets (true unless --no-symmetry). */
   readonly symmetry: boolean;
   readonly json: boolean;
@@ -19,14 +22,17 @@ interface ModelRun {
   readonly parameters: Parameters;
   readonly expected: ExpectedResult | undefined;
   readonly result: CheckResult;
-  /** Whether the result is what the model records it should be. */
+  /** The result measured against the record (see src/checker/judgement.ts). */
+  readonly judgement: Judgement;
+  /** Whether the result is exactly what the model records (or, with no record, a complete pass). */
   readonly asExpected: boolean;
 }
 
 /**
  * `unanimous check`: checks the named models (all of them when none is named) and prints a table.
  * Exit status 0 when every result is what its model records (a deliberately broken variant records
- * the violation it must show), 1 otherwise, 2 for bad arguments or a bad model.
+ * the violation it must show); 1 otherwise — a run stopped by a bound included, unless bounded
+ * runs are allowed and the model records no violation; 2 for bad arguments or a bad model.
  */
 export async function checkCommand(options: CheckCommandOptions, out: (line: string) => void, progress: (line: string) => void): Promise<number> {
   const names = options.models.length > 0 ? options.models : listModelNames();
@@ -53,6 +59,7 @@ export async function checkCommand(options: CheckCommandOptions, out: (line: str
       result = check(model, {
         ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
         ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
+        ...(options.maxSeconds !== undefined ? { maxSeconds: options.maxSeconds } : {}),
         onProgress: (p) =>
           progress(`${name}: ${p.distinct.toLocaleString('en')} states, ${Math.round(p.statesPerSecond).toLocaleString('en')}/s, queue ${p.queued.toLocaleString('en')}, depth ${p.depth}, ${p.seconds.toFixed(0)} s`),
       });
@@ -66,7 +73,8 @@ export async function checkCommand(options: CheckCommandOptions, out: (line: str
       recorded && !options.symmetry && built.symmetry?.length
         ? { verdict: recorded.verdict, ...(recorded.property ? { property: recorded.property } : {}), ...(recorded.distinctWithoutSymmetry !== undefined ? { distinct: recorded.distinctWithoutSymmetry } : {}) }
         : recorded;
-    runs.push({ model: name, parameters, expected, result, asExpected: meetsExpectation(result, expected) });
+    const judgement = judge(result, expected, { allowBounded: options.allowIncomplete, exhaustive: true });
+    runs.push({ model: name, parameters, expected, result, judgement, asExpected: judgement.kind === 'recorded' || judgement.kind === 'unrecorded' });
   }
 
   if (options.json) {
@@ -81,28 +89,34 @@ export async function checkCommand(options: CheckCommandOptions, out: (line: str
       out(`${run.model}: ${violation.message}${run.asExpected ? ' (as this broken variant must)' : ''}`);
       if (violation.trace && showTrace) out(traceToText(violation.trace));
     }
-    const failed = runs.filter((run) => !run.asExpected);
     if (skipped.length > 0) {
       out('');
       out(`Not checked, too large to exhaust (use unanimous simulate): ${skipped.join(', ')}`);
     }
     out('');
-    out(
-      failed.length === 0
-        ? `${runs.length} model${runs.length === 1 ? '' : 's'} checked, every result as recorded.`
-        : `${failed.length} of ${runs.length} models did not give the recorded result: ${failed.map((run) => run.model).join(', ')}`,
-    );
+    for (const line of summary(runs)) out(line);
   }
-  return runs.every((run) => run.asExpected) ? 0 : 1;
+  return runs.every((run) => passes(run.judgement)) ? 0 : 1;
 }
 
-function meetsExpectation(result: CheckResult, expected: ExpectedResult | undefined): boolean {
-  if (result.verdict === 'incomplete') return true;
-  if (!expected) return result.verdict === 'ok';
-  if (result.verdict !== expected.verdict) return false;
-  if (expected.property !== undefined && result.violation?.property !== expected.property) return false;
-  if (expected.distinct !== undefined && result.verdict === 'ok' && result.distinct !== expected.distinct) return false;
-  return true;
+/** The closing lines: each run that is not as recorded with the reason, then the tally. */
+function summary(runs: readonly ModelRun[]): string[] {
+  const of = (n: number) => `${n} of ${runs.length} model${runs.length === 1 ? '' : 's'}`;
+  const names = (some: readonly ModelRun[]) => some.map((run) => run.model).join(', ');
+  const differs = runs.filter((run) => run.judgement.kind === 'differs');
+  const bounded = runs.filter((run) => run.judgement.kind === 'bounded');
+  const refused = bounded.filter((run) => !passes(run.judgement));
+  const accepted = bounded.filter((run) => passes(run.judgement));
+  if (differs.length === 0 && bounded.length === 0) return [`${runs.length} model${runs.length === 1 ? '' : 's'} checked, every result as recorded.`];
+  const lines = [...differs, ...bounded].map((run) => `${run.model}: ${reasonOf(run.judgement)}`);
+  lines.push('');
+  if (differs.length > 0) lines.push(`${of(differs.length)} did not give the recorded result: ${names(differs)}`);
+  if (refused.length > 0) {
+    const allowable = refused.some((run) => run.expected?.verdict !== 'violation');
+    lines.push(`${of(refused.length)} stopped at a bound, so not checked: ${names(refused)}${allowable ? ' (--allow-incomplete accepts a bounded run that finds nothing)' : ''}`);
+  }
+  if (accepted.length > 0) lines.push(`${of(accepted.length)} bounded, accepted by --allow-incomplete: no violation within the bound, nothing proven beyond it: ${names(accepted)}`);
+  return lines;
 }
 
 function table(runs: readonly ModelRun[]): string {
@@ -115,11 +129,9 @@ function table(runs: readonly ModelRun[]): string {
         : result.verdict === 'incomplete'
           ? `incomplete (${result.limitHit})`
           : 'ok';
-    const recorded = !expected
-      ? '-'
-      : run.asExpected
-        ? `✓ ${expected.verdict === 'ok' ? (expected.distinct?.toLocaleString('en') ?? 'ok') : `${expected.property ?? 'violation'}`}`
-        : `✗ ${expected.verdict}${expected.distinct !== undefined ? ` ${expected.distinct.toLocaleString('en')}` : ''}`;
+    const record = !expected ? '-' : expected.verdict === 'ok' ? (expected.distinct?.toLocaleString('en') ?? 'ok') : (expected.property ?? 'violation');
+    // ✓ exactly as recorded; ✗ a departure; ? a bounded run, which shows the record neither true nor false.
+    const mark = { recorded: '✓ ', unrecorded: '', differs: '✗ ', bounded: '? ' }[run.judgement.kind];
     return [
       run.model,
       Object.entries(run.parameters).map(([key, value]) => `${key}=${value}`).join(' ') || '-',
@@ -129,7 +141,7 @@ function table(runs: readonly ModelRun[]): string {
       String(result.depth),
       `${result.seconds.toFixed(2)} s`,
       Math.round(result.statesPerSecond).toLocaleString('en'),
-      recorded,
+      `${mark}${record}`,
     ];
   });
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => [...row[i]!].length)));

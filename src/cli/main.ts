@@ -41,6 +41,9 @@ check options:
   --param NAME=N     set any model parameter (repeatable)
   --max-states N     stop after N distinct states (result: incomplete)
   --max-depth N      do not explore beyond N steps from the initial state
+  --max-seconds S    stop after about S seconds
+  --allow-incomplete a run stopped by a bound that found no violation exits 0 (still never
+                     "as recorded"; a broken variant whose violation was not found exits 1)
   --no-symmetry      explore every state, ignoring the model's symmetry sets
   --json             print the results, counterexample traces included, as JSON
   --trace            print the trace of every violation, expected ones too
@@ -50,8 +53,9 @@ simulate options (and --rms, --param, --json as for check):
   --walks N          random walks to run (default 1000)
   --depth D          the most steps in a walk (default 100)
   --path P           replay one failing walk: the path printed with it, with its seed and depth
-  simulate exits 0 when no walk failed, 1 on a violation (with its trace and the command that
-  replays it), 2 on bad arguments or a bad model.
+  simulate exits 0 when the walks found the violation the model records, or none in a model that
+  records none; 1 for a violation not recorded (with its trace and the command that replays it)
+  or a recorded one no walk found; 2 on bad arguments or a bad model.
 
 explore options (and --rms, --param as for check):
   --port P           the port to serve on (default 0: a free one; the URL is printed)
@@ -91,7 +95,7 @@ kv:
   The endpoint is any node's (UNANIMOUS_ENDPOINT by default); kv exits 0 on a 2xx answer, 1 otherwise.
 
 exit status: 0 every result as its model records it, 1 a violation or a result that differs
-from the record, 2 bad arguments or a bad model.`;
+from the record or a run stopped by a bound, 2 bad arguments or a bad model.`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -147,6 +151,8 @@ async function runCheck(args: readonly string[], out: (line: string) => void, pr
     ...MODEL_OPTIONS,
     'max-states': { type: 'string' },
     'max-depth': { type: 'string' },
+    'max-seconds': { type: 'string' },
+    'allow-incomplete': { type: 'boolean' },
     'no-symmetry': { type: 'boolean' },
     trace: { type: 'boolean' },
   });
@@ -157,6 +163,8 @@ async function runCheck(args: readonly string[], out: (line: string) => void, pr
       parameters,
       ...(values['max-states'] !== undefined ? { maxStates: wholeNumber('--max-states', values['max-states'], 1) } : {}),
       ...(values['max-depth'] !== undefined ? { maxDepth: wholeNumber('--max-depth', values['max-depth'], 1) } : {}),
+      ...(values['max-seconds'] !== undefined ? { maxSeconds: wholeNumber('--max-seconds', values['max-seconds'], 1) } : {}),
+      allowIncomplete: values['allow-incomplete'] === true,
       symmetry: values['no-symmetry'] !== true,
       json: values.json === true,
       trace: values.trace === true,

@@ -1,4 +1,4 @@
-import { ModelError, type ModelFile, type Parameters } from '../checker/index.ts';
+import { judge, ModelError, passes, reasonOf, type ModelFile, type Parameters } from '../checker/index.ts';
 import { simulate, type SimulationResult, type SimulationViolation } from '../checker/simulate.ts';
 import { traceToText } from '../inspect/trace-text.ts';
 import { buildModel, loadModel, resolveParameters } from './models.ts';
@@ -28,8 +28,10 @@ export const clockSeed = (): number => Date.now() % 2 ** 31;
 
 /**
  * `unanimous simulate`: seeded random walks through one model (see src/checker/simulate.ts).
- * Exit status 0 when no walk failed, 1 on a violation (with its trace and the command that replays
- * it), 2 for bad arguments or a bad model.
+ * The exit status follows check's rule (src/checker/judgement.ts), a simulation being a bounded
+ * run by nature: 0 when the walks found the violation the model records, or found none in a model
+ * that records none; 1 for a violation the model does not record, or a recorded one no walk found;
+ * 2 for bad arguments or a bad model.
  */
 export async function simulateCommand(options: SimulateCommandOptions, out: (line: string) => void, progress: (line: string) => void): Promise<number> {
   const { model: name } = options;
@@ -57,6 +59,9 @@ export async function simulateCommand(options: SimulateCommandOptions, out: (lin
     throw error;
   }
 
+  const expected = file.expected(parameters);
+  const judgement = judge(result, expected, { allowBounded: true, exhaustive: false });
+  const status = passes(judgement) ? 0 : 1;
   const replay = result.violation ? replayCommand(name, file, parameters, result.seed, result.depth, result.violation.path) : undefined;
   if (options.json) {
     const { violation, ...rest } = result;
@@ -66,7 +71,7 @@ export async function simulateCommand(options: SimulateCommandOptions, out: (lin
       result: { ...rest, ...(violation ? { violation: { ...violation, replay: replay! } } : {}) },
     };
     out(JSON.stringify(report, null, 2));
-    return result.verdict === 'ok' ? 0 : 1;
+    return status;
   }
 
   const shown = Object.entries(parameters).map(([key, value]) => `${key}=${value}`).join(' ');
@@ -93,10 +98,10 @@ export async function simulateCommand(options: SimulateCommandOptions, out: (lin
   if (!violation) {
     const checked = model.properties.filter((p) => p.kind !== 'sometimes').map((p) => p.name);
     out(`ok: no walk broke ${checked.length > 0 ? checked.join(', ') : 'anything (the model has no invariants or refinements)'}`);
-    return 0;
+    if (status !== 0) out(`not as recorded: ${reasonOf(judgement)}`);
+    return status;
   }
-  const expected = file.expected(parameters);
-  const recorded = expected?.verdict === 'violation' && (expected.property === undefined || expected.property === violation.property);
+  const recorded = judgement.kind === 'recorded';
   const steps = violation.trace.steps.length;
   out('');
   out(`violation: ${violation.message}${recorded ? ' (as this broken variant records)' : ''}`);
@@ -104,7 +109,8 @@ export async function simulateCommand(options: SimulateCommandOptions, out: (lin
   out(traceToText(violation.trace));
   out('');
   out(`replay: ${replay}`);
-  return result.verdict === 'ok' ? 0 : 1;
+  if (!recorded) out(`not as recorded: ${reasonOf(judgement)}`);
+  return status;
 }
 
 /** The command line that replays exactly this violation. */

@@ -146,6 +146,14 @@ describe('limits and counterexamples', () => {
     expect(check(unbounded, { maxStates: 10 })).toMatchObject({ verdict: 'incomplete', limitHit: 'maxStates', distinct: 10 });
     const deep = check(unbounded, { maxDepth: 5 });
     expect(deep).toMatchObject({ verdict: 'incomplete', limitHit: 'maxDepth', depth: 5 });
+    expect(check(unbounded, { maxSeconds: 0.05 })).toMatchObject({ verdict: 'incomplete', limitHit: 'maxSeconds' });
+  });
+
+  it('a bound the exploration does not pass leaves it complete', () => {
+    const bounded: Model = { nodes: pair(2), network: 'multiset', properties: [] };
+    const { distinct, depth } = check(bounded);
+    expect(check(bounded, { maxStates: distinct, maxDepth: depth + 1 })).toMatchObject({ verdict: 'ok', distinct });
+    expect(check(bounded, { maxStates: distinct - 1 })).toMatchObject({ verdict: 'incomplete', distinct: distinct - 1 });
   });
 
   it('reports the shortest counterexample (breadth-first)', () => {

@@ -91,7 +91,8 @@ describe('unanimous check', () => {
     );
     const run = unanimous('check', path);
     expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/✗ ok 289/);
+    expect(run.stdout).toMatch(/✗ 289/);
+    expect(run.stdout).toContain('288 distinct states, where the model records 289');
   });
 
   it('--no-symmetry explores every permutation, held to the count recorded for that', () => {
@@ -100,10 +101,53 @@ describe('unanimous check', () => {
     expect(run.stdout).toMatch(/two-phase\/faulty .* ok\s+48,537 .*✓ 48,537/);
   });
 
-  it('a limit gives an incomplete result, not a failure', () => {
-    const run = unanimous('check', 'two-phase/tla', '--rms', '5', '--max-states', '100');
-    expect(run.status).toBe(0);
-    expect(run.stdout).toContain('incomplete (maxStates)');
+  describe('a bounded run is never as recorded', () => {
+    it('a broken variant whose violation a depth bound keeps out of reach: exit 1, even with --allow-incomplete', () => {
+      for (const extra of [[], ['--allow-incomplete']]) {
+        const run = unanimous('check', 'two-phase/broken/tm-commits-early', '--max-depth', '2', ...extra);
+        expect(run.status).toBe(1);
+        expect(run.stdout).toMatch(/incomplete \(maxDepth\) .* \? TCConsistent/);
+        expect(run.stdout).not.toContain('as recorded.');
+        expect(run.stdout).not.toContain('✓');
+        expect(run.stdout).toContain('two-phase/broken/tm-commits-early: the run stopped at its bound (maxDepth) without finding the recorded violation of TCConsistent');
+        expect(run.stdout).toContain('1 of 1 model stopped at a bound, so not checked: two-phase/broken/tm-commits-early\n');
+      }
+    });
+
+    it('a state bound on a passing model: exit 1; --allow-incomplete accepts it, still not as recorded', () => {
+      const bounded = unanimous('check', 'two-phase/faulty', '--max-states', '1000');
+      expect(bounded.status).toBe(1);
+      expect(bounded.stdout).toMatch(/incomplete \(maxStates\)\s+1,000 .* \? 24,451/);
+      expect(bounded.stdout).toContain('the recorded 24,451 states were not all checked');
+      expect(bounded.stdout).toContain('(--allow-incomplete accepts a bounded run that finds nothing)');
+      const allowed = unanimous('check', 'two-phase/faulty', '--max-states', '1000', '--allow-incomplete');
+      expect(allowed.status).toBe(0);
+      expect(allowed.stdout).not.toContain('✓');
+      expect(allowed.stdout).toContain('1 of 1 model bounded, accepted by --allow-incomplete: no violation within the bound, nothing proven beyond it: two-phase/faulty');
+    });
+
+    it('a time bound is a bound too', () => {
+      const run = unanimous('check', 'two-phase/tla', '--rms', '9', '--max-seconds', '1');
+      expect(run.status).toBe(1);
+      expect(run.stdout).toContain('incomplete (maxSeconds)');
+    });
+
+    it('a bound the exploration never reaches leaves it complete: as recorded', () => {
+      const run = unanimous('check', 'two-phase/tla', '--max-states', '288', '--max-depth', '11');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/two-phase\/tla\s+rms=3\s+ok\s+288 .* ✓ 288/);
+    });
+
+    it('a violation found within the bound is the recorded result', () => {
+      const run = unanimous('check', 'two-phase/broken/tm-commits-early', '--max-states', '5000');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('every result as recorded');
+    });
+
+    it('--json carries the judgement', () => {
+      const [run] = JSON.parse(unanimous('check', 'two-phase/faulty', '--max-states', '10', '--json').stdout);
+      expect(run).toMatchObject({ asExpected: false, judgement: { kind: 'bounded', accepted: false }, result: { verdict: 'incomplete', limitHit: 'maxStates', distinct: 10 } });
+    });
   });
 
   it.each([

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(root, 'bin/unanimous.js');
@@ -17,10 +19,34 @@ const unanimous = async (...args: string[]) => {
   }
 };
 
+const scratch = mkdtempSync(join(tmpdir(), 'unanimous-simulate-'));
+writeFileSync(join(scratch, 'package.json'), '{ "type": "module" }\n');
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The early-committing TM as a model of one's own, which records no violation. */
+function ownModel(name: string): string {
+  const path = join(scratch, `${name}.ts`);
+  const src = (file: string) => pathToFileURL(join(root, file)).href;
+  writeFileSync(
+    path,
+    `import { defineModel } from '${src('src/checker/index.ts')}';
+import { commitProperties } from '${src('models/_shared/commit.ts')}';
+import { TWO_PHASE_TLA, twoPhaseModel } from '${src('models/two-phase/_build.ts')}';
+import { tmCommitsBeforeAllVote } from '${src('src/protocols/two-phase-commit/index.ts')}';
+export default defineModel({
+  description: 'an early-committing TM, not marked as broken',
+  build: () => twoPhaseModel({ ...TWO_PHASE_TLA, rms: 3, tmMachine: tmCommitsBeforeAllVote, properties: (ids) => commitProperties(ids) }),
+});
+`,
+  );
+  return path;
+}
+
 describe('unanimous simulate', () => {
-  it.concurrent('finds a broken variant, prints the shrunk trace and a replay command that replays it; exit 1', async () => {
+  it.concurrent('finds the violation a broken variant records, prints the shrunk trace and a replay command that replays it; exit 0 as check', async () => {
     const run = await unanimous('simulate', 'two-phase/broken/tm-commits-early', '--seed', '42', '--walks', '200');
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(0);
+    expect(run.stdout).not.toContain('not as recorded');
     expect(run.stdout).toContain('two-phase/broken/tm-commits-early rms=3: seed 42, 200 walks of at most 100 steps');
     expect(run.stdout).toMatch(/\d+ walks?, [\d,]+ steps in [\d.]+ s \([\d,]+ steps\/s\)/);
     expect(run.stdout).toContain('violation: TCConsistent does not hold (as this broken variant records)');
@@ -31,7 +57,7 @@ describe('unanimous simulate', () => {
     const replay = /^replay: unanimous (simulate two-phase\/broken\/tm-commits-early --rms 3 --seed 42 --depth 100 --path [\d:]+)$/m.exec(run.stdout);
     expect(replay).not.toBeNull();
     const again = await unanimous(...replay![1]!.split(' '));
-    expect(again.status).toBe(1);
+    expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/replaying walk [\d:]+ of seed 42/);
     const fromViolation = (text: string) => text.slice(text.indexOf('violation:'));
     expect(fromViolation(again.stdout)).toBe(fromViolation(run.stdout));
@@ -46,6 +72,19 @@ describe('unanimous simulate', () => {
     expect(run.stdout).toContain('ok: no walk broke TCTypeOK, TCConsistent, TCommit');
   });
 
+  it.concurrent('walks that miss the violation a broken variant records: exit 1, saying so', async () => {
+    const run = await unanimous('simulate', 'two-phase/broken/rm-forgets-vote', '--seed', '1', '--walks', '1', '--depth', '1');
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('not as recorded: the walks of a simulation ended without finding the recorded violation of TCConsistent');
+  });
+
+  it.concurrent('a violation the model does not record: exit 1, saying so', async () => {
+    const run = await unanimous('simulate', ownModel('early-commit'), '--seed', '42', '--walks', '200');
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^violation: TC\w+ does not hold$/m);
+    expect(run.stdout).toMatch(/^not as recorded: TC\w+ fails, where the model records nothing \(so every property must hold\)$/m);
+  });
+
   it.concurrent('with no seed given, one from the clock, printed', async () => {
     const run = await unanimous('simulate', 'two-phase/tla', '--rms', '2', '--walks', '5');
     expect(run.status).toBe(0);
@@ -54,7 +93,7 @@ describe('unanimous simulate', () => {
 
   it.concurrent('--json gives the result, the trace and the replay command', async () => {
     const run = await unanimous('simulate', 'two-phase/broken/rm-forgets-vote', '--seed', '3', '--json');
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({ model: 'two-phase/broken/rm-forgets-vote', parameters: { rms: 2 }, result: { verdict: 'violation', seed: 3, depth: 100 } });
     const { violation } = report.result;

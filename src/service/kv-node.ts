@@ -108,6 +108,7 @@ export class KvNode implements ShardRouter {
     const shardIds = hosted.map((shard) => shard.id);
     const transport = await TcpTransport.listen({
       id: config.self,
+      secret: config.clusterSecret,
       listen: { host: self.host, port: self.raftPort },
       peers: Object.fromEntries(peers.map((peer) => [peer, { host: addressOf(config, peer).host, port: addressOf(config, peer).raftPort }])),
       validate: ShardMux.validator(shardIds, validateRaftMessage),

@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +9,15 @@ import { encodeFrame } from '../../src/runtime/transport/frames.ts';
 import type { PeerAddress } from '../../src/runtime/transport/peer-link.ts';
 import { TcpTransport } from '../../src/runtime/transport/tcp-transport.ts';
 import { recordingLogger, waitFor } from './helpers.ts';
+import { rawPeerConnection } from './peer-connection.ts';
 import { checkRaftSafety, leaderOf, RAFT_IDS, raftHost, statusOf, validateRaftMessage } from './raft-cluster.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'unanimous-raft-tcp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const SECRET = 'raft-tcp-cluster-test-secret';
 const listenOn = (id: string, port: number, peers: Record<string, PeerAddress | undefined>, logger = recordingLogger()) =>
-  TcpTransport.listen({ id, listen: { host: '127.0.0.1', port }, peers, validate: validateRaftMessage, backoff: { initialMs: 10, maxMs: 200 }, random: seededRandom(port), logger });
+  TcpTransport.listen({ id, secret: SECRET, listen: { host: '127.0.0.1', port }, peers, validate: validateRaftMessage, backoff: { initialMs: 10, maxMs: 200 }, random: seededRandom(port), logger });
 
 /**
  * Commits `value` through whichever server leads, retrying if leadership moves meanwhile (real
@@ -49,17 +50,19 @@ describe('a three-server Raft cluster over TCP, on SQLite, with real timers', ()
       await commit(hosts, 'a');
       await commit(hosts, 'b');
 
-      // Garbage at a follower's port: that connection is closed and logged; the follower serves on.
+      // A stranger at a follower's port who claims to be the leader and sends a valid AppendEntries
+      // of a far higher term is refused at the hello: the follower's term does not move.
       const follower = hosts.find((host) => host !== leaderOf(hosts))!;
       const followerIndex = hosts.indexOf(follower);
-      await new Promise<void>((resolve) => {
-        const socket = connect(addresses[follower.id]!, () => {
-          socket.write(encodeFrame({ hello: RAFT_IDS.find((id) => id !== follower.id)! }));
-          socket.write(encodeFrame({ type: 'AppendEntries', term: 'not a number' }));
-        });
-        socket.on('error', () => {});
-        socket.on('close', () => resolve());
-      });
+      const leaderId = leaderOf(hosts)!.id;
+      const termBefore = statusOf(follower).term;
+      const forged = { type: 'AppendEntries', term: termBefore + 1000, leaderId, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 };
+      await rawPeerConnection(addresses[follower.id]!, undefined, [encodeFrame({ hello: leaderId }), encodeFrame(forged)]);
+      expect(logs[follower.id]!.records.some((r) => r.message === 'connection closed: bad input' && String(r.fields.reason).includes('without a nonce and a proof of the cluster secret'))).toBe(true);
+      expect(statusOf(follower).term).toBeLessThan(termBefore + 1000);
+
+      // Garbage from an authenticated peer: that connection is closed and logged; the follower serves on.
+      await rawPeerConnection(addresses[follower.id]!, { as: leaderId, to: follower.id, secret: SECRET, expectWelcome: true }, [encodeFrame({ type: 'AppendEntries', term: 'not a number' })]);
       expect(logs[follower.id]!.records.some((r) => r.message === 'connection closed: bad input' && String(r.fields.reason).includes('an invalid AppendEntries'))).toBe(true);
       const third = await commit(hosts, 'c');
       await waitFor('the follower to learn the commit', () => statusOf(follower).commitIndex >= third);

@@ -10,6 +10,8 @@ import { KvClient } from '../../src/service/kv-client.ts';
 import type { NodeStatus } from '../../src/service/kv-node.ts';
 import { LocalCluster } from '../../src/service/local-cluster.ts';
 import { MAX_VALUE_BYTES } from '../../src/service/txn.ts';
+import { encodeFrame } from '../../src/runtime/transport/frames.ts';
+import { rawPeerConnection } from '../runtime/peer-connection.ts';
 
 /**
  * The key-value service for real: three node processes (`node bin/unanimous.js node`) on
@@ -119,6 +121,21 @@ describe('the key-value service on a local cluster of node processes', () => {
     // The nodes serve on after all that.
     expect(await client('n1').put('after-bad-input', 'ok')).toMatchObject({ status: 200 });
   }, 60_000);
+
+  it("refuses a stranger on a node's Raft port who claims a node's id: a forged AppendEntries of a higher term moves nothing", async () => {
+    const status = (await requestJson(`${cluster.endpoint('n1')}/status`)).body as { nodes: { id: string; raft: string }[]; shards: { id: string; replicas: { node: string; term: number }[] }[] };
+    const [host, port] = status.nodes.find((node) => node.id === 'n2')!.raft.split(':') as [string, string];
+    const termOn = async (shard: string) => ((await requestJson(`${cluster.endpoint('n2')}/status?local=1`)).body as NodeStatus).replicas.find((r) => r.shard === shard)!.term;
+    const before = await termOn('s0');
+    const forged = { type: 'AppendEntries', shard: 's0', term: before + 1000, leaderId: 'n1', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 };
+    // As anyone could before peer links were authenticated: a bare hello naming n1, then the message.
+    await rawPeerConnection({ host, port: Number(port) }, undefined, [encodeFrame({ hello: 'n1' }), encodeFrame(forged)]);
+    // And with a made-up proof.
+    await rawPeerConnection({ host, port: Number(port) }, { as: 'n1', to: 'n2', secret: 'a-guessed-cluster-secret' }, [encodeFrame(forged)]);
+    await sleep(200);
+    expect(await termOn('s0')).toBeLessThan(before + 1000);
+    expect(await client('n2').put('after-forgery', 'ok')).toMatchObject({ status: 200 });
+  }, 30_000);
 
   it('resolves transactions whose coordinator died after prepare, or after deciding: aborted, or committed as the anchor logged', async () => {
     const ring = new HashRing(['s0', 's1', 's2']);

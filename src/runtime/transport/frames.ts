@@ -28,7 +28,12 @@ export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
-  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+  constructor(private maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+
+  /** A new limit for the frames still to come (a connection allowed larger frames once authenticated). */
+  setLimit(maxFrameBytes: number): void {
+    this.maxFrameBytes = maxFrameBytes;
+  }
 
   /** Adds bytes; returns the bodies of the frames they complete. Throws `FrameError` on a frame above the limit. */
   push(chunk: Buffer): Buffer[] {

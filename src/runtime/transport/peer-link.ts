@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Logger } from '../logger.ts';
-import { encodeFrame } from './frames.ts';
+import { decodeFrameBody, encodeFrame, FrameDecoder, FrameError } from './frames.ts';
+import { HANDSHAKE_MAX_FRAME_BYTES, type Hello, helloFrame, readChallenge, readWelcome } from './peer-handshake.ts';
 
 export interface PeerAddress {
   readonly host: string;
@@ -20,13 +21,29 @@ export interface PeerLinkCounters {
   /** Messages dropped because the queue was full (the oldest go first). */
   droppedQueueFull: number;
   framesWritten: number;
+  /** Connections that completed the handshake. */
   connects: number;
+  /** Connections closed because the peer did not complete the handshake or did not prove the secret. */
+  handshakesRefused: number;
+}
+
+export interface PeerLinkOptions {
+  /** The cluster secret, which the handshake proves both ends hold (peer-handshake.ts). */
+  readonly secret: string;
+  /** A connection whose handshake is not done within this long is closed and retried. */
+  readonly handshakeTimeoutMs: number;
+  readonly maxQueued: number;
+  readonly backoff: BackoffPolicy;
+  readonly random: () => number;
+  readonly logger: Logger;
 }
 
 /**
  * The outbound half of a connection to one peer: this node writes its messages to the peer over
- * a connection it dials itself, introduced by a hello frame naming this node; the peer sends back
- * over its own. Messages wait in a bounded queue while the link is down or the socket is full.
+ * a connection it dials itself, opened by the handshake of peer-handshake.ts (the peer's
+ * challenge, this node's hello, the peer's welcome); the peer sends back over its own. Nothing is
+ * written before the peer has proven the cluster secret. Messages wait in a bounded queue while
+ * the link is down or the socket is full.
  *
  * When the queue is full the OLDEST message is dropped (and counted): consensus messages are
  * superseded by later ones (a newer heartbeat carries the newer commitIndex; a retry repeats a lost
@@ -35,7 +52,7 @@ export interface PeerLinkCounters {
  * [0, min(max, initial × 2^attempt)]), so that peers restarting together do not retry in lockstep.
  */
 export class PeerLink {
-  readonly counters: PeerLinkCounters = { droppedQueueFull: 0, framesWritten: 0, connects: 0 };
+  readonly counters: PeerLinkCounters = { droppedQueueFull: 0, framesWritten: 0, connects: 0, handshakesRefused: 0 };
   private readonly queue: Buffer[] = [];
   private socket: Socket | undefined;
   private open = false;
@@ -48,7 +65,7 @@ export class PeerLink {
     private readonly self: string,
     readonly peer: string,
     private address: PeerAddress | undefined,
-    private readonly options: { readonly maxQueued: number; readonly backoff: BackoffPolicy; readonly random: () => number; readonly logger: Logger },
+    private readonly options: PeerLinkOptions,
   ) {}
 
   /** Queues a frame for the peer and writes what the socket will take. */
@@ -98,24 +115,37 @@ export class PeerLink {
     const socket = connect({ host: address.host, port: address.port });
     this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('connect', () => {
-      this.open = true;
-      this.attempt = 0;
-      this.counters.connects++;
-      if (this.lastError) this.options.logger.info('connected again', { peer: this.peer, after: this.lastError });
-      this.lastError = undefined;
-      socket.write(encodeFrame({ hello: this.self }));
-      this.pump();
+    const decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_BYTES);
+    let challenge: string | undefined;
+    let hello: Hello | undefined;
+    const handshakeTimer = setTimeout(() => this.refuse(socket, `no handshake within ${this.options.handshakeTimeoutMs} ms`), this.options.handshakeTimeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const body of decoder.push(chunk)) {
+          if (this.open) throw new FrameError('the peer wrote after the handshake, which it never does');
+          const value = decodeFrameBody(body);
+          if (challenge === undefined) {
+            challenge = readChallenge(value, this.peer);
+            hello = helloFrame(this.options.secret, this.self, this.peer, challenge);
+            socket.write(encodeFrame(hello));
+            continue;
+          }
+          readWelcome(value, this.options.secret, this.self, this.peer, hello!, challenge);
+          clearTimeout(handshakeTimer);
+          this.opened();
+        }
+      } catch (error) {
+        this.refuse(socket, error instanceof FrameError ? error.message : `an error reading the connection: ${(error as Error).message}`);
+      }
     });
     socket.on('drain', () => this.pump());
-    // The peer never writes on this connection: anything it sends is ignored.
-    socket.on('data', () => {});
     socket.on('error', (error) => {
       // A peer that is down is routine: say so once per outage, not once per retry.
       if (this.lastError === undefined) this.options.logger.info('cannot reach peer; retrying with backoff', { peer: this.peer, error: error.message });
       this.lastError = error.message;
     });
     socket.on('close', () => {
+      clearTimeout(handshakeTimer);
       this.socket = undefined;
       this.open = false;
       if (this.closed) return;
@@ -127,5 +157,24 @@ export class PeerLink {
         this.pump();
       }, Math.floor(this.options.random() * ceiling));
     });
+  }
+
+  /** The handshake is done: the peer is who it says, and the queue may go out. */
+  private opened(): void {
+    this.open = true;
+    this.attempt = 0;
+    this.counters.connects++;
+    if (this.lastError) this.options.logger.info('connected again', { peer: this.peer, after: this.lastError });
+    this.lastError = undefined;
+    this.pump();
+  }
+
+  /** Closes a connection whose peer broke the handshake; logged once per run of the same reason. */
+  private refuse(socket: Socket, reason: string): void {
+    if (socket.destroyed) return;
+    this.counters.handshakesRefused++;
+    if (this.lastError !== reason) this.options.logger.warn('peer refused: handshake failed; retrying with backoff', { peer: this.peer, reason });
+    this.lastError = reason;
+    socket.destroy();
   }
 }

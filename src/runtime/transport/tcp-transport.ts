@@ -3,12 +3,18 @@ import type { Message } from '../../node/index.ts';
 import { type Logger, stderrLogger } from '../logger.ts';
 import { decodeFrameBody, DEFAULT_MAX_FRAME_BYTES, encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, FrameError } from './frames.ts';
 import { type MessageValidator, refusalOf } from './message-validator.ts';
+import { challengeFrame, checkSecret, HANDSHAKE_MAX_FRAME_BYTES, readHello, welcomeFrame } from './peer-handshake.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, type PeerAddress, PeerLink } from './peer-link.ts';
 import type { MessageHandler, Transport } from './transport.ts';
 
 export interface TcpTransportOptions {
   /** This node's id, announced in the hello frame of every connection it dials. */
   readonly id: string;
+  /**
+   * The secret every node of the cluster shares (at least 16 characters): each connection opens
+   * with a handshake in which both ends prove they hold it (peer-handshake.ts).
+   */
+  readonly secret: string;
   /** Where to listen; port 0 picks a free port (see `address`). */
   readonly listen: PeerAddress;
   /** Every peer by id, with its address; an address may come later through `setPeerAddress`. */
@@ -20,7 +26,7 @@ export interface TcpTransportOptions {
   /** Messages waiting per peer before the oldest are dropped (1024 by default). */
   readonly maxQueuedMessages?: number;
   readonly backoff?: BackoffPolicy;
-  /** A connection that has not said hello within this long is closed (5 s by default). */
+  /** A connection whose handshake is not done within this long is closed (5 s by default). */
   readonly helloTimeoutMs?: number;
   /** Draws for backoff jitter. */
   readonly random?: () => number;
@@ -29,8 +35,10 @@ export interface TcpTransportOptions {
 
 export interface TcpTransportStats {
   readonly messagesReceived: number;
-  /** Incoming connections closed for a bad frame, a bad hello, or no hello. */
+  /** Incoming connections closed for a bad frame, a hello that does not prove the secret, or no hello. */
   readonly connectionsRefused: number;
+  /** Outgoing connections closed because the peer failed the handshake (see `PeerLink`). */
+  readonly handshakesRefused: number;
   /** Outgoing messages dropped: queue full (oldest first) or too large to frame. */
   readonly droppedQueueFull: number;
   readonly droppedOversized: number;
@@ -40,13 +48,15 @@ export interface TcpTransportStats {
 /**
  * Nodes over TCP. Each node dials each peer and writes its messages on that connection (see
  * `PeerLink`: bounded queue, reconnect with backoff); it reads its peers' messages on the
- * connections they dial to it. A connection starts with a hello frame `{ "hello": <peer id> }`;
- * from then on every frame is one message, which must decode as UTF-8 JSON and pass the protocol's
- * validator before the handler sees it. A connection that breaks any rule — oversized frame, bytes
- * that are not JSON, a message the schema refuses, a hello from a stranger — is closed with a logged
- * reason; the node keeps running and its other connections are untouched. Messages are therefore
- * best effort, as the protocols assume: lost while a link is down, never delivered to the handler
- * malformed.
+ * connections they dial to it. A connection starts with the handshake of peer-handshake.ts — a
+ * challenge from this node, a hello from the dialer naming a peer and proving the cluster secret, a
+ * welcome proving it back — and the handshake's frames are held to 1 KiB. From then on every frame
+ * is one message, which must decode as UTF-8 JSON and pass the protocol's validator before the
+ * handler sees it. A connection that breaks any rule — oversized frame, bytes that are not JSON, a
+ * message the schema refuses, a hello from a stranger or one that does not prove the secret — is
+ * closed with a logged reason; the node keeps running and its other connections are untouched.
+ * Messages are therefore best effort, as the protocols assume: lost while a link is down, never
+ * delivered to the handler malformed or from anyone but an authenticated peer.
  */
 export class TcpTransport implements Transport {
   private readonly logger: Logger;
@@ -69,6 +79,8 @@ export class TcpTransport implements Transport {
       this.links.set(
         peer,
         new PeerLink(options.id, peer, address, {
+          secret: options.secret,
+          handshakeTimeoutMs: options.helloTimeoutMs ?? 5_000,
           maxQueued: options.maxQueuedMessages ?? 1024,
           backoff: options.backoff ?? DEFAULT_BACKOFF,
           random: options.random ?? Math.random,
@@ -82,6 +94,7 @@ export class TcpTransport implements Transport {
   /** Starts listening; resolves once the port is bound. */
   static listen(options: TcpTransportOptions): Promise<TcpTransport> {
     if (options.id in options.peers) throw new Error(`TcpTransport ${options.id}: a node is not its own peer`);
+    checkSecret(options.secret, `TcpTransport ${options.id}`);
     const server = createServer();
     const transport = new TcpTransport(options, server);
     return new Promise((resolve, reject) => {
@@ -125,6 +138,7 @@ export class TcpTransport implements Transport {
     return {
       messagesReceived: this.messagesReceived,
       connectionsRefused: this.connectionsRefused,
+      handshakesRefused: links.reduce((sum, link) => sum + link.counters.handshakesRefused, 0),
       droppedQueueFull: links.reduce((sum, link) => sum + link.counters.droppedQueueFull, 0),
       droppedOversized: this.droppedOversized,
       framesWritten: links.reduce((sum, link) => sum + link.counters.framesWritten, 0),
@@ -145,7 +159,7 @@ export class TcpTransport implements Transport {
     return link;
   }
 
-  /** An incoming connection: a hello, then messages, each checked before the handler sees it. */
+  /** An incoming connection: the handshake, then messages, each checked before the handler sees it. */
   private accept(socket: Socket): void {
     if (this.closed) {
       socket.destroy();
@@ -153,7 +167,9 @@ export class TcpTransport implements Transport {
     }
     this.inbound.add(socket);
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    const decoder = new FrameDecoder(this.maxFrameBytes);
+    // Until the dialer has proven the secret it may send no more than a handshake frame.
+    const decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_BYTES);
+    const challenge = challengeFrame(this.options.id);
     let peer: string | undefined;
     let refused = false;
     const refuse = (reason: string) => {
@@ -163,15 +179,21 @@ export class TcpTransport implements Transport {
       this.logger.warn('connection closed: bad input', { peer: peer ?? 'unidentified', remote, reason });
       socket.destroy();
     };
-    const helloTimer = setTimeout(() => refuse(`no hello within ${this.options.helloTimeoutMs ?? 5_000} ms`), this.options.helloTimeoutMs ?? 5_000);
+    const timeoutMs = this.options.helloTimeoutMs ?? 5_000;
+    const helloTimer = setTimeout(() => refuse(`no hello within ${timeoutMs} ms`), timeoutMs);
+    socket.setNoDelay(true);
+    socket.write(encodeFrame(challenge));
     socket.on('data', (chunk: Buffer) => {
       try {
         for (const body of decoder.push(chunk)) {
           if (refused) return;
           const value = decodeFrameBody(body);
           if (peer === undefined) {
-            peer = this.helloFrom(value);
+            const hello = readHello(value, this.options.secret, this.options.id, challenge.challenge, (id) => this.links.has(id));
+            peer = hello.hello;
             clearTimeout(helloTimer);
+            decoder.setLimit(this.maxFrameBytes);
+            socket.write(encodeFrame(welcomeFrame(this.options.secret, this.options.id, hello, challenge.challenge)));
             continue;
           }
           const refusal = refusalOf(value, this.options.validate);
@@ -191,14 +213,6 @@ export class TcpTransport implements Transport {
       clearTimeout(helloTimer);
       this.inbound.delete(socket);
     });
-  }
-
-  /** The peer a hello frame names; throws `FrameError` for anything else. */
-  private helloFrom(value: unknown): string {
-    const hello = (value as { hello?: unknown } | null)?.hello;
-    if (typeof value !== 'object' || value === null || typeof hello !== 'string') throw new FrameError('the first frame is not a hello');
-    if (!this.links.has(hello)) throw new FrameError(`a hello from ${JSON.stringify(hello)}, which is not a peer`);
-    return hello;
   }
 
   private deliver(peer: string, message: Message): void {

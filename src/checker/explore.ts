@@ -10,7 +10,11 @@ import { readStates, traceFromStates, type Trace } from './trace.ts';
 export interface CheckOptions {
   /** Stop after this many distinct states (the result is then `incomplete`). */
   readonly maxStates?: number;
-  /** Do not expand states deeper than this many steps from the initial state. */
+  /**
+   * Explore behaviours of at most this many states (the initial state is depth 1, as TLC counts):
+   * the states at this depth are expanded only to see whether anything lies beyond them, which
+   * makes the result `incomplete`.
+   */
   readonly maxDepth?: number;
   /** Stop after about this many seconds (checked every 1,024 states expanded). */
   readonly maxSeconds?: number;
@@ -42,7 +46,10 @@ export interface CheckResult {
   readonly distinct: number;
   /** Successor states computed, stuttering steps left out. */
   readonly generated: number;
-  /** The most steps from the initial state to any state explored (BFS depth). */
+  /**
+   * TLC's depth: the states in the longest of the shortest behaviours explored, the initial state
+   * being depth 1. On a violation, the states of its counterexample (steps + 1).
+   */
   readonly depth: number;
   readonly seconds: number;
   readonly statesPerSecond: number;
@@ -76,6 +83,8 @@ class Exploration implements SuccessorSink {
   private progressSteps = 0;
   private violation: Violation | undefined;
   private limitHit: CheckResult['limitHit'];
+  /** Expanding the states at the depth bound: a new successor means the bound cut something off. */
+  private atDepthBound = false;
   private readonly started = performance.now();
 
   constructor(
@@ -109,10 +118,8 @@ class Exploration implements SuccessorSink {
         depth++;
         levelEnd = store.count;
       }
-      if (depth >= maxDepth) {
-        this.limitHit = 'maxDepth';
-        break;
-      }
+      // `depth` counts steps; the states of this level are at TLC's depth `depth + 1`.
+      if (depth + 1 >= maxDepth) this.atDepthBound = true;
       if ((this.current & 0x3ff) === 0 && performance.now() > deadline) {
         this.limitHit = 'maxSeconds';
         break;
@@ -132,7 +139,7 @@ class Exploration implements SuccessorSink {
         const now = performance.now();
         if (now - lastProgress >= progressEvery) {
           lastProgress = now;
-          options.onProgress(this.progress(depth));
+          options.onProgress(this.progress(depth + 1));
         }
       }
     }
@@ -153,7 +160,7 @@ class Exploration implements SuccessorSink {
       verdict: this.violation ? 'violation' : this.limitHit ? 'incomplete' : 'ok',
       distinct: store.count,
       generated: this.generated,
-      depth,
+      depth: this.violation?.trace ? this.violation.trace.steps.length + 1 : depth + 1,
       seconds,
       statesPerSecond: store.count / Math.max(seconds, 1e-9),
       collisionProbability: collisionProbability(store.count),
@@ -173,16 +180,15 @@ class Exploration implements SuccessorSink {
     const high = fingerprint(state, stateLength);
     const low = fingerprintLowOfLast;
     if (this.seen.get(high, low) === -1) {
-      if (this.options.maxStates !== undefined && this.store.count >= this.options.maxStates) {
-        // A new state beyond the limit: the run stops here, with exactly maxStates stored.
-        this.limitHit = 'maxStates';
-        return false;
-      }
       if (this.outsideBoundary(state, stateLength)) {
         // TLC's CONSTRAINT: a state outside the boundary is checked but neither stored nor
         // expanded. Its fingerprint is kept, marked, so that it is checked once.
         this.seen.addOrGet(high, low, OUTSIDE);
         this.checkOutside(state, stateLength, this.symmetry ? -1 : node);
+      } else if (this.atDepthBound || (this.options.maxStates !== undefined && this.store.count >= this.options.maxStates)) {
+        // A new state beyond a bound: the run stops here, every state within the bounds stored.
+        this.limitHit = this.atDepthBound ? 'maxDepth' : 'maxStates';
+        return false;
       } else {
         this.seen.addOrGet(high, low, this.store.count);
         this.admit(state, stateLength, this.current, this.symmetry ? -1 : node);

@@ -1,6 +1,6 @@
 import { check, judge, ModelError, passes, reasonOf, type CheckResult, type ExpectedResult, type Judgement, type Parameters } from '../checker/index.ts';
 import { traceToText } from '../inspect/trace-text.ts';
-import { buildModel, listModelNames, loadModel, resolveParameters } from './models.ts';
+import { buildModel, checkParametersTaken, listModelNames, loadModel, resolveParameters, selectModels } from './models.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface CheckCommandOptions {
@@ -35,18 +35,13 @@ interface ModelRun {
  * runs are allowed and the model records no violation; 2 for bad arguments or a bad model.
  */
 export async function checkCommand(options: CheckCommandOptions, out: (line: string) => void, progress: (line: string) => void): Promise<number> {
-  const names = options.models.length > 0 ? options.models : listModelNames();
-  const loaded = await Promise.all(names.map(async (name) => ({ name, file: await loadModel(name) })));
-  // Checking everything leaves out the models meant for simulation only; naming one checks it.
-  const skipped = options.models.length > 0 ? [] : loaded.filter(({ file }) => file.simulationOnly).map(({ name }) => name);
+  const selected = options.models.length > 0 ? selectModels(options.models) : listModelNames().map((name) => ({ name, viaFolder: true }));
+  const loaded = await Promise.all(selected.map(async ({ name, viaFolder }) => ({ name, viaFolder, file: await loadModel(name) })));
+  // Checking everything, or a folder, leaves out the models meant for simulation only; naming one checks it.
+  const skipped = loaded.filter(({ file, viaFolder }) => viaFolder && file.simulationOnly).map(({ name }) => name);
   const files = loaded.filter(({ name }) => !skipped.includes(name));
-  for (const key of Object.keys(options.parameters)) {
-    const takers = files.filter(({ file }) => key in file.parameters);
-    if (takers.length === 0 || (options.models.length > 0 && takers.length < files.length)) {
-      const without = files.filter(({ file }) => !(key in file.parameters)).map(({ name }) => name);
-      throw new UsageError(`--${key}: ${without.join(', ')} ${without.length === 1 ? 'has' : 'have'} no parameter "${key}"`);
-    }
-  }
+  const named = new Set(selected.filter(({ viaFolder }) => !viaFolder).map(({ name }) => name));
+  checkParametersTaken(options.parameters, files, options.models.length > 0);
 
   const runs: ModelRun[] = [];
   for (const { name, file } of files) {
@@ -84,7 +79,8 @@ export async function checkCommand(options: CheckCommandOptions, out: (line: str
     for (const run of runs) {
       const { violation } = run.result;
       if (!violation) continue;
-      const showTrace = options.trace || !run.asExpected || options.models.length > 0;
+      // A broken variant's recorded trace is shown when it was named; a departure's always.
+      const showTrace = options.trace || !run.asExpected || named.has(run.model);
       out('');
       out(`${run.model}: ${violation.message}${run.asExpected ? ' (as this broken variant must)' : ''}`);
       if (violation.trace && showTrace) out(traceToText(violation.trace));
@@ -107,7 +103,11 @@ function summary(runs: readonly ModelRun[]): string[] {
   const bounded = runs.filter((run) => run.judgement.kind === 'bounded');
   const refused = bounded.filter((run) => !passes(run.judgement));
   const accepted = bounded.filter((run) => passes(run.judgement));
-  if (differs.length === 0 && bounded.length === 0) return [`${runs.length} model${runs.length === 1 ? '' : 's'} checked, every result as recorded.`];
+  if (differs.length === 0 && bounded.length === 0) {
+    const unrecorded = runs.filter((run) => run.judgement.kind === 'unrecorded');
+    if (unrecorded.length === 0) return [`${runs.length} model${runs.length === 1 ? '' : 's'} checked, every result as recorded.`];
+    return [`${runs.length} model${runs.length === 1 ? '' : 's'} checked: every property holds in ${unrecorded.length === runs.length ? 'each' : `the ${unrecorded.length}`} with no recorded result (${names(unrecorded)})${unrecorded.length < runs.length ? ', the rest as recorded' : ''}.`];
+  }
   const lines = [...differs, ...bounded].map((run) => `${run.model}: ${reasonOf(run.judgement)}`);
   lines.push('');
   if (differs.length > 0) lines.push(`${of(differs.length)} did not give the recorded result: ${names(differs)}`);

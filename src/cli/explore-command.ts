@@ -6,7 +6,7 @@ import { ExplorerSession } from '../inspect/explorer/explorer-session.ts';
 import { replayTrace, type Replay } from '../inspect/explorer/replay.ts';
 import { isStepTrace, readRecordedDocument } from '../inspect/explorer/recorded-document.ts';
 import { readTraceDocument, TraceDocumentError } from '../inspect/explorer/trace-document.ts';
-import { buildModel, loadModel, resolveParameters } from './models.ts';
+import { openModel } from './models.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface ExploreCommandOptions {
@@ -25,11 +25,7 @@ export interface ExploreCommandOptions {
  */
 export async function openExplorer(options: ExploreCommandOptions): Promise<{ server: ExplorerServer; session: ExplorerSession; preloaded?: Replay }> {
   const { model: name } = options;
-  const file = await loadModel(name);
-  const unknown = Object.keys(options.parameters).filter((key) => !(key in file.parameters));
-  if (unknown.length > 0) throw new UsageError(`--${unknown[0]}: ${name} has no parameter "${unknown[0]}"`);
-  const parameters = resolveParameters(name, file, options.parameters);
-  const model = buildModel(name, file, parameters);
+  const { file, parameters, model } = await openModel(name, options.parameters);
   let session: ExplorerSession;
   let preloaded: Replay | undefined;
   try {

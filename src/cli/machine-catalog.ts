@@ -15,12 +15,12 @@ import { crossShardCommit } from '../service/cross-shard-commit.ts';
  * their machine's chart.
  */
 export const MACHINES: Readonly<Record<string, AnyStateMachine>> = {
-  'two-phase-commit/transaction-manager': transactionManager,
-  'two-phase-commit/resource-manager': resourceManager,
-  'two-phase-commit/participant': keyValueParticipant,
-  'two-phase-commit/transaction-coordinator': transactionCoordinator,
-  'three-phase-commit/coordinator': coordinator,
-  'three-phase-commit/participant': participant,
+  'two-phase/transaction-manager': transactionManager,
+  'two-phase/resource-manager': resourceManager,
+  'two-phase/participant': keyValueParticipant,
+  'two-phase/transaction-coordinator': transactionCoordinator,
+  'three-phase/coordinator': coordinator,
+  'three-phase/participant': participant,
   'paxos/proposer': proposer,
   'paxos/acceptor': acceptor,
   'paxos/learner': learner,

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Model, ModelFile, Parameters } from '../checker/index.ts';
+import { didYouMean } from './suggest.ts';
 import { UsageError } from './usage-error.ts';
 
 /** The models/ folder of this repository. */
@@ -25,31 +26,77 @@ export function listModelNames(root = MODELS_DIR): string[] {
   return names;
 }
 
+const isModelFile = (name: string): boolean => name.endsWith('.ts') || name.endsWith('.mts');
+
+/**
+ * What the command line names, as model names: a model name; a folder under models/, for every
+ * model under it; or a path to a model file of one's own. Anything else is a usage error that
+ * names the closest models.
+ */
+export function selectModels(names: readonly string[], root = MODELS_DIR): { readonly name: string; readonly viaFolder: boolean }[] {
+  const known = listModelNames(root);
+  return names.flatMap((name): { readonly name: string; readonly viaFolder: boolean }[] => {
+    if (isModelFile(name) || known.includes(name)) return [{ name, viaFolder: false }];
+    const folder = name.replace(/\/+$/, '');
+    const under = known.filter((model) => model.startsWith(`${folder}/`));
+    if (under.length > 0) return under.map((model) => ({ name: model, viaFolder: true }));
+    throw unknownModel(name, known);
+  });
+}
+
+function unknownModel(name: string, known: readonly string[]): UsageError {
+  const folders = [...new Set(known.flatMap((model) => model.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))];
+  return new UsageError(`no model "${name}"${didYouMean(name, [...known, ...folders])} ("unanimous list" shows them all)`);
+}
+
 /**
  * Loads a model by name, or from a path to a TypeScript file of one's own (anything ending in
- * `.ts` or `.mts`), which must default-export `defineModel(...)` as the files in models/ do.
+ * `.ts` or `.mts`, anywhere: bin/unanimous.js registers model-file-hooks.js so that it loads as an
+ * ES module and finds xstate and unanimous in this package), which must default-export
+ * `defineModel(...)` as the files in models/ do.
  */
 export async function loadModel(name: string, root = MODELS_DIR): Promise<ModelFile> {
   let path: string;
-  if (name.endsWith('.ts') || name.endsWith('.mts')) {
+  if (isModelFile(name)) {
     path = resolve(name);
     if (!existsSync(path)) throw new UsageError(`no model file ${path}`);
   } else {
     const known = listModelNames(root);
-    if (!known.includes(name)) throw new UsageError(`no model "${name}"; the models are: ${known.join(', ')}`);
+    if (!known.includes(name)) throw unknownModel(name, known);
     path = join(root, `${name}.ts`);
   }
   let module: { default?: ModelFile };
   try {
     module = (await import(pathToFileURL(path).href)) as { default?: ModelFile };
   } catch (error) {
-    throw new UsageError(`${name} could not be loaded: ${(error as Error).message.split('\n')[0]}`);
+    const message = (error as Error).message.split('\n')[0]!;
+    const missing = /^Cannot find (?:package|module) '([^']+)'/.exec(message);
+    const hint = missing ? `; install it where the model file can find it (npm install ${missing[1]!.split('/').slice(0, missing[1]!.startsWith('@') ? 2 : 1).join('/')} in the file's folder): xstate, unanimous and their dependencies come from unanimous itself` : '';
+    throw new UsageError(`${name} could not be loaded: ${message}${hint}`);
   }
   const file = module.default;
   if (!file || typeof file.build !== 'function' || typeof file.parameters !== 'object' || typeof file.expected !== 'function') {
     throw new UsageError(`${name} must default-export a model made with defineModel()`);
   }
   return file;
+}
+
+/**
+ * Refuses a parameter that no model takes, or (when models were named) one that some named model
+ * lacks: a `--param` that silently does nothing would make a run look like what it is not.
+ */
+export function checkParametersTaken(given: Readonly<Record<string, number>>, files: readonly { readonly name: string; readonly file: ModelFile }[], named: boolean): void {
+  for (const key of Object.keys(given)) {
+    const takers = files.filter(({ file }) => key in file.parameters);
+    if (takers.length > 0 && (!named || takers.length === files.length)) continue;
+    const without = files.filter(({ file }) => !(key in file.parameters));
+    const takes = [...new Set(without.flatMap(({ file }) => Object.keys(file.parameters)))];
+    const flag = key === 'rms' ? '--rms' : `--param ${key}`;
+    throw new UsageError(
+      `${flag}: ${without.length === 1 ? `${without[0]!.name} has` : `${without.map(({ name }) => name).join(', ')} have`} no parameter "${key}"` +
+        (takes.length > 0 ? `${didYouMean(key, takes)} (parameters: ${takes.join(', ')})` : ' (no parameters at all)'),
+    );
+  }
 }
 
 /** The model's parameters: its defaults, overridden by the given values, each checked against its range. */
@@ -72,4 +119,12 @@ export function buildModel(name: string, file: ModelFile, parameters: Parameters
   } catch (error) {
     throw new UsageError(`${name}: the model could not be built: ${(error as Error).message}`);
   }
+}
+
+/** A model named on the command line, loaded, its parameters checked and resolved, and built. */
+export async function openModel(name: string, given: Readonly<Record<string, number>>): Promise<{ readonly file: ModelFile; readonly parameters: Parameters; readonly model: Model }> {
+  const file = await loadModel(name);
+  checkParametersTaken(given, [{ name, file }], true);
+  const parameters = resolveParameters(name, file, given);
+  return { file, parameters, model: buildModel(name, file, parameters) };
 }

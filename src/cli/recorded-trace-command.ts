@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { replayRecordedSteps, type RecordedRun } from '../checker/recorded-steps.ts';
 import type { StepRecord } from '../node/index.ts';
-import { buildModel, loadModel, resolveParameters } from './models.ts';
+import { openModel } from './models.ts';
 import { render, type TraceFormat } from './trace-command.ts';
 import { readText } from './read-text.ts';
 import { UsageError } from './usage-error.ts';
@@ -26,8 +26,7 @@ export interface RecordedTraceOptions {
  */
 export async function recordedTraceCommand(options: RecordedTraceOptions, out: (line: string) => void, note: (line: string) => void): Promise<number> {
   const records = options.files.flatMap(readStepRecords);
-  const file = await loadModel(options.model);
-  const model = buildModel(options.model, file, resolveParameters(options.model, file, options.parameters));
+  const { model } = await openModel(options.model, options.parameters);
   const run = replayRecordedSteps(model, records);
   if (options.format !== undefined) {
     const message = run.problems.length > 0 ? describeProblems(run) : undefined;

@@ -1,7 +1,7 @@
 import { judge, ModelError, passes, reasonOf, type ModelFile, type Parameters } from '../checker/index.ts';
 import { simulate, type SimulationResult, type SimulationViolation } from '../checker/simulate.ts';
 import { traceToText } from '../inspect/trace-text.ts';
-import { buildModel, loadModel, resolveParameters } from './models.ts';
+import { openModel } from './models.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface SimulateCommandOptions {
@@ -35,11 +35,7 @@ export const clockSeed = (): number => Date.now() % 2 ** 31;
  */
 export async function simulateCommand(options: SimulateCommandOptions, out: (line: string) => void, progress: (line: string) => void): Promise<number> {
   const { model: name } = options;
-  const file = await loadModel(name);
-  const unknown = Object.keys(options.parameters).filter((key) => !(key in file.parameters));
-  if (unknown.length > 0) throw new UsageError(`--${unknown[0]}: ${name} has no parameter "${unknown[0]}"`);
-  const parameters = resolveParameters(name, file, options.parameters);
-  const model = buildModel(name, file, parameters);
+  const { file, parameters, model } = await openModel(name, options.parameters);
 
   let result: SimulationResult;
   try {

@@ -152,8 +152,9 @@ describe('limits and counterexamples', () => {
   it('a bound the exploration does not pass leaves it complete', () => {
     const bounded: Model = { nodes: pair(2), network: 'multiset', properties: [] };
     const { distinct, depth } = check(bounded);
-    expect(check(bounded, { maxStates: distinct, maxDepth: depth + 1 })).toMatchObject({ verdict: 'ok', distinct });
+    expect(check(bounded, { maxStates: distinct, maxDepth: depth })).toMatchObject({ verdict: 'ok', distinct });
     expect(check(bounded, { maxStates: distinct - 1 })).toMatchObject({ verdict: 'incomplete', distinct: distinct - 1 });
+    expect(check(bounded, { maxDepth: depth - 1 })).toMatchObject({ verdict: 'incomplete', limitHit: 'maxDepth', depth: depth - 1 });
   });
 
   it('reports the shortest counterexample (breadth-first)', () => {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,13 +151,20 @@ describe('unanimous check', () => {
   });
 
   it.each([
-    [['check', 'no/such-model'], /no model "no\/such-model"; the models are: .*two-phase\/tla/],
+    [['check', 'no/such-model'], /^unanimous: no model "no\/such-model" \("unanimous list" shows them all\)\n$/],
+    [['check', 'two-phse/tla'], /^unanimous: no model "two-phse\/tla"; did you mean two-phase\/tla\? \("unanimous list" shows them all\)\n$/],
+    [['check', 'two-phase/tla', '--max-state', '10'], /^unanimous: check has no option --max-state; did you mean --max-states\? \(unanimous check --help lists them\)\n$/],
+    [['check', 'two-phase/tla', '--param', 'rm=2'], /^unanimous: --param rm: two-phase\/tla has no parameter "rm"; did you mean rms\? \(parameters: rms\)\n$/],
+    [['check', 'two-phase/tla', '--json=yes'], /--json is a switch and takes no value/],
+    [['check', 'two-phase/tla', '--max-states'], /--max-states needs a value: --max-states N/],
+    [['chekc'], /unknown command "chekc"; did you mean check\?/],
+    [['help', 'chekc'], /there is no command "chekc"; did you mean check\?/],
     [['check', 'two-phase/tla', '--rms', 'three'], /--rms takes a whole number, not "three"/],
     [['check', 'two-phase/tla', '--rms', '40'], /rms \(resource managers\) must be a whole number from 1 to 12, not 40/],
     [['check', 'two-phase/tla', '--param', 'acceptors=3'], /two-phase\/tla has no parameter "acceptors"/],
     [['check', 'two-phase/tla', '--param', 'oops'], /--param takes NAME=N, not "oops"/],
     [['check', 'two-phase/tla', '--max-depth', '-1'], /max-depth/],
-    [['check', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['check', '--frobnicate'], /check has no option --frobnicate \(unanimous check --help lists them\)/],
     [['check', '/nonexistent/model.ts'], /no model file \/nonexistent\/model.ts/],
     [['launch'], /unknown command "launch"/],
     [['list', 'extra'], /list takes no arguments/],
@@ -185,25 +192,145 @@ describe('unanimous list', () => {
       expect(run.stdout).toContain(name);
     }
     expect(run.stdout).not.toContain('_shared');
-    expect(run.stdout).toContain('--rms 1..12 (default 3: resource managers)');
+    expect(run.stdout).toContain('--param rms=1..12  resource managers (default 3)');
     expect(run.stdout).toMatch(/raft\/five-servers\s+\(simulation only\)/);
+  });
+
+  it('shows every parameter in the form check takes it', () => {
+    const listed = unanimous('list').stdout;
+    const shown = /^paxos\/tla\n(?: {4}.*\n)*? {4}--param (acceptors)=(\d+)\.\.(\d+)/m.exec(listed);
+    expect(shown).not.toBeNull();
+    const run = unanimous('check', 'paxos/tla', '--param', `${shown![1]}=${shown![2]}`);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(new RegExp(`paxos/tla\\s+acceptors=${shown![2]}`));
+  });
+
+  it('stops quietly when the reader closes its end (unanimous list | head)', async () => {
+    const child = spawn(process.execPath, [cli, 'list'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
   });
 });
 
 describe('unanimous chart', () => {
+  it("draws the machines of a model, by the model's name", () => {
+    const run = unanimous('chart', 'two-phase/tla');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^%% two-phase\/tla\/tm\nstateDiagram-v2/);
+    expect(run.stdout).toContain('\n%% two-phase/tla/rm\nstateDiagram-v2');
+  });
+
   it('lists the machines, and prints one as Mermaid, DOT or JSON', () => {
-    expect(unanimous('chart').stdout).toContain('two-phase-commit/transaction-manager');
+    expect(unanimous('chart').stdout).toContain('two-phase/transaction-manager');
     expect(unanimous('chart', 'paxos/acceptor').stdout).toContain('acceptor_serving --> acceptor_serving : Prepare [isHigherBallot]');
     expect(unanimous('chart', 'paxos/acceptor', '--format', 'dot').stdout).toMatch(/^digraph "acceptor"/);
     expect(JSON.parse(unanimous('chart', 'paxos/acceptor', '--format', 'json').stdout).root.states[0].key).toBe('serving');
   });
 
   it.each([
-    [['chart', 'paxos/nobody'], /no machine "paxos\/nobody"/],
+    [['chart', 'paxos/nobody'], /no machine or model "paxos\/nobody"/],
+    [['chart', 'paxos/aceptor'], /did you mean paxos\/acceptor\?/],
+    [['chart', 'two-phase/tla', '--format', 'svg'], /two-phase\/tla runs 2 machines \(two-phase\/tla\/tm, two-phase\/tla\/rm\): one SVG each needs --write DIR/],
     [['chart', 'paxos/acceptor', '--format', 'png'], /--format takes mermaid, dot, json, svg, not "png"/],
   ])('exit 2 with a clear message: %j', (args, message) => {
     const run = unanimous(...args);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+});
+
+describe('help', () => {
+  const commands = ['check', 'simulate', 'explore', 'list', 'chart', 'trace', 'serve', 'node', 'kv', 'help'];
+
+  it('lists every command', () => {
+    for (const args of [[], ['help'], ['--help'], ['-h']]) {
+      const run = unanimous(...args);
+      expect(run.status).toBe(0);
+      for (const command of commands) expect(run.stdout).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
+    }
+  });
+
+  it.each(commands)('%s: --help, -h and "help <command>" print its usage, every flag with its meaning, and exit 0', (command) => {
+    const shown = unanimous(command, '--help');
+    expect(shown.status).toBe(0);
+    expect(shown.stderr).toBe('');
+    expect(shown.stdout).toMatch(new RegExp(`^usage: unanimous ${command}`));
+    expect(shown.stdout).toMatch(/^exit status: 0[ ;]/m);
+    expect(unanimous(command, '-h').stdout).toBe(shown.stdout);
+    expect(unanimous('help', command).stdout).toBe(shown.stdout);
+  });
+
+  it('names every flag a command takes, with its default', () => {
+    const check = unanimous('check', '--help').stdout;
+    for (const flag of ['--param NAME=N', '--rms N', '--max-states N', '--max-depth N', '--max-seconds S', '--allow-incomplete', '--no-symmetry', '--json', '--trace']) {
+      expect(check).toContain(`  ${flag}  `);
+    }
+    expect(unanimous('simulate', '--help').stdout).toMatch(/--walks N +random walks to run \(default: 1000\)/);
+    expect(unanimous('serve', '--help').stdout).toMatch(/--nodes N +node processes \(1 to 64\) \(default: 3\)/);
+  });
+});
+
+describe('selecting models', () => {
+  it('a folder selects the models under it', () => {
+    const run = unanimous('check', 'two-phase');
+    expect(run.status).toBe(0);
+    for (const model of ['two-phase/tla', 'two-phase/faulty', 'two-phase/broken/tm-commits-early', 'two-phase/broken/rm-forgets-vote']) expect(run.stdout).toContain(`${model} `);
+    expect(run.stdout).not.toContain('two-phase-over-groups');
+    expect(run.stdout).toContain('4 models checked, every result as recorded.');
+  });
+
+  it("depth counts states, as TLC does: a 5-step counterexample ends at depth 6; TwoPhase.tla's 288 states reach depth 11", () => {
+    const [broken, tla] = JSON.parse(unanimous('check', 'two-phase/broken/tm-commits-early', 'two-phase/tla', '--json').stdout);
+    expect(broken.result.violation.trace.steps).toHaveLength(5);
+    expect(broken.result.depth).toBe(6);
+    expect(tla.result).toMatchObject({ distinct: 288, depth: 11 });
+  });
+
+  it('a model file anywhere, in a folder with no package.json, importing xstate and unanimous by name', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'unanimous-own-model-'));
+    try {
+      const path = join(folder, 'lock.ts');
+      writeFileSync(
+        path,
+        `import { setup, assign } from 'xstate';
+import { always, defineModel, sometimes } from 'unanimous';
+
+// A lock any of two clients may take; the broken one lets both hold it.
+const lock = setup({ types: { context: {} as { holder: string | null } } }).createMachine({
+  id: 'lock',
+  context: { holder: null },
+  initial: 'free',
+  states: {
+    free: { on: { Acquire: { target: 'held', actions: assign({ holder: ({ event }) => (event as unknown as { from: string }).from }) } } },
+    held: {},
+  },
+});
+export default defineModel({
+  description: 'a lock outside the repository',
+  build: () => ({
+    nodes: [{ id: 'lock', machine: lock, peers: [], config: {} }],
+    network: 'set',
+    properties: [always('AtMostOneHolder', () => true), sometimes('Free', (s) => s.nodes[0]!.value === 'free')],
+  }),
+  expected: () => ({ verdict: 'ok', distinct: 1 }),
+});
+`,
+      );
+      const run = spawnSync(process.execPath, [cli, 'check', path], { encoding: 'utf8', cwd: folder });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/lock\.ts\s+-\s+ok\s+1 .*✓ 1/);
+      expect(unanimous('chart', path).stdout).toMatch(/^stateDiagram-v2/);
+      writeFileSync(path, `import { nothing } from 'left-pad-nowhere';\nexport default nothing;\n`);
+      const missing = spawnSync(process.execPath, [cli, 'check', path], { encoding: 'utf8', cwd: folder });
+      expect(missing.status).toBe(2);
+      expect(missing.stderr).toContain("install it where the model file can find it (npm install left-pad-nowhere in the file's folder)");
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -120,7 +120,7 @@ describe('unanimous trace', () => {
 describe('unanimous chart --format svg', () => {
   it('prints the SVG of one machine', async () => {
     const out: string[] = [];
-    expect(await chartCommand({ machine: 'paxos/acceptor', format: 'svg' }, (line) => out.push(line))).toBe(0);
+    expect(await chartCommand({ subject: 'paxos/acceptor', format: 'svg', parameters: {} }, (line) => out.push(line))).toBe(0);
     const svg = out.join('\n');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="unanimous-chart"/);
     expect(svg).toContain('<g class="state atomic" data-state="acceptor.serving">');

@@ -5,7 +5,7 @@ import { exploreTwoPhase } from './two-phase-tla.ts';
 
 describe('reference transcription of TwoPhase.tla', () => {
   it("reproduces TLC's distinct-state counts", () => {
-    expect(exploreTwoPhase(3)).toEqual({ distinct: 288, depth: 10 }); // TLC: depth 11 counts the initial state
+    expect(exploreTwoPhase(3)).toEqual({ distinct: 288, depth: 11 }); // TLC: 288 distinct states, depth 11
     expect(exploreTwoPhase(6).distinct).toBe(50_816);
   });
 });

@@ -26,7 +26,7 @@ const TM_ABORTED = 2;
 export interface ReferenceResult {
   /** Distinct reachable states. */
   readonly distinct: number;
-  /** The most steps from the initial state to any reachable state (BFS depth). */
+  /** TLC's depth: the states in the longest shortest behaviour, the initial state being depth 1. */
   readonly depth: number;
 }
 
@@ -77,7 +77,8 @@ export function exploreTwoPhase(rms: number, symmetric = false): ReferenceResult
   // Init: rmState = [rm ∈ RM ↦ "working"], tmState = "init", tmPrepared = {}, msgs = {}.
   visit(WORKING /* all RMs working: all-zero bits */ | (TM_INIT << tmShift), 0);
 
-  let depth = 0;
+  // TLC's depth: the initial state is depth 1.
+  let depth = 1;
   for (;;) {
     frontier = next;
     next = [];

@@ -1,0 +1,7 @@
+/**
+ * The package's main entry (`import … from 'unanimous'`): what a model file or a test of one's own
+ * needs — defineModel and the model types, the properties (always, sometimes, refines, …), and
+ * the checker and simulator as functions returning the results the CLI prints.
+ */
+export * from './checker/index.ts';
+export { simulate, type SimulateOptions, type SimulationResult, type SimulationViolation } from './checker/simulate.ts';

@@ -51,17 +51,20 @@ export function describeEnvelope(envelope: Envelope): string {
 
 function describeNode(node: TraceNode): string {
   if (node.crashed) return `crashed, durable ${canonicalJson(node.durable)}`;
-  return `${stateName(node.value)}${describeContext(node.context)}`;
+  return `${stateName(node.value)}${describeContext(node.context)}`.trimStart();
 }
 
 function describeChange(before: TraceNode, after: TraceNode): string {
-  const parts = [`${before.crashed ? 'crashed' : stateName(before.value)} → ${after.crashed ? 'crashed' : stateName(after.value)}`];
+  const from = before.crashed ? 'crashed' : stateName(before.value);
+  const to = after.crashed ? 'crashed' : stateName(after.value);
+  // A machine with no named states (its value is {}) has no state to show, only its context.
+  const parts = from === '' && to === '' ? [] : [`${from} → ${to}`];
   if (!before.crashed && !after.crashed) {
     const changes = changedFields(before.context, after.context);
     if (changes) parts.push(changes);
   }
   if (canonicalJson(before.durable) !== canonicalJson(after.durable)) parts.push(`durable ${canonicalJson(after.durable)}`);
-  return parts.join('; ');
+  return parts.length > 0 ? parts.join('; ') : 'no change';
 }
 
 /** A state value as a path: `committed.awaitingAcks`. */

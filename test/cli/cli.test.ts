@@ -175,6 +175,29 @@ describe('unanimous check', () => {
     expect(run.stdout).toBe('');
   });
 
+  it('a machine with no named states shows its context in a trace, no empty state names', () => {
+    const path = join(scratch, 'flat.ts');
+    writeFileSync(
+      path,
+      `import { assign, setup } from 'xstate';
+import { always, defineModel } from '${pathToFileURL(join(root, 'src/index.ts')).href}';
+const counter = setup({}).createMachine({ id: 'counter', context: { n: 0 }, on: { Tick: { actions: assign({ n: ({ context }) => context.n + 1 }) } } });
+export default defineModel({
+  description: 'a counter with no named states',
+  build: () => ({
+    nodes: [{ id: 'a', machine: counter, peers: [], config: {}, spontaneous: [{ type: 'Tick' }] }],
+    network: 'set',
+    properties: [always('Small', (s) => (s.nodes[0]!.context as { n: number }).n < 2)],
+  }),
+  expected: () => ({ verdict: 'violation', property: 'Small' }),
+});
+`,
+    );
+    const run = unanimous('check', path);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('  0. initial state\n       a: n=0\n  1. a: takes Tick\n       a: n=1\n  2. a: takes Tick\n       a: n=2\n');
+  });
+
   it('a model file that does not export a model is refused', () => {
     const path = join(scratch, 'not-a-model.ts');
     writeFileSync(path, 'export const x = 1;\n');

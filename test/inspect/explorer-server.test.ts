@@ -161,9 +161,9 @@ describe('the explorer server', () => {
 
 describe('unanimous explore: bad arguments are refused before anything is served', () => {
   it('a bad model, parameter or trace file is a UsageError', async () => {
-    await expect(openExplorer({ model: 'two-phase/nope', parameters: {}, port: 0 })).rejects.toThrow(/^no model "two-phase\/nope"; the models are: /);
+    await expect(openExplorer({ model: 'two-phase/nope', parameters: {}, port: 0 })).rejects.toThrow('no model "two-phase/nope" ("unanimous list" shows them all)');
     await expect(openExplorer({ model: 'two-phase/faulty', parameters: { rms: 9 }, port: 0 })).rejects.toThrow('two-phase/faulty: rms (resource managers) must be a whole number from 1 to 4, not 9');
-    await expect(openExplorer({ model: 'two-phase/faulty', parameters: { ballots: 2 }, port: 0 })).rejects.toThrow('--ballots: two-phase/faulty has no parameter "ballots"');
+    await expect(openExplorer({ model: 'two-phase/faulty', parameters: { ballots: 2 }, port: 0 })).rejects.toThrow('--param ballots: two-phase/faulty has no parameter "ballots"');
     await expect(openExplorer({ model: 'two-phase/faulty', parameters: {}, port: 0, trace: '/nonexistent/trace.json' })).rejects.toThrow(UsageError);
     await expect(openExplorer({ model: 'two-phase/faulty', parameters: {}, port: 0, trace: join(root, 'package.json') })).rejects.toThrow(
       /^--trace .*package\.json: expected a trace/,

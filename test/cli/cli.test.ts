@@ -168,6 +168,12 @@ describe('unanimous check', () => {
     [['check', '/nonexistent/model.ts'], /no model file \/nonexistent\/model.ts/],
     [['launch'], /unknown command "launch"/],
     [['list', 'extra'], /list takes no arguments/],
+    [['explore'], /explore takes one model, got none/],
+    [['explore', 'two-phase/tla', '--port', '70000'], /--port takes a port number up to 65535, not 70000/],
+    [['serve', '--nodes', '0'], /--nodes takes a whole number >= 1, not "0"/],
+    [['serve', 'now'], /serve takes no arguments, got "now"/],
+    [['node', '--config'], /--config needs a value: --config FILE/],
+    [['kv', 'gte', 'a', '--endpoint', 'http://127.0.0.1:1'], /kv takes one of get, put, del, txn, status, not "gte"; did you mean get\?/],
   ])('exit 2 with a clear message: %j', (args, message) => {
     const run = unanimous(...args);
     expect(run.status).toBe(2);

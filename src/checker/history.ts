@@ -4,6 +4,7 @@ import { AbstractStates } from './abstract-states.ts';
 import { IntPairMap } from './int-pair-map.ts';
 import type { LocalStates } from './local-states.ts';
 import { ModelError } from './model-error.ts';
+import { notJsonError } from './not-json.ts';
 import type { History } from './properties.ts';
 
 /**
@@ -42,7 +43,12 @@ export class HistoryTrack {
 
   /** The id of a history value, interning it if new. */
   intern(value: Json): number {
-    const key = canonicalJson(value);
+    let key: string;
+    try {
+      key = canonicalJson(value);
+    } catch (error) {
+      throw notJsonError(error, `history ${this.history.name}`, [[value, 'history']]);
+    }
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.values.length;

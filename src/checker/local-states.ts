@@ -1,9 +1,11 @@
 import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
-import type { DurableState } from '../node/index.ts';
-import { applyDurableChange, canonicalJson, EMPTY_DURABLE, Stepper, timerDelayName } from '../node/index.ts';
+import type { DurableState, StepResult } from '../node/index.ts';
+import { applyDurableChange, canonicalJson, EMPTY_DURABLE, findNotJson, isTimerEvent, Stepper, timerDelayName } from '../node/index.ts';
 import type { Envelopes } from './envelopes.ts';
+import type { NodeView } from './global-view.ts';
 import { ModelError } from './model-error.ts';
-import type { NodeDefinition, NodeView } from './model.ts';
+import { describeNotJson, isNotJson, notJsonError } from './not-json.ts';
+import type { NodeDefinition } from './model.ts';
 
 /** One interned local state of a node: what it is running, what it armed, what it persisted. */
 export interface LocalState {
@@ -67,7 +69,7 @@ export class LocalStates {
 
   /** The node's first boot: empty durable state. */
   boot(): Transition {
-    return this.start(EMPTY_DURABLE);
+    return this.start(EMPTY_DURABLE, false);
   }
 
   deliver(local: number, envelope: number): Transition {
@@ -108,13 +110,13 @@ export class LocalStates {
   restart(crashed: number): Transition {
     let transition = this.restartOf[crashed];
     if (transition === undefined) {
-      transition = this.start(this.states[crashed]!.durable);
+      transition = this.start(this.states[crashed]!.durable, true);
       this.restartOf[crashed] = transition;
     }
     return transition;
   }
 
-  private start(durable: DurableState): Transition {
+  private start(durable: DurableState, restart: boolean): Transition {
     const { definition } = this;
     let result;
     try {
@@ -122,7 +124,11 @@ export class LocalStates {
     } catch (error) {
       throw new ModelError(`${definition.id} failed to start from durable state ${canonicalJson(durable)}: ${(error as Error).message}`, { cause: error });
     }
-    return this.record(result, durable, []);
+    try {
+      return this.record(result, durable, []);
+    } catch (error) {
+      throw this.notJson(error, result, durable, undefined, restart);
+    }
   }
 
   /** Steps the machine (a cache miss) and caches the transition under (local, code). */
@@ -136,13 +142,65 @@ export class LocalStates {
       throw new ModelError(`${this.definition.id} failed on ${event.type} in state ${value}: ${(error as Error).message}`, { cause: error });
     }
     const timers = firedTimer < 0 ? state.timers : state.timers.filter((t) => t !== firedTimer);
-    const transition = this.record(result, state.durable, timers);
+    let transition;
+    try {
+      transition = this.record(result, state.durable, timers);
+    } catch (error) {
+      throw this.notJson(error, result, state.durable, { event, from: state.snapshot! }, false);
+    }
     (this.transitions[local] ??= [])[code] = transition;
     return transition;
   }
 
+  /**
+   * What to throw when the outcome of a step (`step` undefined: a start) cannot be interned: a
+   * ModelError naming the node, its machine, the step, the state and the field when the machine
+   * put something that is not plain JSON in a message, its context or its durable state (which
+   * `canonicalJson` refused); otherwise `error` itself. The slow path, run only once interning
+   * has thrown, so the values are walked a second time only then.
+   */
+  private notJson(
+    error: unknown,
+    result: StepResult,
+    durableBefore: DurableState,
+    step: { readonly event: AnyEventObject; readonly from: AnyMachineSnapshot } | undefined,
+    restart: boolean,
+  ): unknown {
+    if (!isNotJson(error)) return error;
+    const { definition } = this;
+    const state = (snapshot: AnyMachineSnapshot) => `state ${stateValueText(snapshot)}`;
+    const node = `node "${definition.id}" (machine "${definition.machine.id}")`;
+    let where: string;
+    if (step) {
+      const { event, from } = step;
+      const what = isTimerEvent(event.type)
+        ? `its ${timerDelayName(event.type)} timer`
+        : `${event.type}${typeof event.from === 'string' ? ` from "${event.from}"` : ''}`;
+      const to = state(result.snapshot);
+      where = `${node} in ${state(from)}, on ${what}, ${to === state(from) ? 'staying there' : `going to ${to}`}`;
+    } else {
+      where = `${node}, ${restart ? 'restarting from its durable state' : 'starting'} in ${state(result.snapshot)}`;
+    }
+    for (const effect of result.effects) {
+      if (effect.type !== 'send') continue;
+      const found = findNotJson(effect.message, 'message');
+      if (found) return new ModelError(`${where}: in the ${effect.message.type} message it sent to "${effect.to}", ${describeNotJson(found)}`, { cause: error });
+    }
+    let durable: DurableState | undefined = durableBefore;
+    try {
+      for (const effect of result.effects) if (effect.type === 'persist') durable = applyDurableChange(durable, effect);
+    } catch {
+      durable = undefined;
+    }
+    return notJsonError(error, where, [
+      [result.snapshot.value, 'value'],
+      [result.snapshot.context, 'context'],
+      [durable, 'durable'],
+    ]);
+  }
+
   private record(
-    result: ReturnType<Stepper['step']>,
+    result: StepResult,
     durableBefore: DurableState,
     timersBefore: readonly number[],
   ): Transition {
@@ -184,6 +242,15 @@ export class LocalStates {
       this.crashed[id] = snapshot === undefined ? 1 : 0;
     }
     return id;
+  }
+}
+
+/** A state value as JSON text (`"idle"`, `{"leader":"replicating"}`), or a placeholder if it is not JSON. */
+function stateValueText(snapshot: AnyMachineSnapshot): string {
+  try {
+    return canonicalJson(snapshot.value);
+  } catch {
+    return '(a value that is not JSON)';
   }
 }
 

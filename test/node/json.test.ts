@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/node/json.ts';
+import { canonicalJson, findNotJson, NotJsonError } from '../../src/node/json.ts';
 
 describe('canonicalJson', () => {
   describe('canonical form', () => {
@@ -102,5 +102,33 @@ describe('canonicalJson', () => {
         expect(() => canonicalJson([0, value])).toThrow(TypeError);
       }
     });
+  });
+});
+
+describe('findNotJson', () => {
+  it('finds nothing in plain JSON, undefined object keys and array holes included', () => {
+    expect(findNotJson({ a: [1, 'x', null, { b: true }], gone: undefined, holes: [, 1] }, 'context')).toBeUndefined();
+  });
+
+  it('gives the path, what is there and what to use instead, where canonicalJson throws', () => {
+    const value = { log: [{ value: 1 }, { value: 2 }, { value: new Set([3]) }] };
+    expect(() => canonicalJson(value)).toThrow(NotJsonError);
+    expect(findNotJson(value, 'context')).toEqual({ path: 'context.log[2].value', found: 'a Set', instead: 'use a sorted array of its members' });
+  });
+
+  it('names what it found, and quotes keys that are not identifiers', () => {
+    const found = (value: unknown) => findNotJson({ 'a key': value }, 'message')!;
+    expect(found(new Map()).found).toBe('a Map');
+    expect(found(new (class VoteSet extends Set {})()).found).toBe('an instance of class VoteSet (a Set)');
+    expect(found(new (class Ballot {})()).found).toBe('an instance of class Ballot');
+    expect(found(new Uint8Array(1)).found).toBe('a Uint8Array');
+    expect(found(Infinity).found).toBe('the number Infinity');
+    expect(found(() => 1)).toMatchObject({ path: 'message["a key"]', found: 'a function', instead: expect.stringContaining('not in messages') });
+  });
+
+  it('finds a cycle, on which canonicalJson would recurse without end', () => {
+    const cyclic: unknown[] = [];
+    cyclic.push({ back: cyclic });
+    expect(findNotJson(cyclic, 'durable')).toMatchObject({ path: 'durable[0].back', found: 'a reference back to durable (a cycle)' });
   });
 });

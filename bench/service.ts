@@ -23,7 +23,7 @@ import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
 import { HashRing } from '../src/service/hash-ring.ts';
 import { requestJson } from '../src/service/http-json.ts';
-import type { ClusterStatus } from '../src/service/kv-node.ts';
+import type { ClusterStatus } from '../src/service/served-node.ts';
 import { LocalCluster } from '../src/service/local-cluster.ts';
 
 const { values } = parseArgs({

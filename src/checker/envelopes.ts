@@ -1,6 +1,6 @@
 import type { Message } from '../node/index.ts';
 import { canonicalJson } from '../node/index.ts';
-import type { Envelope } from './model.ts';
+import type { Envelope } from './global-view.ts';
 import { ModelError } from './model-error.ts';
 
 /** An interned message in flight: the integer id stands for (from, to, message) in global states. */

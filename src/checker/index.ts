@@ -1,4 +1,5 @@
 export * from './explore.ts';
+export * from './global-view.ts';
 export * from './model.ts';
 export * from './properties.ts';
 export { ModelError } from './model-error.ts';

@@ -1,5 +1,6 @@
-import type { AnyEventObject, StateValue } from 'xstate';
-import type { DurableState, Message, NodeMachine } from '../node/index.ts';
+import type { AnyEventObject } from 'xstate';
+import type { NodeMachine } from '../node/index.ts';
+import type { GlobalView } from './global-view.ts';
 import type { History, Property } from './properties.ts';
 
 /**
@@ -48,39 +49,6 @@ export interface FaultBudgets {
   readonly notifyCrashes?: boolean;
   /** The nodes that may crash; all by default. */
   readonly crashable?: readonly string[];
-}
-
-/** A message in flight. */
-export interface Envelope {
-  readonly from: string;
-  readonly to: string;
-  readonly message: Message;
-}
-
-/** One node as properties see it. */
-export interface NodeView {
-  readonly id: string;
-  readonly crashed: boolean;
-  /** The machine's state value; undefined while crashed. */
-  readonly value: StateValue | undefined;
-  /** The machine's context; undefined while crashed. */
-  readonly context: any;
-  readonly durable: DurableState;
-  /** Armed timers, by named delay. */
-  readonly timers: readonly string[];
-}
-
-/** A global state as properties and boundaries see it. Do not keep it past the call. */
-export interface GlobalView {
-  readonly nodes: readonly NodeView[];
-  node(id: string): NodeView;
-  /** Messages in flight (each copy once for `multiset` and `fifo`). */
-  readonly messages: readonly Envelope[];
-  /** `messages.length`, without decoding the messages: the cheap way to bound them. */
-  readonly messageCount: number;
-  readonly budgets: { readonly loss: number; readonly duplication: number; readonly crash: number };
-  /** The value of the model's history variable; undefined when it has none. */
-  readonly history: any;
 }
 
 /** A complete, checkable model configuration. */

@@ -1,6 +1,6 @@
 import type { AnyEventObject, AnyStateMachine } from 'xstate';
 import type { Json } from '../node/index.ts';
-import type { GlobalView, NodeView } from './model.ts';
+import type { GlobalView, NodeView } from './global-view.ts';
 
 /**
  * An abstraction of global states built node by node, like a TLA+ refinement mapping: `project`

@@ -1,5 +1,6 @@
 import { AbstractStates } from './abstract-states.ts';
-import type { GlobalView, Model } from './model.ts';
+import type { GlobalView } from './global-view.ts';
+import type { Model } from './model.ts';
 import { ModelError } from './model-error.ts';
 import type { Abstraction, Invariant, Quiescence, Reachability, Refinement, StatePredicate } from './properties.ts';
 import { RefinementCheck } from './refinement.ts';

@@ -10,7 +10,8 @@ import {
   type Message,
   type StepRecord,
 } from '../node/index.ts';
-import type { Envelope, Model, NodeDefinition } from './model.ts';
+import type { Envelope } from './global-view.ts';
+import type { Model, NodeDefinition } from './model.ts';
 import type { Trace, TraceAction, TraceNode, TraceStep } from './trace.ts';
 
 /** A recorded step the model does not allow, or a record that does not fit its node's history. */

@@ -1,7 +1,7 @@
 import type { AnyEventObject, StateValue } from 'xstate';
 import type { DurableState } from '../node/index.ts';
 import { ActionKind, type SuccessorSink } from './actions.ts';
-import type { Envelope, NodeView } from './model.ts';
+import type { Envelope, NodeView } from './global-view.ts';
 import type { StateStore } from './state-store.ts';
 import type { ComposedSystem } from './system.ts';
 

@@ -1,4 +1,4 @@
-import type { Envelope, GlobalView, NodeView } from './model.ts';
+import type { Envelope, GlobalView, NodeView } from './global-view.ts';
 
 /** The view of one global state that properties and boundaries read. */
 export class StateView implements GlobalView {

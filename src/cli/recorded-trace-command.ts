@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { replayRecordedSteps, type RecordedRun } from '../checker/recorded-steps.ts';
-import type { StepRecord } from '../node/index.ts';
+import { parseStepRecords, StepRecordsError, type StepRecord } from '../node/index.ts';
 import { openModel } from './models.ts';
 import { render, type TraceFormat } from './trace-command.ts';
 import { readText } from './read-text.ts';
@@ -55,42 +55,10 @@ function describeProblems(run: RecordedRun): string {
 /** The records of a JSON-lines step trace; a line that is not a step record is refused with its place. */
 export function readStepRecords(file: string): StepRecord[] {
   const text = readText(file);
-  return parseStepRecords(text, file);
-}
-
-/**
- * The records of a JSON-lines step trace given as text (an upload to the explorer): errors name the
- * line as `<source>:<line>`, or `line <n>` when there is no file name to give.
- */
-export function parseStepRecords(text: string, source?: string): StepRecord[] {
-  const place = (line: number) => (source === undefined ? `line ${line}` : `${source}:${line}`);
-  const records: StepRecord[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch (error) {
-      throw new UsageError(`${place(i + 1)}: not JSON: ${(error as Error).message}`);
-    }
-    const problem = stepRecordProblem(record);
-    if (problem) throw new UsageError(`${place(i + 1)}: not a step record: ${problem}`);
-    records.push(record as StepRecord);
-  });
-  if (records.length === 0) throw new UsageError(`${source ?? 'the step trace'} holds no step records`);
-  return records;
-}
-
-function stepRecordProblem(record: unknown): string | undefined {
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) return 'not an object';
-  const r = record as Record<string, unknown>;
-  if (r.kind !== 'start' && r.kind !== 'step') return 'kind should be "start" or "step"';
-  if (typeof r.node !== 'string') return 'node should be a string';
-  if (!Number.isInteger(r.seq) || (r.seq as number) < 0) return 'seq should be a whole number';
-  if (!Array.isArray(r.effects)) return 'effects should be an array';
-  if (r.kind === 'start' && (typeof r.durable !== 'object' || r.durable === null)) return 'a start needs its durable image';
-  if (r.kind === 'step' && (typeof r.event !== 'object' || r.event === null || typeof (r.event as { type?: unknown }).type !== 'string')) {
-    return 'a step needs an event with a type';
+  try {
+    return parseStepRecords(text, file);
+  } catch (error) {
+    if (error instanceof StepRecordsError) throw new UsageError(error.message);
+    throw error;
   }
-  return undefined;
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { CommandOutcome } from './cross-shard-coordinator.ts';
 import { COMMANDS_PATH, type ForwardedCommand, type ForwardedOutcome } from './command-forwarder.ts';
-import type { KvNode, TxnOutcome } from './kv-node.ts';
+import type { ServedNode, TxnOutcome } from './served-node.ts';
 import { parseShardCommand } from './shard-command.ts';
 import { checkKey, checkValue, InvalidRequestError, MAX_VALUE_BYTES, type OperationResult, parseTxn, type Txn, type TxnResult } from './txn.ts';
 
@@ -28,7 +28,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * (a compare failed, or a key is locked by a transaction prepared across shards), 413 for an
  * oversized body, key or value, 503 when a shard has no leader or an outcome is unknown.
  */
-export function apiHandler(node: KvNode): RequestListener {
+export function apiHandler(node: ServedNode): RequestListener {
   return (req, res) => {
     route(node, req, res).catch((error: unknown) => {
       const status = error instanceof InvalidRequestError ? error.status : 500;
@@ -38,7 +38,7 @@ export function apiHandler(node: KvNode): RequestListener {
   };
 }
 
-async function route(node: KvNode, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(node: ServedNode, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
   const path = url.pathname;
@@ -126,13 +126,13 @@ function parseForwarded(body: unknown): ForwardedCommand[] {
 }
 
 /** One forwarded command run on its shard's leader, answered as the route would answer it alone. */
-async function runForwarded(node: KvNode, { shard, hops, command }: ForwardedCommand): Promise<ForwardedOutcome> {
+async function runForwarded(node: ServedNode, { shard, hops, command }: ForwardedCommand): Promise<ForwardedOutcome> {
   if (!node.config.shards.some((s) => s.id === shard)) return { status: 404, body: { error: unknownShard(node, shard) } };
   const outcome = await node.runOn(shard, command, hops);
   return outcome.kind === 'error' ? { status: outcome.status, body: outcome.body } : { status: 200, body: { shard, result: outcome.result } };
 }
 
-const unknownShard = (node: KvNode, shard: string) => `unknown shard ${JSON.stringify(shard)}; the shards are ${node.config.shards.map((s) => s.id).join(', ')}`;
+const unknownShard = (node: ServedNode, shard: string) => `unknown shard ${JSON.stringify(shard)}; the shards are ${node.config.shards.map((s) => s.id).join(', ')}`;
 
 function answerGet(res: ServerResponse, key: string, outcome: CommandOutcome<TxnResult>): void {
   if (outcome.kind === 'error') return reply(res, outcome.status, outcome.body);
@@ -156,7 +156,7 @@ function answerTxn(res: ServerResponse, outcome: TxnOutcome): void {
   reply(res, outcome.result.committed ? 200 : 409, { ...outcome.result, ...where });
 }
 
-function answerApplied(node: KvNode, res: ServerResponse, shard: string, at: string | null): void {
+function answerApplied(node: ServedNode, res: ServerResponse, shard: string, at: string | null): void {
   if (!node.config.shards.some((s) => s.id === shard)) return reply(res, 404, { error: unknownShard(node, shard) });
   const replica = node.replica(shard);
   if (!replica) return reply(res, 404, { error: `node ${node.id} holds no replica of shard ${shard}` });

@@ -11,12 +11,13 @@ import { HashRing } from './hash-ring.ts';
 import { apiHandler } from './http-api.ts';
 import { keepAliveAgent, requestJson } from './http-json.ts';
 import { ShardMux } from './shard-mux.ts';
-import { NotLeaderError, OutcomeUnknownError, type ReplicaStatus, ShardReplica } from './shard-replica.ts';
-import { type CommandOutcome, CrossShardCoordinator, type CrossShardOutcome, type ShardRouter, splitByShard } from './cross-shard-coordinator.ts';
+import { NotLeaderError, OutcomeUnknownError, ShardReplica } from './shard-replica.ts';
+import { type CommandOutcome, CrossShardCoordinator, type ShardRouter, splitByShard } from './cross-shard-coordinator.ts';
 import { InDoubtResolver } from './in-doubt-resolver.ts';
 import { CommandForwarder } from './command-forwarder.ts';
+import type { ClusterStatus, NodeStatus, ServedNode, TxnOutcome } from './served-node.ts';
 import type { ResultOf, ShardCommand } from './shard-command.ts';
-import type { Txn, TxnResult } from './txn.ts';
+import type { Txn } from './txn.ts';
 
 /** How many nodes a command may be forwarded through (a stale leader hint can send it on once more). */
 const MAX_HOPS = 2;
@@ -34,30 +35,6 @@ const RAFT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
  */
 const RESOLVE_AFTER_MS = 5_000;
 
-/** What executing a client's transaction gave: its shard's answer, the answer across shards, or an error to show the client. */
-export type TxnOutcome = CommandOutcome<TxnResult> | CrossShardOutcome;
-
-export interface NodeStatus {
-  readonly node: string;
-  readonly http: string;
-  readonly replicas: readonly ReplicaStatus[];
-  /** Parts of transactions across shards left prepared by a coordinator that went away, which this node's leaders resolved. */
-  readonly inDoubtResolved: { readonly committed: number; readonly aborted: number };
-}
-
-export interface ClusterStatus {
-  readonly node: string;
-  readonly nodes: readonly { readonly id: string; readonly http: string; readonly raft: string; readonly up: boolean; readonly error?: string }[];
-  readonly shards: readonly {
-    readonly id: string;
-    readonly replicas: readonly string[];
-    readonly leader: string | null;
-    readonly term: number;
-    readonly commitIndex: number;
-    readonly members: readonly ReplicaStatus[];
-  }[];
-}
-
 /**
  * One node process of the key-value service: a replica of each shard placed on it (each the Raft
  * server machine in a NodeHost, on its own SQLite file), all talking to the other nodes over one
@@ -72,7 +49,7 @@ export interface ClusterStatus {
  * each of its commands routed the same way; this node's leaders also resolve the parts their
  * shards hold in doubt (`InDoubtResolver`).
  */
-export class KvNode implements ShardRouter {
+export class KvNode implements ShardRouter, ServedNode {
   readonly ring: HashRing;
   private readonly replicas = new Map<string, ShardReplica>();
   private readonly agent = keepAliveAgent(512);

@@ -10,7 +10,7 @@ import type { TimerPolicy } from '../runtime/index.ts';
 import { type ClusterConfig, type NodeAddress, placeShards } from './cluster-config.ts';
 import { DEFAULT_VIRTUAL_NODES } from './hash-ring.ts';
 import { requestJson } from './http-json.ts';
-import type { ClusterStatus } from './kv-node.ts';
+import type { ClusterStatus } from './served-node.ts';
 
 /** The `unanimous` executable the node processes run. */
 const BIN = fileURLToPath(new URL('../../bin/unanimous.js', import.meta.url));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HashRing } from '../../src/service/hash-ring.ts';
 import { requestJson } from '../../src/service/http-json.ts';
 import { KvClient } from '../../src/service/kv-client.ts';
-import type { NodeStatus } from '../../src/service/kv-node.ts';
+import type { NodeStatus } from '../../src/service/served-node.ts';
 import { LocalCluster } from '../../src/service/local-cluster.ts';
 import { MAX_VALUE_BYTES } from '../../src/service/txn.ts';
 import { encodeFrame } from '../../src/runtime/transport/frames.ts';

@@ -1,7 +1,6 @@
 import type { Model } from '../../checker/index.ts';
 import { replayRecordedSteps } from '../../checker/recorded-steps.ts';
-import { parseStepRecords } from '../../cli/recorded-trace-command.ts';
-import { UsageError } from '../../cli/usage-error.ts';
+import { parseStepRecords, StepRecordsError } from '../../node/index.ts';
 import { TraceDocumentError, type TraceDocument } from './trace-document.ts';
 
 /**
@@ -31,7 +30,7 @@ export function readRecordedDocument(text: string, model: Model, source?: string
   try {
     records = parseStepRecords(text, source);
   } catch (error) {
-    if (error instanceof UsageError) throw new TraceDocumentError(error.message);
+    if (error instanceof StepRecordsError) throw new TraceDocumentError(error.message);
     throw error;
   }
   const run = replayRecordedSteps(model, records);

@@ -1,8 +1,7 @@
 import type { Json } from '../node/index.ts';
-import { canonicalJson } from '../node/index.ts';
 import { IntPairMap } from './int-pair-map.ts';
 import type { LocalStates } from './local-states.ts';
-import { notJsonError } from './not-json.ts';
+import { canonicalJsonOf } from './not-json.ts';
 import type { Abstraction } from './properties.ts';
 
 /**
@@ -118,17 +117,7 @@ export class AbstractStates {
 
   /** The canonical JSON of abstract state `id`. */
   key(id: number): string {
-    let key = this.keys[id];
-    if (key === undefined) {
-      const value = this.value(id);
-      try {
-        key = canonicalJson(value);
-      } catch (error) {
-        throw notJsonError(error, "an abstraction's combine", [[value, 'abstract']]);
-      }
-      this.keys[id] = key;
-    }
-    return key;
+    return (this.keys[id] ??= canonicalJsonOf(this.value(id), 'abstract', () => "an abstraction's combine"));
   }
 
   private idOfParts(parts: Int32Array): number {
@@ -152,12 +141,7 @@ export class AbstractStates {
     let id = ids[local]!;
     if (id < 0) {
       const part = this.abstraction.project(this.nodes[node]!.states[local]!.view);
-      let key: string;
-      try {
-        key = part === undefined ? '' : canonicalJson(part);
-      } catch (error) {
-        throw notJsonError(error, `an abstraction's project, for node "${this.nodes[node]!.definition.id}"`, [[part, 'part']]);
-      }
+      const key = part === undefined ? '' : canonicalJsonOf(part, 'part', () => `an abstraction's project, for node "${this.nodes[node]!.definition.id}"`);
       id = this.partKeys.get(key) ?? -1;
       if (id < 0) {
         id = this.parts.length;

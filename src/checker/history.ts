@@ -1,10 +1,9 @@
 import type { Json } from '../node/index.ts';
-import { canonicalJson } from '../node/index.ts';
 import { AbstractStates } from './abstract-states.ts';
 import { IntPairMap } from './int-pair-map.ts';
 import type { LocalStates } from './local-states.ts';
 import { ModelError } from './model-error.ts';
-import { notJsonError } from './not-json.ts';
+import { canonicalJsonOf } from './not-json.ts';
 import type { History } from './properties.ts';
 
 /**
@@ -43,12 +42,7 @@ export class HistoryTrack {
 
   /** The id of a history value, interning it if new. */
   intern(value: Json): number {
-    let key: string;
-    try {
-      key = canonicalJson(value);
-    } catch (error) {
-      throw notJsonError(error, `history ${this.history.name}`, [[value, 'history']]);
-    }
+    const key = canonicalJsonOf(value, 'history', () => `history ${this.history.name}`);
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.values.length;

@@ -1,4 +1,4 @@
-import { findNotJson, NotJsonError, type NotJson } from '../node/index.ts';
+import { canonicalJson, findNotJson, NotJsonError, type NotJson } from '../node/index.ts';
 import { ModelError } from './model-error.ts';
 
 /** `context.votes is a Set, which is not plain JSON: use a sorted array of its members`. */
@@ -24,4 +24,16 @@ export function notJsonError(cause: unknown, where: string, values: readonly (re
     if (found) return new ModelError(`${where}: ${describeNotJson(found)}`, { cause });
   }
   return cause;
+}
+
+/**
+ * `canonicalJson(value)`, a refusal turned into a ModelError that says where (`where()` is
+ * called only then, so the hot path builds no message) and which field under `root`.
+ */
+export function canonicalJsonOf(value: unknown, root: string, where: () => string): string {
+  try {
+    return canonicalJson(value);
+  } catch (error) {
+    throw notJsonError(error, where(), [[value, root]]);
+  }
 }

@@ -1,8 +1,8 @@
 import type { AnyMachineSnapshot, StateValue } from 'xstate';
-import { canonicalJson, Stepper } from '../node/index.ts';
+import { Stepper } from '../node/index.ts';
 import type { AbstractStates } from './abstract-states.ts';
 import { IntPairMap } from './int-pair-map.ts';
-import { notJsonError } from './not-json.ts';
+import { canonicalJsonOf } from './not-json.ts';
 import type { Refinement } from './properties.ts';
 
 /**
@@ -25,11 +25,7 @@ export class RefinementCheck {
     this.stepper = new Stepper(property.spec);
     const initial = this.stepper.start(property.specInput as never).snapshot;
     this.specValue = initial.value;
-    try {
-      this.initialKey = canonicalJson(initial.context);
-    } catch (error) {
-      throw notJsonError(error, `refinement ${property.name}: the abstract machine "${property.spec.id}", starting`, [[initial.context, 'context']]);
-    }
+    this.initialKey = canonicalJsonOf(initial.context, 'context', () => `refinement ${property.name}: the abstract machine "${property.spec.id}", starting`);
   }
 
   /** Whether the initial state maps to the abstract machine's initial state (Init => AbstractInit). */
@@ -57,11 +53,8 @@ export class RefinementCheck {
       for (const event of this.property.events(context)) {
         const next = this.stepper.step(snapshot, event).snapshot;
         // A disabled event leaves the very same context object: no abstract step.
-        if (next.context === snapshot.context) continue;
-        try {
-          keys.add(canonicalJson(next.context));
-        } catch (error) {
-          throw notJsonError(error, `refinement ${this.property.name}: the abstract machine "${this.property.spec.id}", on ${event.type}`, [[next.context, 'context']]);
+        if (next.context !== snapshot.context) {
+          keys.add(canonicalJsonOf(next.context, 'context', () => `refinement ${this.property.name}: the abstract machine "${this.property.spec.id}", on ${event.type}`));
         }
       }
       this.successorKeys.set(id, keys);

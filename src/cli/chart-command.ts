@@ -6,7 +6,7 @@ import { statechartToMermaid } from '../inspect/mermaid.ts';
 import { statechartOf } from '../inspect/statechart.ts';
 import { renderStatechartSvg } from '../inspect/svg.ts';
 import { MACHINES } from './machine-catalog.ts';
-import { listModelNames, openModel } from './models.ts';
+import { isModelFile, listModelNames, openModel } from './models.ts';
 import { didYouMean } from './suggest.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -79,7 +79,7 @@ export async function chartCommand(options: ChartCommandOptions, out: (line: str
  * nodes run it). A subject that is neither a machine nor a model is refused with the closest of both.
  */
 async function machinesOfModel(subject: string, parameters: Readonly<Record<string, number>>): Promise<Record<string, AnyStateMachine>> {
-  const isFile = subject.endsWith('.ts') || subject.endsWith('.mts');
+  const isFile = isModelFile(subject);
   if (!isFile && !listModelNames().includes(subject)) {
     throw new UsageError(`no machine or model "${subject}"${didYouMean(subject, [...Object.keys(MACHINES), ...listModelNames()])} ("unanimous chart" lists the machines, "unanimous list" the models)`);
   }

@@ -26,7 +26,8 @@ export function listModelNames(root = MODELS_DIR): string[] {
   return names;
 }
 
-const isModelFile = (name: string): boolean => name.endsWith('.ts') || name.endsWith('.mts');
+/** Whether a name on the command line is a path to a model file of one's own. */
+export const isModelFile = (name: string): boolean => name.endsWith('.ts') || name.endsWith('.mts');
 
 /**
  * What the command line names, as model names: a model name; a folder under models/, for every

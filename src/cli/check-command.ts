@@ -1,6 +1,10 @@
 import { check, judge, ModelError, passes, reasonOf, type CheckResult, type ExpectedResult, type Judgement, type Parameters } from '../checker/index.ts';
+import { relative } from 'node:path';
 import { traceToText } from '../inspect/trace-text.ts';
-import { buildModel, checkParametersTaken, listModelNames, loadModel, resolveParameters, selectModels } from './models.ts';
+import { githubError } from './github-annotations.ts';
+import { cannotWriteReport, type JUnitCase, junitXml, writeReport } from './junit.ts';
+import { buildModel, checkParametersTaken, listModelNames, loadModel, modelFilePath, resolveParameters, selectModels } from './models.ts';
+import { duration, type ProgressMeter, QueueTrend } from './progress-meter.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface CheckCommandOptions {
@@ -15,6 +19,10 @@ export interface CheckCommandOptions {
   readonly symmetry: boolean;
   readonly json: boolean;
   readonly trace: boolean;
+  /** Also write the runs as JUnit XML to this file, one test case per model. */
+  readonly junit?: string;
+  /** Also print a GitHub Actions `::error` annotation for each run that does not pass. */
+  readonly github: boolean;
 }
 
 interface ModelRun {
@@ -34,7 +42,11 @@ interface ModelRun {
  * the violation it must show); 1 otherwise — a run stopped by a bound included, unless bounded
  * runs are allowed and the model records no violation; 2 for bad arguments or a bad model.
  */
-export async function checkCommand(options: CheckCommandOptions, out: (line: string) => void, progress: (line: string) => void): Promise<number> {
+export async function checkCommand(options: CheckCommandOptions, out: (line: string) => void, progress: ProgressMeter): Promise<number> {
+  const started = new Date();
+  const unwritable = options.junit !== undefined ? cannotWriteReport(options.junit) : undefined;
+  if (unwritable) throw new UsageError(`--junit: ${unwritable}`);
+  if (options.github && options.json) throw new UsageError('--github and --json both write to standard output; use --junit FILE for a report beside the JSON');
   const selected = options.models.length > 0 ? selectModels(options.models) : listModelNames().map((name) => ({ name, viaFolder: true }));
   const loaded = await Promise.all(selected.map(async ({ name, viaFolder }) => ({ name, viaFolder, file: await loadModel(name) })));
   // Checking everything, or a folder, leaves out the models meant for simulation only; naming one checks it.
@@ -50,17 +62,25 @@ export async function checkCommand(options: CheckCommandOptions, out: (line: str
     const built = buildModel(name, file, parameters);
     const model = options.symmetry ? built : { ...built, symmetry: [] };
     let result: CheckResult;
+    const trend = new QueueTrend();
     try {
       result = check(model, {
         ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
         ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
         ...(options.maxSeconds !== undefined ? { maxSeconds: options.maxSeconds } : {}),
-        onProgress: (p) =>
-          progress(`${name}: ${p.distinct.toLocaleString('en')} states, ${Math.round(p.statesPerSecond).toLocaleString('en')}/s, queue ${p.queued.toLocaleString('en')}, depth ${p.depth}, ${p.seconds.toFixed(0)} s`),
+        progressEveryMs: progress.everyMs,
+        onProgress: (p) => {
+          const left = trend.sample(p.seconds, p.queued);
+          progress.show(
+            `${name}: ${p.distinct.toLocaleString('en')} states, ${Math.round(p.statesPerSecond).toLocaleString('en')}/s, queue ${p.queued.toLocaleString('en')}, depth ${p.depth}, ${duration(p.seconds)}${left !== undefined ? `, about ${duration(left)} left` : ''}`,
+          );
+        },
       });
     } catch (error) {
       if (error instanceof ModelError) throw new UsageError(`${name}: ${error.message}`);
       throw error;
+    } finally {
+      progress.end();
     }
     const recorded = file.expected(parameters);
     // Without its symmetry sets a model has more states: hold it to the count recorded for that.
@@ -71,6 +91,8 @@ export async function checkCommand(options: CheckCommandOptions, out: (line: str
     const judgement = judge(result, expected, { allowBounded: options.allowIncomplete, exhaustive: true });
     runs.push({ model: name, parameters, expected, result, judgement, asExpected: judgement.kind === 'recorded' || judgement.kind === 'unrecorded' });
   }
+
+  if (options.junit !== undefined) writeReport(options.junit, junitXml('unanimous check', runs.map(junitCase), started));
 
   if (options.json) {
     out(JSON.stringify(runs, null, 2));
@@ -91,8 +113,43 @@ export async function checkCommand(options: CheckCommandOptions, out: (line: str
     }
     out('');
     for (const line of summary(runs)) out(line);
+    if (options.github) {
+      for (const run of runs.filter((r) => !passes(r.judgement))) {
+        const reason = reasonOf(run.judgement) ?? 'not as recorded';
+        out(githubError(`${reason}${run.result.violation ? `\n${run.result.violation.message}` : ''}`, { file: relative(process.cwd(), modelFilePath(run.model)), title: `unanimous check ${run.model}` }));
+      }
+    }
   }
   return runs.every((run) => passes(run.judgement)) ? 0 : 1;
+}
+
+/**
+ * A run as a JUnit test case: failed when it does not pass (the reason and, for a violation, its
+ * counterexample as text), skipped when it is a bounded run that --allow-incomplete accepted
+ * (nothing was proven about the states beyond the bound), passed otherwise.
+ */
+function junitCase(run: ModelRun): JUnitCase {
+  const { result, judgement } = run;
+  const parameters = Object.entries(run.parameters).map(([key, value]) => `${key}=${value}`).join(' ');
+  const folder = run.model.includes('/') && !run.model.endsWith('.ts') ? run.model.slice(0, run.model.lastIndexOf('/')) : 'models';
+  const violation = result.violation;
+  const details = violation ? `${violation.message}${violation.trace ? `\n\n${traceToText(violation.trace)}` : ''}` : '';
+  const passed = passes(judgement);
+  return {
+    name: `${run.model}${parameters ? ` (${parameters})` : ''}`,
+    classname: folder.replace(/\//g, '.'),
+    seconds: result.seconds,
+    properties: {
+      verdict: result.verdict,
+      distinct: result.distinct,
+      generated: result.generated,
+      depth: result.depth,
+      ...(run.expected ? { recorded: run.expected.verdict === 'ok' ? (run.expected.distinct ?? 'ok') : `violation of ${run.expected.property ?? 'a property'}` } : {}),
+    },
+    ...(!passed ? { failure: { message: reasonOf(judgement) ?? 'not as recorded', type: judgement.kind === 'bounded' ? 'incomplete' : 'departure', details } } : {}),
+    ...(passed && judgement.kind === 'bounded' ? { skipped: judgement.reason } : {}),
+    ...(passed && violation ? { output: `the recorded violation, found: ${details}` } : {}),
+  };
 }
 
 /** The closing lines: each run that is not as recorded with the reason, then the tally. */

@@ -7,6 +7,7 @@ import { KV_ACTIONS, type KvAction, kvCommand } from './kv-command.ts';
 import { listModelNames, loadModel } from './models.ts';
 import { nodeCommand } from './node-command.ts';
 import { type ParsedCommand, parseCommand } from './parse-command.ts';
+import { progressMeter } from './progress-meter.ts';
 import { recordedTraceCommand } from './recorded-trace-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { clockSeed, simulateCommand } from './simulate-command.ts';
@@ -39,9 +40,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     switch (command.name) {
       case 'check':
-        return await runCheck(parsed, out, progress);
+        return await runCheck(parsed, out);
       case 'simulate':
-        return await runSimulate(parsed, out, progress);
+        return await runSimulate(parsed, out);
       case 'explore':
         return await runExplore(parsed, out);
       case 'list':
@@ -94,7 +95,7 @@ function stopQuietlyWhenStdoutCloses(): void {
   });
 }
 
-async function runCheck({ values, positionals }: ParsedCommand, out: Out, progress: Out): Promise<number> {
+async function runCheck({ values, positionals }: ParsedCommand, out: Out): Promise<number> {
   return checkCommand(
     {
       models: positionals,
@@ -106,13 +107,15 @@ async function runCheck({ values, positionals }: ParsedCommand, out: Out, progre
       symmetry: values['no-symmetry'] !== true,
       json: values.json === true,
       trace: values.trace === true,
+      ...optional('junit', textFlag(values, 'junit')),
+      github: values.github === true,
     },
     out,
-    progress,
+    progressMeter(process.stderr),
   );
 }
 
-async function runSimulate({ values, positionals }: ParsedCommand, out: Out, progress: Out): Promise<number> {
+async function runSimulate({ values, positionals }: ParsedCommand, out: Out): Promise<number> {
   const model = oneModel('simulate', positionals);
   const path = textFlag(values, 'path');
   if (path !== undefined && !/^\d+(:\d+)*$/.test(path)) throw new UsageError(`--path takes numbers separated by ":", not "${path}"`);
@@ -127,7 +130,7 @@ async function runSimulate({ values, positionals }: ParsedCommand, out: Out, pro
       json: values.json === true,
     },
     out,
-    progress,
+    progressMeter(process.stderr),
   );
 }
 

@@ -5,8 +5,15 @@ import type { Model, ModelFile, Parameters } from '../checker/index.ts';
 import { didYouMean } from './suggest.ts';
 import { UsageError } from './usage-error.ts';
 
-/** The models/ folder of this repository. */
+/** The models/ folder of this repository (dist/models/ in the built package). */
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
+
+/**
+ * The extension of the files under MODELS_DIR: TypeScript when this file runs from the sources,
+ * JavaScript when it runs from the built package, whose models/ holds compiled models (and their
+ * .d.ts files, which are not models).
+ */
+const MODEL_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 /**
  * Model names are paths under models/ without the extension (`two-phase/tla`). Files and folders
@@ -19,7 +26,7 @@ export function listModelNames(root = MODELS_DIR): string[] {
       if (entry.startsWith('_') || entry.startsWith('.')) continue;
       const path = join(dir, entry);
       if (statSync(path).isDirectory()) walk(path);
-      else if (entry.endsWith('.ts')) names.push(relative(root, path).slice(0, -3).split(sep).join('/'));
+      else if (entry.endsWith(MODEL_EXTENSION) && !entry.endsWith('.d.ts')) names.push(relative(root, path).slice(0, -MODEL_EXTENSION.length).split(sep).join('/'));
     }
   };
   walk(root);
@@ -50,6 +57,9 @@ function unknownModel(name: string, known: readonly string[]): UsageError {
   return new UsageError(`no model "${name}"${didYouMean(name, [...known, ...folders])} ("unanimous list" shows them all)`);
 }
 
+/** The file a model name or path stands for (whether or not it exists). */
+export const modelFilePath = (name: string, root = MODELS_DIR): string => (isModelFile(name) ? resolve(name) : join(root, `${name}${MODEL_EXTENSION}`));
+
 /**
  * Loads a model by name, or from a path to a TypeScript file of one's own (anything ending in
  * `.ts` or `.mts`, anywhere: bin/unanimous.js registers model-file-hooks.js so that it loads as an
@@ -57,14 +67,12 @@ function unknownModel(name: string, known: readonly string[]): UsageError {
  * `defineModel(...)` as the files in models/ do.
  */
 export async function loadModel(name: string, root = MODELS_DIR): Promise<ModelFile> {
-  let path: string;
+  const path = modelFilePath(name, root);
   if (isModelFile(name)) {
-    path = resolve(name);
     if (!existsSync(path)) throw new UsageError(`no model file ${path}`);
   } else {
     const known = listModelNames(root);
     if (!known.includes(name)) throw unknownModel(name, known);
-    path = join(root, `${name}.ts`);
   }
   let module: { default?: ModelFile };
   try {

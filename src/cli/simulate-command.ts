@@ -2,6 +2,7 @@ import { judge, ModelError, passes, reasonOf, type ModelFile, type Parameters } 
 import { simulate, type SimulationResult, type SimulationViolation } from '../checker/simulate.ts';
 import { traceToText } from '../inspect/trace-text.ts';
 import { openModel } from './models.ts';
+import { duration, type ProgressMeter } from './progress-meter.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface SimulateCommandOptions {
@@ -33,7 +34,7 @@ export const clockSeed = (): number => Date.now() % 2 ** 31;
  * that records none; 1 for a violation the model does not record, or a recorded one no walk found;
  * 2 for bad arguments or a bad model.
  */
-export async function simulateCommand(options: SimulateCommandOptions, out: (line: string) => void, progress: (line: string) => void): Promise<number> {
+export async function simulateCommand(options: SimulateCommandOptions, out: (line: string) => void, progress: ProgressMeter): Promise<number> {
   const { model: name } = options;
   const { file, parameters, model } = await openModel(name, options.parameters);
 
@@ -44,8 +45,14 @@ export async function simulateCommand(options: SimulateCommandOptions, out: (lin
       walks: options.walks,
       depth: options.depth,
       ...(options.path !== undefined ? { path: options.path } : {}),
-      onProgress: (p) =>
-        progress(`${name}: ${count(p.walks)} walks, ${count(p.steps)} steps, ${count(Math.round(p.stepsPerSecond))}/s, ${p.seconds.toFixed(0)} s`),
+      progressEveryMs: progress.everyMs,
+      onProgress: (p) => {
+        // Walks past the count asked for are fast-check shrinking a failure: no estimate then.
+        const left = p.walks > 0 && p.walks < options.walks ? ((options.walks - p.walks) * p.seconds) / p.walks : undefined;
+        progress.show(
+          `${name}: ${count(p.walks)} of ${count(options.walks)} walks, ${count(p.steps)} steps, ${count(Math.round(p.stepsPerSecond))}/s, ${duration(p.seconds)}${left !== undefined ? `, about ${duration(left)} left` : ''}`,
+        );
+      },
     });
   } catch (error) {
     if (error instanceof ModelError) throw new UsageError(`${name}: ${error.message}`);
@@ -53,6 +60,8 @@ export async function simulateCommand(options: SimulateCommandOptions, out: (lin
       throw new UsageError(`--path ${options.path} is not a walk of this run: replay with the seed, depth and parameters printed with it`);
     }
     throw error;
+  } finally {
+    progress.end();
   }
 
   const expected = file.expected(parameters);

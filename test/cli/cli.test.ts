@@ -2,35 +2,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { root, scratchFolder, unanimous } from './own-model.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(root, 'bin/unanimous.js');
-const unanimous = (...args: string[]) => {
-  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: root });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-};
 
-const scratch = mkdtempSync(join(tmpdir(), 'unanimous-cli-'));
-// Model files are ES modules, as in this repository.
-writeFileSync(join(scratch, 'package.json'), '{ "type": "module" }\n');
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** A model file of one's own, outside models/: TwoPhase.tla's model without its recorded result. */
-function ownModel(name: string, body: string): string {
-  const path = join(scratch, `${name}.ts`);
-  const src = (file: string) => pathToFileURL(join(root, file)).href;
-  writeFileSync(
-    path,
-    `import { defineModel } from '${src('src/checker/index.ts')}';
-import { commitProperties } from '${src('models/_shared/commit.ts')}';
-import { TWO_PHASE_TLA, twoPhaseModel } from '${src('models/two-phase/_build.ts')}';
-import { tmCommitsBeforeAllVote } from '${src('src/protocols/two-phase-commit/index.ts')}';
-${body}`,
-  );
-  return path;
-}
+const scratchFolderOfModels = scratchFolder('unanimous-cli-');
+const scratch = scratchFolderOfModels.path;
+const { ownModel } = scratchFolderOfModels;
+afterAll(scratchFolderOfModels.remove);
 
 describe('unanimous check', () => {
   it('checks a model and prints its row; exit 0 when the result is as recorded', () => {

@@ -5,3 +5,6 @@
  */
 export * from './checker/index.ts';
 export { simulate, type SimulateOptions, type SimulationResult, type SimulationViolation } from './checker/simulate.ts';
+/** The node contract a protocol machine of one's own follows (see src/node): effects, durable state, input. */
+export { persist, reply, send } from './node/index.ts';
+export type { Delivered, DurableChange, DurableState, Effect, Message, NodeInput, PersistEffect, ReplyEffect, SendEffect } from './node/index.ts';

@@ -36,3 +36,5 @@ export type Effect<M extends Message = Message> = SendEffect<M> | PersistEffect 
 export const send = <M extends Message>(to: string, message: M): SendEffect<M> => ({ type: 'send', to, message });
 
 export const persist = (change: DurableChange): PersistEffect => ({ type: 'persist', ...change });
+
+export const reply = (client: string, requestId: string | number, result: Json): ReplyEffect => ({ type: 'reply', client, requestId, result });

@@ -1,7 +1,7 @@
 import type { FaultBudgets, GlobalView, Model, NodeDefinition, NodeView, Property } from '../../src/checker/index.ts';
 import { abstraction, always, history, refines, sometimes } from '../../src/checker/index.ts';
 import type { NodeMachine } from '../../src/node/index.ts';
-import type { LogEntry, RaftConfig } from '../../src/protocols/raft/index.ts';
+import type { LogEntry, RaftConfig, Snapshot } from '../../src/protocols/raft/index.ts';
 import { server } from '../../src/protocols/raft/index.ts';
 import type { Entry, LeaderLogContext, RaftHistory, Role, Servers, ServerState } from '../../spec/raft.ts';
 import {
@@ -19,19 +19,23 @@ import {
   someCommitted,
   StateMachineSafety,
 } from '../../spec/raft.ts';
+import { compactEvents, wholeLog, withHonestHost } from './_applied-entries.ts';
 
 export const serverIds = (count: number): string[] => Array.from({ length: count }, (_, i) => `s${i + 1}`);
 
-/** A server's log, as the spec sees it (client bookkeeping left out). */
-const entriesOf = (log: readonly LogEntry[] | undefined): Entry[] => (log ?? []).map((entry) => ({ term: entry.term, value: entry.value }));
-
-/** The refinement mapping of one server: its role, term, log and commitIndex; a crashed one as its durable image left it. */
+/**
+ * The refinement mapping of one server: its role, term, log and commitIndex; a crashed one as its
+ * durable image left it. The log is every entry the server stands for (client bookkeeping left
+ * out): a compacted prefix counts, as the entries its snapshot holds (models/raft/_applied-entries.ts),
+ * followed by the log suffix.
+ */
 export function serverState(node: NodeView): ServerState {
   if (node.crashed) {
-    return { role: 'crashed', term: (node.durable.currentTerm as number | undefined) ?? 0, log: entriesOf(node.durable.log as LogEntry[] | undefined), commitIndex: 0 };
+    const snapshot = node.durable.snapshot as Snapshot | undefined;
+    return { role: 'crashed', term: (node.durable.currentTerm as number | undefined) ?? 0, log: wholeLog(snapshot?.data, (node.durable.log as LogEntry[] | undefined) ?? []), commitIndex: 0 };
   }
   const role = (typeof node.value === 'string' ? node.value : Object.keys(node.value as object)[0]) as Role;
-  return { role, term: node.context.currentTerm, log: entriesOf(node.context.log), commitIndex: node.context.commitIndex };
+  return { role, term: node.context.currentTerm, log: wholeLog(node.context.snapshot, node.context.log), commitIndex: node.context.commitIndex };
 }
 
 /**
@@ -67,7 +71,7 @@ export interface RaftPropertySelection {
   readonly invariants?: readonly ('ElectionSafety' | 'LogMatching' | 'LeaderCompleteness' | 'StateMachineSafety')[];
   /** Leader Append-Only by refinement, one property per server. */
   readonly leaderAppendOnly?: boolean;
-  readonly goals?: readonly ('EntryCommitted' | 'LaterLeaderHoldsEarlierEntry' | 'CommittedIndirectly')[];
+  readonly goals?: readonly ('EntryCommitted' | 'LaterLeaderHoldsEarlierEntry' | 'CommittedIndirectly' | 'SnapshotInstalled' | 'RestartFromSnapshot')[];
   /** Properties over the history variable (raft.tla's `elections`, and every entry known committed). */
   readonly overHistory?: readonly ('ElectionSafetyEver' | 'LeaderCompletenessEver')[];
 }
@@ -97,6 +101,21 @@ function overHistory(name: keyof typeof HISTORY_INVARIANTS): Property {
 const INVARIANTS = { ElectionSafety, LogMatching, LeaderCompleteness, StateMachineSafety } as const;
 const GOALS = { EntryCommitted: someCommitted, LaterLeaderHoldsEarlierEntry: laterLeaderHoldsEarlierEntry, CommittedIndirectly: committedIndirectly } as const;
 
+/**
+ * Goals of the compaction models, over the network and durable images (the spec's view of a server
+ * cannot tell a compacted prefix from a whole log, by design). SnapshotInstalled: a follower has
+ * answered an InstallSnapshot by installing it (done, with data received: a follower that needed
+ * none of it receives nothing). RestartFromSnapshot: a crashed server whose durable image holds a
+ * snapshot, in a state the checker expands — so its restart from the snapshot and the log suffix
+ * is explored.
+ */
+const stateGoals = (bounds: RaftBounds) =>
+  ({
+    SnapshotInstalled: (state: GlobalView) =>
+      state.messages.some(({ message }) => message.type === 'InstallSnapshotResponse' && message.done === true && (message.received as number) > 0),
+    RestartFromSnapshot: (state: GlobalView) => withinBounds(bounds)(state) && state.nodes.some((node) => node.crashed && node.durable.snapshot !== undefined),
+  }) as const;
+
 export const ALL_PROPERTIES: Required<RaftPropertySelection> = {
   invariants: ['ElectionSafety', 'LogMatching', 'LeaderCompleteness', 'StateMachineSafety'],
   leaderAppendOnly: true,
@@ -108,7 +127,9 @@ export function raftProperties(ids: readonly string[], bounds: RaftBounds, value
   return [
     ...(selection.invariants ?? []).map((name) => always<Servers>(name, raftServers, INVARIANTS[name])),
     ...(selection.leaderAppendOnly ? ids.map((id) => leaderAppendOnly(id, { maxTerm: bounds.maxTerm, maxLog: bounds.maxLog, values })) : []),
-    ...(selection.goals ?? []).map((name) => sometimes<Servers>(name, raftServers, GOALS[name])),
+    ...(selection.goals ?? []).map((name) =>
+      name === 'SnapshotInstalled' || name === 'RestartFromSnapshot' ? sometimes(name, stateGoals(bounds)[name]) : sometimes<Servers>(name, raftServers, GOALS[name]),
+    ),
     ...(selection.overHistory ?? []).map(overHistory),
   ];
 }
@@ -135,6 +156,12 @@ export interface RaftSetup {
   readonly candidates?: readonly string[];
   /** The servers clients send requests to (every server by default): another such narrowing. */
   readonly clientsAt?: readonly string[];
+  /**
+   * Whether each server's host may ask it to compact its log at any moment, through any index, with
+   * the snapshot of its own entries through that index (models/raft/_applied-entries.ts); the
+   * server's `mayCompact` decides which it takes.
+   */
+  readonly compaction?: boolean;
   /** Explore states equal up to a renaming of the servers once (they are interchangeable unless narrowed). */
   readonly symmetry?: boolean;
   readonly properties: RaftPropertySelection;
@@ -145,7 +172,10 @@ export const withinBounds = (bounds: RaftBounds) => (state: GlobalView) =>
   (bounds.maxInFlight === undefined || state.messageCount <= bounds.maxInFlight) &&
   state.nodes.every((node) => {
     const term = node.crashed ? ((node.durable.currentTerm as number | undefined) ?? 0) : node.context.currentTerm;
-    const length = node.crashed ? ((node.durable.log as unknown[] | undefined)?.length ?? 0) : node.context.log.length;
+    // Every entry a server stands for, compacted or not: compaction does not make room for more.
+    const length = node.crashed
+      ? ((node.durable.snapshot as Snapshot | undefined)?.lastIncludedIndex ?? 0) + ((node.durable.log as unknown[] | undefined)?.length ?? 0)
+      : node.context.lastIncludedIndex + node.context.log.length;
     return term <= bounds.maxTerm && length <= bounds.maxLog;
   });
 
@@ -153,12 +183,16 @@ export const withinBounds = (bounds: RaftBounds) => (state: GlobalView) =>
 export function raftModel(setup: RaftSetup): Model {
   const ids = serverIds(setup.servers);
   const config: RaftConfig = { electionTimeoutMs: 300, heartbeatTimeoutMs: 50, ...setup.config };
+  const machine = setup.compaction ? withHonestHost(setup.machine ?? server) : (setup.machine ?? server);
   const nodes: NodeDefinition[] = ids.map((id) => ({
     id,
-    machine: setup.machine ?? server,
+    machine,
     peers: ids.filter((peer) => peer !== id),
     config,
-    spontaneous: !setup.clientsAt || setup.clientsAt.includes(id) ? setup.values.map((value) => ({ type: 'ClientRequest', value })) : [],
+    spontaneous: [
+      ...(!setup.clientsAt || setup.clientsAt.includes(id) ? setup.values.map((value) => ({ type: 'ClientRequest', value })) : []),
+      ...(setup.compaction ? compactEvents(setup.bounds, setup.values) : []),
+    ],
     timers: [
       ...(!setup.candidates || setup.candidates.includes(id) ? ['electionTimeout'] : []),
       ...(setup.heartbeats ? ['heartbeatTimeout'] : []),

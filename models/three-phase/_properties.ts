@@ -1,7 +1,8 @@
 import type { GlobalView, NodeView, Property } from '../../src/checker/index.ts';
-import { abstraction, always, refines, sometimes, whenQuiescent } from '../../src/checker/index.ts';
+import { abstraction, always, eventually, refines, sometimes, whenQuiescent } from '../../src/checker/index.ts';
 import type { RMState, RMStates, TCommitContext } from '../../spec/commit.ts';
 import { TCConsistent, tcommit, tcommitEvents, TCTypeOK } from '../../spec/commit.ts';
+import { LiveRMsDecided } from '../../spec/commit-liveness.ts';
 import type { ParticipantState } from '../../src/protocols/three-phase-commit/index.ts';
 import { COORDINATOR } from './_build.ts';
 
@@ -98,4 +99,19 @@ export function cascadeGoals(participants: readonly string[]): Property[] {
     return coordinatorCrashedUndecided(state) && undecidedCrash(state.node(firstBackup)) && live.length > 0 && live.every((node) => participantState(node) === outcome);
   };
   return [sometimes('CommitAfterFirstBackupCrashed', finishAs('committed')), sometimes('AbortAfterFirstBackupCrashed', finishAs('aborted'))];
+}
+
+/**
+ * NonBlocking as liveness (Skeen 1981's termination, on every fair behaviour, cycles included):
+ * every fair behaviour reaches a state in which every participant still up has decided. The model
+ * must declare its fairness (deliveries to every node, weakly: a message sent to a live node is
+ * eventually taken — with crash notices, a perfect failure detector's completeness).
+ */
+export function terminationProperties(participants: readonly string[]): Property[] {
+  return [
+    eventually('LiveParticipantsDecide', (state) => {
+      const live = liveParticipants(state, participants);
+      return LiveRMsDecided(Object.fromEntries(live.map((node) => [node.id, TCOMMIT_STATE[participantState(node)]])), live.map((node) => node.id));
+    }),
+  ];
 }

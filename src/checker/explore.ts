@@ -1,7 +1,11 @@
 import { isFault, type ActionKind, type SuccessorSink } from './actions.ts';
+import { FairnessLabels } from './fairness.ts';
 import { collisionProbability, fingerprint, FingerprintSet, fingerprintLowOfLast } from './fingerprint.ts';
+import { findFairLasso, type Lasso } from './liveness.ts';
 import type { Model } from './model.ts';
+import { ModelError } from './model-error.ts';
 import { PropertyChecks, type PropertyFailure } from './property-checks.ts';
+import { OUTSIDE_TARGET, StateGraph } from './state-graph.ts';
 import { StateStore } from './state-store.ts';
 import { ComposedSystem } from './system.ts';
 import { Symmetry } from './symmetry.ts';
@@ -34,10 +38,23 @@ export interface Progress {
 
 export interface Violation {
   readonly property: string;
-  readonly kind: 'always' | 'sometimes' | 'quiescent' | 'refines';
+  readonly kind: 'always' | 'sometimes' | 'quiescent' | 'refines' | 'eventually' | 'leadsTo';
   readonly message: string;
-  /** The shortest behaviour that shows it (none for a goal never reached). */
+  /**
+   * The shortest behaviour that shows it (none for a goal never reached); for a liveness
+   * property, a lasso (`trace.loopsTo` marks where its cycle starts).
+   */
   readonly trace?: Trace;
+}
+
+/** The cost of checking liveness, for a model that has liveness properties. */
+export interface LivenessStatistics {
+  /** Edges of the state graph recorded (stutters left out). */
+  readonly edges: number;
+  /** Bytes the graph's edges took. */
+  readonly bytes: number;
+  /** Seconds spent on the liveness check after the exploration (included in `seconds`). */
+  readonly seconds: number;
 }
 
 export interface CheckResult {
@@ -58,12 +75,15 @@ export interface CheckResult {
   readonly violation?: Violation;
   /** The bound that stopped an `incomplete` run: parts of the state space were never explored. */
   readonly limitHit?: 'maxStates' | 'maxDepth' | 'maxSeconds';
+  /** Present when the model has liveness properties. */
+  readonly liveness?: LivenessStatistics;
 }
 
 /**
  * Explicit-state breadth-first exploration of a model: every reachable global state once (by
  * 64-bit fingerprint), every invariant on every state, every refinement on every step, and the
- * shortest counterexample when one fails.
+ * shortest counterexample when one fails. With liveness properties it also records the state
+ * graph, and afterwards searches it for fair behaviours that fail them (src/checker/liveness.ts).
  */
 export function check(model: Model, options: CheckOptions = {}): CheckResult {
   return new Exploration(model, options).run();
@@ -75,6 +95,10 @@ class Exploration implements SuccessorSink {
   private readonly seen = new FingerprintSet();
   private readonly properties: PropertyChecks;
   private readonly symmetry: Symmetry | undefined;
+  /** The state graph and the fairness instances, when the model has liveness properties. */
+  private readonly graph: StateGraph | undefined;
+  private readonly fairness: FairnessLabels | undefined;
+  private livenessStatistics: LivenessStatistics | undefined;
   /** The representative of the successor at hand, under symmetry. */
   private canonical = new Int32Array(1024);
   private current = 0;
@@ -94,6 +118,18 @@ class Exploration implements SuccessorSink {
     this.system = new ComposedSystem(model);
     this.properties = new PropertyChecks(model, this.system);
     this.symmetry = model.symmetry?.length ? new Symmetry(this.system, model.symmetry) : undefined;
+    // Validated even without liveness properties, so that a mistake in it is found at once.
+    const fairness = new FairnessLabels(model.fairness, model.nodes.map((node) => node.id));
+    if (this.properties.liveness.length > 0) {
+      if (this.symmetry) {
+        // A cycle among representatives is a path between permutations of a state, along which a
+        // node's fairness instances turn into another node's: fairness per node is not preserved
+        // by the quotient (TLC warns likewise that liveness under SYMMETRY may be unsound).
+        throw new ModelError('liveness properties cannot be checked under symmetry sets: give the model none (or run it with --no-symmetry)');
+      }
+      this.graph = new StateGraph();
+      this.fairness = fairness;
+    }
   }
 
   run(): CheckResult {
@@ -131,6 +167,7 @@ class Exploration implements SuccessorSink {
       this.progressSteps = 0;
       system.successors(state, length, this);
       if (this.limitHit) break;
+      if (this.graph && !this.violation) this.graph.complete(this.current);
       if (this.progressSteps === 0 && this.properties.hasQuiescence && !this.violation) {
         const failure = this.properties.checkQuiescent(this.current, state, length);
         if (failure) this.fail(failure, this.current);
@@ -155,6 +192,7 @@ class Exploration implements SuccessorSink {
         };
       }
     }
+    if (this.graph && !this.violation) this.checkLiveness();
     const seconds = (performance.now() - this.started) / 1000;
     return {
       verdict: this.violation ? 'violation' : this.limitHit ? 'incomplete' : 'ok',
@@ -167,10 +205,45 @@ class Exploration implements SuccessorSink {
       goals,
       ...(this.violation ? { violation: this.violation } : {}),
       ...(this.limitHit ? { limitHit: this.limitHit } : {}),
+      ...(this.livenessStatistics ? { liveness: this.livenessStatistics } : {}),
     };
   }
 
-  accept(next: Int32Array, length: number, kind: ActionKind, node: number): boolean {
+  /**
+   * Searches the state graph for a fair behaviour that fails a liveness property, one property at
+   * a time in the model's order; the first one found is the violation. States the exploration did
+   * not expand (a bound stopped it) are left out of every cycle (see liveness.ts).
+   */
+  private checkLiveness(): void {
+    const graph = this.graph!;
+    const started = performance.now();
+    graph.truncate();
+    for (const bound of this.properties.liveness) {
+      const lasso = findFairLasso(graph, this.fairness!, { kind: bound.property.kind, marks: bound.marks }, this.store.count);
+      if (lasso) {
+        this.violation = this.livenessViolation(bound.property.name, bound.property.kind, lasso);
+        break;
+      }
+    }
+    this.livenessStatistics = { edges: graph.edges, bytes: graph.bytes, seconds: (performance.now() - started) / 1000 };
+  }
+
+  private livenessViolation(name: string, kind: 'eventually' | 'leadsTo', lasso: Lasso): Violation {
+    const path = [...lasso.stem, ...lasso.cycle];
+    const loopsTo = lasso.stem.length - 1;
+    const trace = traceFromStates(this.system, readStates(this.store, path), name, loopsTo);
+    const end =
+      lasso.cycle.length === 0
+        ? `stops after step ${loopsTo}, where no fair action is enabled, and stays there forever`
+        : `repeats steps ${loopsTo + 1}–${path.length - 1} forever, taking every fair action that stays enabled`;
+    const message =
+      kind === 'eventually'
+        ? `${name} is never reached on a fair behaviour: it ${end}`
+        : `${name} fails: P holds ${lasso.triggeredAt === 0 ? 'in the initial state' : `after step ${lasso.triggeredAt}`}, and Q never after, on a fair behaviour that ${end}`;
+    return { property: name, kind, message, trace };
+  }
+
+  accept(next: Int32Array, length: number, kind: ActionKind, node: number, item: number): boolean {
     this.generated++;
     if (!isFault(kind)) this.progressSteps++;
     // Under symmetry the state stored is the representative, and it may differ from the current
@@ -179,8 +252,11 @@ class Exploration implements SuccessorSink {
     const stateLength = this.represent(next, length);
     const high = fingerprint(state, stateLength);
     const low = fingerprintLowOfLast;
-    if (this.seen.get(high, low) === -1) {
+    let target = this.seen.get(high, low);
+    if (target === -1) {
+      target = this.store.count;
       if (this.outsideBoundary(state, stateLength)) {
+        target = OUTSIDE;
         // TLC's CONSTRAINT: a state outside the boundary is checked but neither stored nor
         // expanded. Its fingerprint is kept, marked, so that it is checked once.
         this.seen.addOrGet(high, low, OUTSIDE);
@@ -195,6 +271,8 @@ class Exploration implements SuccessorSink {
       }
       if (this.violation) return false;
     }
+    // A step back to the same state is a stutter: recorded as no edge (see StateGraph).
+    if (this.graph && target !== this.current) this.graph.add(target === OUTSIDE ? OUTSIDE_TARGET : target, this.fairness!.label(kind, node, item));
     if (this.properties.hasRefinements) {
       const failure = this.properties.checkStep(this.current, next, node);
       if (failure) {
@@ -238,6 +316,7 @@ class Exploration implements SuccessorSink {
     this.properties.record(index, state, length, changed < 0 ? -1 : parent, changed);
     const failure = this.properties.checkState(index);
     if (failure) this.fail(failure, index);
+    if (this.graph) this.properties.markLiveness(index);
     return index;
   }
 

@@ -1,5 +1,6 @@
 import type { AnyEventObject } from 'xstate';
 import type { NodeMachine } from '../node/index.ts';
+import type { Fairness } from './fairness.ts';
 import type { GlobalView } from './global-view.ts';
 import type { History, Property } from './properties.ts';
 
@@ -41,6 +42,14 @@ export interface FaultBudgets {
    */
   readonly restart?: boolean;
   /**
+   * A crash is a failover: the node restarts from its durable image in the same step, and no
+   * state has it down. This is a consensus group's leader failing and a new leader taking over
+   * (an `abstractReplica`, src/protocols/replicated-actor) under the group's own liveness
+   * assumption — a majority up and eventually a stable leader — which a separate, never fair,
+   * restart could not state. Still a fault: budgeted by `crash`, and never fair itself.
+   */
+  readonly failover?: boolean;
+  /**
    * A perfect failure detector: when a node crashes, every node that lists it as a peer gets a
    * `PeerCrashed` message from it (see src/node/contract.ts), which the network delivers like any
    * other. Models of protocols that assume crash detection (3PC) use it instead of timeouts, which
@@ -67,6 +76,12 @@ export interface Model {
   /** The state constraint: states outside it are checked but neither stored nor expanded (TLC's CONSTRAINT). */
   readonly boundary?: (state: GlobalView) => boolean;
   readonly properties: readonly Property[];
+  /**
+   * Which action families are weakly or strongly fair, for the liveness properties (`eventually`,
+   * `leadsTo`); see src/checker/fairness.ts. Without it no step is fair: every behaviour may stop
+   * anywhere, and a liveness property holds only where the initial state already satisfies it.
+   */
+  readonly fairness?: Fairness;
 }
 
 export interface ParameterDefinition {

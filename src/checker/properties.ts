@@ -77,7 +77,32 @@ export interface History<H extends Json = Json, A extends Json = Json> {
 
 export const history = <H extends Json, A extends Json>(definition: History<H, A>): History<H, A> => definition;
 
-export type Property = Invariant | Reachability | Quiescence | Refinement<any>;
+/**
+ * TLA+'s `<>P` as a temporal property of the model (Specifying Systems §8.1, §14.3): every fair
+ * behaviour from the initial state reaches a state satisfying the predicate. The fairness is the
+ * model's `fairness` declaration; a behaviour may stop (stutter forever) in a state where no fair
+ * action is enabled. Checked on the whole state graph, cycles included: see src/checker/liveness.ts.
+ */
+export type Eventually = { readonly kind: 'eventually'; readonly name: string } & StatePredicate;
+
+/**
+ * TLA+'s `P ~> Q` (leads to, `[](P => <>Q)`): from every reachable state satisfying `p`, every
+ * fair continuation reaches a state satisfying `q` (a state satisfying both already does).
+ */
+export interface LeadsTo {
+  readonly kind: 'leadsTo';
+  readonly name: string;
+  readonly p: StatePredicate;
+  readonly q: StatePredicate;
+}
+
+/** The properties judged on the state graph under the model's fairness, not state by state. */
+export type Liveness = Eventually | LeadsTo;
+
+export type Property = Invariant | Reachability | Quiescence | Refinement<any> | Liveness;
+
+/** Whether a property is a liveness property (checked on the state graph after exploration). */
+export const isLiveness = (property: Property): property is Liveness => property.kind === 'eventually' || property.kind === 'leadsTo';
 
 /** `always(name, state => ...)`, or `always(name, abstraction, abstract => ...)`. */
 export function always(name: string, holds: (state: GlobalView) => boolean): Invariant;
@@ -98,6 +123,25 @@ export function whenQuiescent(name: string, holds: (state: GlobalView) => boolea
 export function whenQuiescent<A extends Json>(name: string, over: Abstraction<A>, holds: (abstract: A) => boolean): Quiescence;
 export function whenQuiescent(name: string, ...rest: unknown[]): Quiescence {
   return { kind: 'quiescent', name, ...predicate(rest) };
+}
+
+/** `eventually(name, state => ...)`, or `eventually(name, abstraction, abstract => ...)`: `<>P`. */
+export function eventually(name: string, holds: (state: GlobalView) => boolean): Eventually;
+export function eventually<A extends Json>(name: string, over: Abstraction<A>, holds: (abstract: A) => boolean): Eventually;
+export function eventually(name: string, ...rest: unknown[]): Eventually {
+  return { kind: 'eventually', name, ...predicate(rest) };
+}
+
+/**
+ * `leadsTo(name, p, q)`: `P ~> Q`. Each of `p` and `q` is a predicate on the state
+ * (`state => ...`), or, with an abstraction first, two predicates on the abstract state:
+ * `leadsTo(name, abstraction, abstract => p, abstract => q)`.
+ */
+export function leadsTo(name: string, p: (state: GlobalView) => boolean, q: (state: GlobalView) => boolean): LeadsTo;
+export function leadsTo<A extends Json>(name: string, over: Abstraction<A>, p: (abstract: A) => boolean, q: (abstract: A) => boolean): LeadsTo;
+export function leadsTo(name: string, ...rest: unknown[]): LeadsTo {
+  if (rest.length === 2) return { kind: 'leadsTo', name, p: predicate([rest[0]]), q: predicate([rest[1]]) };
+  return { kind: 'leadsTo', name, p: predicate([rest[0], rest[1]]), q: predicate([rest[0], rest[2]]) };
 }
 
 export const refines = <A extends Json>(refinement: Omit<Refinement<A>, 'kind'>): Refinement<A> => ({

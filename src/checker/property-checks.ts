@@ -2,7 +2,8 @@ import { AbstractStates } from './abstract-states.ts';
 import type { GlobalView } from './global-view.ts';
 import type { Model } from './model.ts';
 import { ModelError } from './model-error.ts';
-import type { Abstraction, Invariant, Quiescence, Reachability, Refinement, StatePredicate } from './properties.ts';
+import { MARK_P, MARK_Q } from './liveness.ts';
+import { isLiveness, type Abstraction, type Invariant, type Liveness, type Quiescence, type Reachability, type Refinement, type StatePredicate } from './properties.ts';
 import { RefinementCheck } from './refinement.ts';
 import type { ComposedSystem } from './system.ts';
 
@@ -39,6 +40,8 @@ export class PropertyChecks {
   private readonly reached: boolean[];
   private unreached: number;
   private readonly refinements: RefinementCheck[];
+  /** The liveness properties, with their predicates and, per state marked, MARK_P | MARK_Q. */
+  readonly liveness: { readonly property: Liveness; readonly p?: BoundPredicate; readonly q: BoundPredicate; marks: Uint8Array }[];
   private state: Int32Array = new Int32Array(0);
   private length = 0;
   private view: GlobalView | undefined;
@@ -55,6 +58,26 @@ export class PropertyChecks {
     this.refinements = model.properties
       .filter((p): p is Refinement => p.kind === 'refines')
       .map((p) => new RefinementCheck(p, this.abstractStates(p.over)));
+    this.liveness = model.properties.filter(isLiveness).map((property) =>
+      property.kind === 'eventually'
+        ? { property, q: this.bind(property), marks: new Uint8Array(1024) }
+        : { property, p: this.bind({ name: property.name, ...property.p }), q: this.bind({ name: property.name, ...property.q }), marks: new Uint8Array(1024) },
+    );
+  }
+
+  /**
+   * Evaluates the liveness properties' predicates on the state last recorded, as `index`, and
+   * keeps the verdicts for the liveness check after the exploration (src/checker/liveness.ts).
+   */
+  markLiveness(index: number): void {
+    for (const bound of this.liveness) {
+      if (index >= bound.marks.length) {
+        const grown = new Uint8Array(Math.max(index + 1, bound.marks.length * 2));
+        grown.set(bound.marks);
+        bound.marks = grown;
+      }
+      bound.marks[index] = (bound.p && this.evaluate(bound.p, index) ? MARK_P : 0) | (this.evaluate(bound.q, index) ? MARK_Q : 0);
+    }
   }
 
   /**

@@ -36,6 +36,8 @@ export class ComposedSystem {
   readonly historyWord: number;
   private readonly crashable: boolean[];
   private readonly restarts: boolean;
+  /** Whether a crash is a failover: the node restarts in the same step. */
+  readonly failover: boolean;
   /** Per node: the `PeerCrashed` notices its crash sends (empty unless the model asks for them). */
   readonly crashNotices: Int32Array[];
   private pairs = new Int32Array(256);
@@ -52,6 +54,7 @@ export class ComposedSystem {
     const crashable = new Set(model.faults?.crashable ?? model.nodes.map((node) => node.id));
     this.crashable = model.nodes.map((node) => crashable.has(node.id));
     this.restarts = model.faults?.restart ?? true;
+    this.failover = model.faults?.failover ?? false;
     this.crashNotices = model.nodes.map((crashed, index) =>
       model.faults?.notifyCrashes
         ? Int32Array.from(model.nodes.filter((node) => node.peers.includes(crashed.id)).map((node) => this.envelopes.intern(index, node.id, PEER_CRASHED, crashed.id)))
@@ -118,9 +121,12 @@ export class ComposedSystem {
         if (!this.emit(state, length, k, transition, -1, -1, sink, ActionKind.Spontaneous, s)) return;
       }
       if (state[nodeCount + CRASH]! > 0 && this.crashable[k]) {
-        const crash = this.crashStep;
-        crash.next = node.crash(local);
-        crash.sends = this.crashNotices[k]!;
+        // A failover is the crash and the restart in one step (see FaultBudgets.failover).
+        const crash = this.failover ? node.restart(node.crash(local)) : this.crashStep;
+        if (!this.failover) {
+          this.crashStep.next = node.crash(local);
+          this.crashStep.sends = this.crashNotices[k]!;
+        }
         if (!this.emit(state, length, k, crash, -1, -1, sink, ActionKind.Crash, 0, CRASH)) return;
       }
     }
@@ -213,6 +219,9 @@ function validate(model: Model): void {
   }
   if (model.network === 'set' && ((faults.loss ?? 0) > 0 || (faults.duplication ?? 0) > 0)) {
     throw new ModelError('the set network already lets any message be lost or redelivered: give it no loss or duplication budget');
+  }
+  if (faults.failover && (faults.restart === false || faults.notifyCrashes)) {
+    throw new ModelError('a failover restarts the node in the step it crashes: give it neither restart: false nor notifyCrashes');
   }
   for (const id of faults.crashable ?? []) {
     if (!ids.has(id)) throw new ModelError(`crashable node "${id}" is not a node of the model`);

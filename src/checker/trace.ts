@@ -19,6 +19,7 @@ export type TraceAction =
   | { readonly kind: 'deliver'; readonly node: string; readonly message: Envelope }
   | { readonly kind: 'timer'; readonly node: string; readonly timer: string }
   | { readonly kind: 'spontaneous'; readonly node: string; readonly event: AnyEventObject }
+  /** A crash; under FaultBudgets.failover the node is back in the same step (no `changed` entry shows it crashed). */
   | { readonly kind: 'crash'; readonly node: string }
   | { readonly kind: 'restart'; readonly node: string }
   | { readonly kind: 'drop'; readonly node: string; readonly message: Envelope }
@@ -51,6 +52,14 @@ export interface Trace {
   readonly initial: TraceState;
   readonly steps: readonly TraceStep[];
   readonly final: TraceState;
+  /**
+   * Set on a lasso, the counterexample to a liveness property: an infinite behaviour that takes
+   * steps 1..loopsTo once (the stem) and then repeats steps loopsTo+1..steps.length forever (the
+   * cycle), so the last state is the state after step `loopsTo` again (0: the initial state).
+   * `loopsTo === steps.length`: the cycle is empty — the behaviour stays in its last state forever
+   * (stutters), which fairness allows because no fair action is enabled there.
+   */
+  readonly loopsTo?: number;
 }
 
 /** Rebuilds the steps along `path` (state indices from the initial state) by re-expanding each state. */
@@ -72,10 +81,16 @@ export function readStates(store: StateStore, indices: readonly number[]): Int32
  * of the one before (each vector exactly as long as the state). A step is described by the first
  * action that leads from one state to the next.
  */
-export function traceFromStates(system: ComposedSystem, states: readonly Int32Array[], property: string): Trace {
+export function traceFromStates(system: ComposedSystem, states: readonly Int32Array[], property: string, loopsTo?: number): Trace {
   if (states.length === 0) throw new Error('internal error: a trace needs at least its initial state');
   const steps = states.slice(1).map((to, i) => describeStep(system, states[i]!, to));
-  return { property, initial: traceState(system, states[0]!), steps, final: traceState(system, states[states.length - 1]!) };
+  return {
+    property,
+    initial: traceState(system, states[0]!),
+    steps,
+    final: traceState(system, states[states.length - 1]!),
+    ...(loopsTo !== undefined ? { loopsTo } : {}),
+  };
 }
 
 function describeStep(system: ComposedSystem, from: Int32Array, to: Int32Array): TraceStep {
@@ -103,7 +118,7 @@ function describeStep(system: ComposedSystem, from: Int32Array, to: Int32Array):
       break;
     case ActionKind.Crash:
       action = { kind: 'crash', node: nodeId };
-      sends = system.crashNotices[node]!;
+      sends = system.failover ? local.restart(local.crash(from[node]!)).sends : system.crashNotices[node]!;
       break;
     case ActionKind.Restart:
       action = { kind: 'restart', node: nodeId };

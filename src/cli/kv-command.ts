@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { KvClient } from '../service/kv-client.ts';
+import { readCaFile, TlsFileError } from '../service/tls-files.ts';
 import { UsageError } from './usage-error.ts';
 
 export type KvAction = 'get' | 'put' | 'del' | 'txn' | 'status';
@@ -8,8 +9,12 @@ export const KV_ACTIONS: readonly KvAction[] = ['get', 'put', 'del', 'txn', 'sta
 export interface KvCommandOptions {
   readonly action: KvAction;
   readonly args: readonly string[];
-  /** Any node's HTTP endpoint (http://127.0.0.1:PORT). */
+  /** Any node's HTTP endpoint (http://127.0.0.1:PORT, or https://). */
   readonly endpoint: string;
+  /** For an https:// endpoint: the file of the CA certificate that signed the nodes' certificates. */
+  readonly ca?: string;
+  /** The client token, for a cluster that requires one. */
+  readonly token?: string;
 }
 
 /**
@@ -34,8 +39,17 @@ export async function kvCommand(options: KvCommandOptions, out: (line: string) =
   } catch {
     throw new UsageError(`--endpoint takes a URL such as http://127.0.0.1:7000, not "${options.endpoint}"`);
   }
-  if (endpoint.protocol !== 'http:') throw new UsageError(`--endpoint must be an http:// URL, not "${options.endpoint}"`);
-  const client = new KvClient(endpoint.origin, { timeoutMs: 20_000 });
+  if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') throw new UsageError(`--endpoint must be an http:// or https:// URL, not "${options.endpoint}"`);
+  if (options.ca !== undefined && endpoint.protocol !== 'https:') throw new UsageError(`--ca is for an https:// endpoint; ${endpoint.origin} is plain HTTP`);
+  if (options.token !== undefined && !/^[\x21-\x7e]+$/.test(options.token)) throw new UsageError('--token must be printable characters without spaces');
+  let ca: string | undefined;
+  try {
+    ca = options.ca === undefined ? undefined : readCaFile(options.ca, '--ca');
+  } catch (error) {
+    if (error instanceof TlsFileError) throw new UsageError(error.message);
+    throw error;
+  }
+  const client = new KvClient(endpoint.origin, { timeoutMs: 20_000, ...(ca !== undefined ? { ca } : {}), ...(options.token !== undefined ? { token: options.token } : {}) });
   let response;
   try {
     switch (action) {
@@ -56,7 +70,9 @@ export async function kvCommand(options: KvCommandOptions, out: (line: string) =
         break;
     }
   } catch (error) {
-    throw new UsageError(`${endpoint.origin}: ${(error as Error).message}`);
+    // A certificate the client cannot verify is most often a missing or wrong --ca.
+    const hint = endpoint.protocol === 'https:' && /certificate|self[- ]signed|verify/i.test((error as Error).message) ? ` (is --ca the CA that signed the nodes' certificates? serve --tls prints its path)` : '';
+    throw new UsageError(`${endpoint.origin}: ${(error as Error).message}${hint}`);
   }
   const text = JSON.stringify(response.body, null, 2);
   if (response.status >= 200 && response.status < 300) {

@@ -187,7 +187,8 @@ async function runServe({ values }: ParsedCommand, out: Out, note: Out): Promise
   if (shards > 256) throw new UsageError(`--shards takes at most 256, not ${shards}`);
   const port = wholeNumberFlag(values, 'port') ?? 0;
   if (port + 2 * nodes > 65536) throw new UsageError(`--port ${port}: node ports would pass 65535`);
-  return serveCommand({ nodes, shards, port, ...optional('data', textFlag(values, 'data')) }, out, note);
+  const token = textFlag(values, 'token') ?? (process.env.UNANIMOUS_TOKEN || undefined);
+  return serveCommand({ nodes, shards, port, tls: values.tls === true, ...optional('data', textFlag(values, 'data')), ...optional('token', token) }, out, note);
 }
 
 async function runNode({ values }: ParsedCommand, out: Out): Promise<number> {
@@ -203,7 +204,8 @@ async function runKv({ values, positionals }: ParsedCommand, out: Out, note: Out
   }
   const endpoint = textFlag(values, 'endpoint') ?? process.env.UNANIMOUS_ENDPOINT;
   if (endpoint === undefined) throw new UsageError("kv needs --endpoint URL (any node's HTTP endpoint), or UNANIMOUS_ENDPOINT");
-  return kvCommand({ action: action as KvAction, args: rest, endpoint }, out, note);
+  const security = { ...optional('ca', textFlag(values, 'ca') ?? (process.env.UNANIMOUS_CA || undefined)), ...optional('token', textFlag(values, 'token') ?? (process.env.UNANIMOUS_TOKEN || undefined)) };
+  return kvCommand({ action: action as KvAction, args: rest, endpoint, ...security }, out, note);
 }
 
 /**

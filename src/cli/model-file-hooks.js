@@ -7,6 +7,8 @@
 // - resolve: a bare import (`xstate`, `unanimous`, `unanimous/protocols/raft`) that the file's own
 //   folders cannot satisfy is resolved from this package instead, so a model file needs no
 //   node_modules of its own beside it.
+// - conditions: export conditions added to every resolution — in a clone, "unanimous:source", so
+//   that a model file's `unanimous` is the sources the CLI itself runs, not a stale dist/.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,13 +16,18 @@ import { fileURLToPath } from 'node:url';
 /** @type {string} this package's package.json, as a file URL: the parent for fallback resolution. */
 let packageJson;
 
-/** @param {{ packageJson: string }} data */
+/** @type {string[]} export conditions to add to Node's own. */
+let conditions = [];
+
+/** @param {{ packageJson: string, conditions?: string[] }} data */
 export function initialize(data) {
   packageJson = data.packageJson;
+  conditions = data.conditions ?? [];
 }
 
 /** @type {import('node:module').ResolveHook} */
-export async function resolve(specifier, context, nextResolve) {
+export async function resolve(specifier, given, nextResolve) {
+  const context = conditions.length === 0 ? given : { ...given, conditions: [...given.conditions, ...conditions] };
   try {
     return await nextResolve(specifier, context);
   } catch (error) {

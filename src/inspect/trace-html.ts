@@ -29,6 +29,8 @@ export function traceToHtml(trace: Trace, options: TraceHtmlOptions = {}): strin
   const message = options.message && options.message !== `${trace.property} does not hold` ? options.message : undefined;
   const inFlight = trace.initial.messages.map(describeEnvelope);
 
+  const lasso = table.lasso;
+  const columns = table.nodes.length + 2;
   const head = `<tr><th class="number">#</th><th>action</th>${table.nodes.map((id) => `<th>${escapeXml(id)}</th>`).join('')}</tr>`;
   const body = table.rows.map((row) => {
     const last = row.step === steps;
@@ -42,8 +44,11 @@ export function traceToHtml(trace: Trace, options: TraceHtmlOptions = {}): strin
       const detail = cell.detail ? `<span class="detail" title="${escapeXml(cell.detail)}">${escapeXml(cell.detail)}</span>` : '';
       return `<td${classes ? ` class="${classes}"` : ''}><span class="state">${escapeXml(cell.state)}</span>${detail}</td>`;
     });
-    return `<tr${last && !allowed ? ' class="failing"' : ''}><td class="number">${number}</td><td class="action">${action}</td>${cells.join('')}</tr>`;
+    const classes = [last && !allowed ? 'failing' : '', lasso?.cycleStart !== undefined && row.step >= lasso.cycleStart ? 'cycle' : ''].filter(Boolean).join(' ');
+    const marker = lasso?.cycleStart === row.step ? `<tr class="lasso"><td colspan="${columns}">${escapeXml(lasso.startText)}</td></tr>\n` : '';
+    return `${marker}<tr${classes ? ` class="${classes}"` : ''}><td class="number">${number}</td><td class="action">${action}</td>${cells.join('')}</tr>`;
   });
+  if (lasso) body.push(`<tr class="lasso"><td colspan="${columns}">${escapeXml(lasso.endText)}</td></tr>`);
 
   const finalNodes = trace.final.nodes.map((node) => `<tr><th>${escapeXml(node.id)}</th><td><span class="state">${escapeXml(node.crashed ? 'crashed' : stateName(node.value))}</span></td><td><code>${escapeXml(nodeDetail(node))}</code></td></tr>`);
   const finalMessages = trace.final.messages.map(describeEnvelope);
@@ -64,7 +69,7 @@ ${STYLE}
 <h1>${allowed ? '' : '<span class="mark">✗</span> '}${escapeXml(headline)}</h1>
 <p class="meta">${options.model ? `model <code>${escapeXml(options.model)}</code> · ` : ''}${steps} step${steps === 1 ? '' : 's'} · ${table.nodes.length} node${table.nodes.length === 1 ? '' : 's'}</p>
 </header>
-<section class="verdict">${allowed ? 'Every recorded step is a step the model allows.' : `<strong>${escapeXml(trace.property)}</strong> does not hold ${steps === 0 ? 'in the initial state' : `after step ${steps}`}${message ? `: ${escapeXml(message)}` : '.'}`}</section>
+<section class="verdict">${allowed ? 'Every recorded step is a step the model allows.' : lasso ? `<strong>${escapeXml(trace.property)}</strong> fails on this infinite fair behaviour${message ? `: ${escapeXml(message)}` : '.'} ${escapeXml(lasso.stutters ? lasso.endText : `${lasso.startText}; ${lasso.endText}.`)}` : `<strong>${escapeXml(trace.property)}</strong> does not hold ${steps === 0 ? 'in the initial state' : `after step ${steps}`}${message ? `: ${escapeXml(message)}` : '.'}`}</section>
 <h2>Sequence</h2>
 <figure class="diagram">
 ${traceToSequenceSvg(trace, options.message).trimEnd()}
@@ -128,6 +133,8 @@ td.changed .state { color: #1d4ed8; }
 td.crashed .state { color: #dc2626; }
 tr.failing td { border-top: 2px solid #dc2626; border-bottom: 2px solid #dc2626; background: #fef2f2; }
 tr.failing td.changed { background: #fee2e2; }
+tr.cycle td.number { border-left: 4px solid #7c3aed; }
+tr.lasso td { color: #5b21b6; background: #f5f3ff; font-weight: bold; border-bottom: 1px solid #c4b5fd; }
 table.final th { white-space: nowrap; }
 table.final td code { overflow-wrap: anywhere; }
 footer { margin-top: 40px; color: #94a3b8; font-size: 12.5px; }`;

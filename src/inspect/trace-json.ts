@@ -81,6 +81,9 @@ function validTrace(value: unknown, what: string): Trace {
     });
     if (!Array.isArray(step.sent) || !step.sent.every(isEnvelope)) fail(`${at}.sent`, 'a list of message envelopes');
   });
+  if (value.loopsTo !== undefined && !(Number.isInteger(value.loopsTo) && (value.loopsTo as number) >= 0 && (value.loopsTo as number) <= value.steps.length)) {
+    fail('"loopsTo"', `the step a lasso's cycle goes back to (0..${value.steps.length})`);
+  }
   return value as unknown as Trace;
 }
 

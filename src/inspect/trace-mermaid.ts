@@ -13,7 +13,8 @@ export function traceToMermaid(trace: Trace, message?: string): string {
   const alias = new Map(nodes.map((id, i) => [id, /^[A-Za-z][\w]*$/.test(id) ? id : `n${i}`]));
   const name = (id: string) => alias.get(id) ?? id;
   const what = trace.recorded ? 'recorded run' : 'counterexample';
-  const lines = ['sequenceDiagram', `  %% ${what}${trace.property ? ` to ${trace.property}` : ''}, ${trace.steps.length} step${trace.steps.length === 1 ? '' : 's'}`];
+  const loop = trace.loopsTo === undefined ? '' : trace.loopsTo >= trace.steps.length ? ', then stutters forever (a lasso)' : `, the last back to step ${trace.loopsTo} (a lasso)`;
+  const lines = ['sequenceDiagram', `  %% ${what}${trace.property ? ` to ${trace.property}` : ''}, ${trace.steps.length} step${trace.steps.length === 1 ? '' : 's'}${loop}`];
   for (const id of nodes) lines.push(alias.get(id) === id ? `  participant ${id}` : `  participant ${alias.get(id)} as ${escape(id)}`);
   for (const item of sequenceOf(trace, message)) {
     if (item.kind === 'message') {

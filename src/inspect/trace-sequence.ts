@@ -1,7 +1,8 @@
 import type { Envelope, Trace } from '../checker/index.ts';
 import { canonicalJson, timerDelayName } from '../node/index.ts';
+import { lassoOf } from './trace-lasso.ts';
 import { changedFields, clip } from './trace-table.ts';
-import { stateName } from './trace-text.ts';
+import { isFailover, stateName } from './trace-text.ts';
 
 /**
  * A trace as the items of a sequence diagram, in order: what the Mermaid and the SVG renderings
@@ -11,8 +12,11 @@ export type SequenceItem =
   | { readonly kind: 'message'; readonly step: number; readonly from: string; readonly to: string; readonly text: string; readonly lost: boolean }
   | { readonly kind: 'note'; readonly step: number; readonly over: readonly string[]; readonly text: string; readonly tone: NoteTone };
 
-/** What a note says: an event at a node, a node's change of state, the network's doing, or the violation. */
-export type NoteTone = 'timer' | 'spontaneous' | 'crash' | 'restart' | 'network' | 'state' | 'violation';
+/**
+ * What a note says: an event at a node, a node's change of state, the network's doing, the
+ * violation, or (`cycle`) where a lasso's cycle starts and where it goes back to.
+ */
+export type NoteTone = 'timer' | 'spontaneous' | 'crash' | 'restart' | 'network' | 'state' | 'violation' | 'cycle';
 
 /** Emoji for timers and crashes where the viewer surely has an emoji font (Mermaid renderers do). */
 export const TIMER_MARK = '⏰';
@@ -41,9 +45,12 @@ export function participantsOf(trace: Trace): string[] {
 export function sequenceOf(trace: Trace, message?: string, options: { emoji: boolean } = { emoji: true }): SequenceItem[] {
   const nodes = participantsOf(trace);
   const items: SequenceItem[] = [];
+  const lasso = lassoOf(trace);
+  const everyone = [nodes[0]!, nodes[nodes.length - 1]!];
   trace.steps.forEach((step, i) => {
     const number = i + 1;
     const { action } = step;
+    if (lasso?.cycleStart === number) items.push({ kind: 'note', step: number, over: everyone, text: lasso.startText, tone: 'cycle' });
     const note = (over: readonly string[], text: string, tone: NoteTone) => items.push({ kind: 'note', step: number, over, text: `${number}. ${text}`, tone });
     switch (action.kind) {
       case 'deliver':
@@ -63,9 +70,11 @@ export function sequenceOf(trace: Trace, message?: string, options: { emoji: boo
         note([action.node], `takes ${type}${briefFields(fields)}`, 'spontaneous');
         break;
       }
-      case 'crash':
-        note([action.node], options.emoji ? `${CRASH_MARK} crashes` : 'crashes', 'crash');
+      case 'crash': {
+        const crashes = isFailover(step) ? 'crashes and fails over' : 'crashes';
+        note([action.node], options.emoji ? `${CRASH_MARK} ${crashes}` : crashes, 'crash');
         break;
+      }
       case 'restart':
         note([action.node], `${RESTART_MARK} restarts from its durable state`, 'restart');
         break;
@@ -81,8 +90,9 @@ export function sequenceOf(trace: Trace, message?: string, options: { emoji: boo
       if (parts.length > 0) items.push({ kind: 'note', step: number, over: [after.id], text: clip(parts.join(' '), 72), tone: 'state' });
     }
   });
+  if (lasso) items.push({ kind: 'note', step: trace.steps.length, over: everyone, text: lasso.endText, tone: 'cycle' });
   const failing = message && message !== `${trace.property} does not hold` ? `: ${message}` : '';
-  if (trace.property !== '') items.push({ kind: 'note', step: trace.steps.length, over: [nodes[0]!, nodes[nodes.length - 1]!], text: clip(`${VIOLATION_MARK} ${trace.property} violated${failing}`, 120), tone: 'violation' });
+  if (trace.property !== '') items.push({ kind: 'note', step: trace.steps.length, over: everyone, text: clip(`${VIOLATION_MARK} ${trace.property} violated${failing}`, 120), tone: 'violation' });
   return items;
 }
 

@@ -168,6 +168,7 @@ const TONES: Record<NoteTone, [fill: string, stroke: string]> = {
   network: ['#f3e8ff', '#9333ea'],
   state: ['#f8fafc', '#94a3b8'],
   violation: ['#fee2e2', '#b91c1c'],
+  cycle: ['#ede9fe', '#7c3aed'],
 };
 
 const STYLE = [

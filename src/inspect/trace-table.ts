@@ -1,5 +1,6 @@
 import type { Trace, TraceNode } from '../checker/index.ts';
 import { canonicalJson } from '../node/index.ts';
+import { lassoOf, type LassoMarks } from './trace-lasso.ts';
 import { describeAction, stateName } from './trace-text.ts';
 
 /** One node's state after a step. */
@@ -24,6 +25,8 @@ export interface TraceRow {
 export interface TraceTable {
   readonly nodes: readonly string[];
   readonly rows: readonly TraceRow[];
+  /** For a lasso: where its cycle starts and where it goes back to. */
+  readonly lasso?: LassoMarks;
 }
 
 /** The trace as a table: a row per step (the initial state first), each node's state after it. */
@@ -37,7 +40,8 @@ export function traceTable(trace: Trace): TraceTable {
     for (const { after } of step.changed) current.set(after.id, after);
     rows.push({ step: i + 1, action: describeAction(step.action), cells: nodes.map((id) => cellOf(current.get(id)!, before.get(id))) });
   });
-  return { nodes, rows };
+  const lasso = lassoOf(trace);
+  return { nodes, rows, ...(lasso ? { lasso } : {}) };
 }
 
 function cellOf(node: TraceNode, before: TraceNode | undefined): TraceCell {
@@ -70,14 +74,19 @@ const ACTION_COLUMN = 44;
  */
 export function traceTableToText(table: TraceTable): string {
   const header = ['step', 'action', ...table.nodes];
+  const { lasso } = table;
+  // ↻ marks the steps of a lasso's cycle.
+  const inCycle = (step: number) => lasso?.cycleStart !== undefined && step >= lasso.cycleStart;
   const rows = table.rows.map((row) => [
-    String(row.step),
+    `${inCycle(row.step) ? '↻ ' : ''}${row.step}`,
     clip(row.action, ACTION_COLUMN),
     ...row.cells.map((cell) => `${cell.state}${cell.changed ? ' *' : ''}`),
   ]);
   const widths = header.map((title, i) => Math.max([...title].length, ...rows.map((row) => [...row[i]!].length)));
   const line = (cells: readonly string[]) => cells.map((cell, i) => (i === 0 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]! + cell.length - [...cell].length))).join('  ').trimEnd();
-  return [line(header), line(widths.map((width) => '─'.repeat(width))), ...rows.map(line), '(* the step changed this node)'].join('\n');
+  const notes = ['(* the step changed this node)'];
+  if (lasso) notes.push(lasso.stutters ? `(${lasso.endText})` : `(↻ the cycle: steps ${lasso.cycleStart}–${table.rows.length - 1} repeat forever, back to step ${lasso.loopsTo})`);
+  return [line(header), line(widths.map((width) => '─'.repeat(width))), ...rows.map(line), ...notes].join('\n');
 }
 
 /** `text` cut to `max` characters, an ellipsis marking the cut. */

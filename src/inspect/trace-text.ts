@@ -1,14 +1,24 @@
 import type { Envelope, Trace, TraceAction, TraceNode, TraceStep } from '../checker/index.ts';
 import { canonicalJson, timerDelayName } from '../node/index.ts';
+import { lassoOf } from './trace-lasso.ts';
 
 /** A counterexample as readable text: one numbered line per step, then what changed. */
 export function traceToText(trace: Trace): string {
   const lines = [`  0. initial state`];
   for (const node of trace.initial.nodes) lines.push(`       ${node.id}: ${describeNode(node)}`);
   if (trace.initial.messages.length > 0) lines.push(`       in flight: ${trace.initial.messages.map(describeEnvelope).join(', ')}`);
-  trace.steps.forEach((step, i) => lines.push(...describeStep(step, i + 1)));
+  const lasso = lassoOf(trace);
+  trace.steps.forEach((step, i) => {
+    if (lasso?.cycleStart === i + 1) lines.push(`  ${lasso.startText}`);
+    lines.push(...describeStep(step, i + 1));
+  });
   // A recorded run in which every step is allowed has no failing property (see recorded-steps.ts).
-  lines.push(trace.property === '' ? '  final state:' : `  ${trace.property} fails in the last state:`);
+  if (lasso) {
+    lines.push(`  ${lasso.endText}`);
+    lines.push(`  ${lasso.verdictText}; its last state:`);
+  } else {
+    lines.push(trace.property === '' ? '  final state:' : `  ${trace.property} fails in the last state:`);
+  }
   for (const node of trace.final.nodes) lines.push(`       ${node.id}: ${describeNode(node)}`);
   return lines.join('\n');
 }
@@ -34,8 +44,16 @@ export function describeAction(action: TraceAction): string {
   }
 }
 
+/**
+ * Whether a step is a failover (FaultBudgets.failover): a crash after which the node is not down
+ * (its state may even be unchanged: an abstract replica comes back as it was).
+ */
+export const isFailover = (step: TraceStep): boolean =>
+  step.action.kind === 'crash' && !step.changed.some((change) => change.after.id === step.action.node && change.after.crashed);
+
 function describeStep(step: TraceStep, number: number): string[] {
-  const lines = [`${String(number).padStart(3)}. ${describeAction(step.action)}`];
+  const action = isFailover(step) ? `${step.action.node}: crashes and fails over (restarts from its durable state at once)` : describeAction(step.action);
+  const lines = [`${String(number).padStart(3)}. ${action}`];
   for (const { before, after } of step.changed) {
     lines.push(`       ${after.id}: ${describeChange(before, after)}`);
   }

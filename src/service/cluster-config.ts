@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { TimerPolicy } from '../runtime/index.ts';
 import { DEFAULT_VIRTUAL_NODES } from './hash-ring.ts';
+import { readTlsFiles, TlsFileError, type TlsPaths } from './tls-files.ts';
 
 /** One node of the cluster: where its peers reach its Raft replicas, and where clients reach its HTTP API. */
 export interface NodeAddress {
@@ -39,6 +40,66 @@ export interface ClusterConfig {
   readonly virtualNodes: number;
   /** Raft's timer durations (electionTimeout, heartbeatTimeout); the service's defaults when absent. */
   readonly timers?: TimerPolicy;
+  /**
+   * TLS on every link, PEM files: `ca`, the CA certificate that signs every node's certificate (the
+   * only issuer trusted); `cert`, this node's certificate, naming its host (a DNS or IP SAN); `key`,
+   * its private key. With it the Raft port speaks mutual TLS, the HTTP API HTTPS, and commands
+   * between nodes go over HTTPS. Without it every link is plain (authenticated, not encrypted).
+   */
+  readonly tls?: TlsPaths;
+  /**
+   * A bearer token every client request must carry (`authorization: Bearer <token>`) on /kv,
+   * /txn, /status and /debug; 16 or more characters of RFC 6750's b64token. None by default: any
+   * client that reaches the port is served. The same on every node.
+   */
+  readonly clientToken?: string;
+  /** Limits on clients and peers; each absent one takes its default (DEFAULT_SERVICE_LIMITS). */
+  readonly limits?: Partial<ServiceLimits>;
+  /**
+   * Where this node dials a peer's Raft port when not at the peer's own address (by peer id): the
+   * nemesis suite puts a fault-injecting proxy there (src/nemesis/link-proxy.ts).
+   */
+  readonly dialAddresses?: Readonly<Record<string, { readonly host: string; readonly port: number }>>;
+  /**
+   * TESTS ONLY — a deliberately broken build that the nemesis suite must catch (test/nemesis).
+   * 'follower-reads': a follower answers GET /kv/<key> from its own data, not through the leader.
+   */
+  readonly unsafeForTesting?: 'follower-reads';
+}
+
+/** What one client or one peer may hold of a node. */
+export interface ServiceLimits {
+  /** HTTP requests one client address may have in flight at once; beyond it: 429 with Retry-After. */
+  readonly maxInFlightPerClient: number;
+  /** Authenticated connections one peer may hold on the Raft port; beyond it its oldest is closed. */
+  readonly maxConnectionsPerPeer: number;
+  /** Connections from one address still in the handshake on the Raft port; beyond it new ones are closed at once. */
+  readonly maxHandshakesPerAddress: number;
+}
+
+/**
+ * The defaults: far above what the service's own clients use (the benchmark keeps 256 requests in
+ * flight from one address; a peer holds one connection; a local cluster's 64 nodes at most all
+ * dial from 127.0.0.1), far below what would exhaust a node's sockets or memory.
+ */
+export const DEFAULT_SERVICE_LIMITS: ServiceLimits = { maxInFlightPerClient: 1024, maxConnectionsPerPeer: 4, maxHandshakesPerAddress: 64 };
+
+/** A node's limits: the configured ones over the defaults. */
+export const limitsOf = (config: ClusterConfig): ServiceLimits => ({ ...DEFAULT_SERVICE_LIMITS, ...config.limits });
+
+/** The shortest client token accepted. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * A client token, or `ConfigError` naming `where`: at least 16 characters of RFC 6750's b64token
+ * (§2.1: letters, digits, `-._~+/`, then `=` padding), the only characters a Bearer credential
+ * may hold in an `authorization` header.
+ */
+export function checkClientToken(value: unknown, where: string): string {
+  if (typeof value !== 'string' || value.length < MIN_TOKEN_LENGTH || !/^[A-Za-z0-9\-._~+/]+=*$/.test(value)) {
+    throw new ConfigError(`${where} must be a string of at least ${MIN_TOKEN_LENGTH} characters from A-Z a-z 0-9 - . _ ~ + / (a bearer token, RFC 6750)`);
+  }
+  return value;
 }
 
 /** A bad configuration: the message names the field. */
@@ -102,7 +163,56 @@ export function parseClusterConfig(json: unknown): ClusterConfig {
     shards,
     virtualNodes: virtualNodes as number,
     ...(config.timers !== undefined ? { timers: record(config.timers, 'timers') as TimerPolicy } : {}),
+    ...(config.tls !== undefined ? { tls: tlsPaths(config.tls) } : {}),
+    ...(config.clientToken !== undefined ? { clientToken: checkClientToken(config.clientToken, 'clientToken') } : {}),
+    ...(config.limits !== undefined ? { limits: limits(config.limits) } : {}),
+    ...(config.dialAddresses !== undefined ? { dialAddresses: dialAddresses(config.dialAddresses, nodeIds) } : {}),
+    ...(config.unsafeForTesting !== undefined ? { unsafeForTesting: unsafeMode(config.unsafeForTesting) } : {}),
   };
+}
+
+/** `dialAddresses: { <peer>: { host, port } }`, each key a node. */
+function dialAddresses(value: unknown, nodeIds: readonly string[]): Record<string, { host: string; port: number }> {
+  return Object.fromEntries(
+    Object.entries(record(value, 'dialAddresses')).map(([peer, address]) => {
+      if (!nodeIds.includes(peer)) throw new ConfigError(`dialAddresses: ${JSON.stringify(peer)} is not a node`);
+      const at = record(address, `dialAddresses.${peer}`);
+      return [peer, { host: text(at.host, `dialAddresses.${peer}.host`), port: port(at.port, `dialAddresses.${peer}.port`) }];
+    }),
+  );
+}
+
+function unsafeMode(value: unknown): 'follower-reads' {
+  if (value !== 'follower-reads') throw new ConfigError(`unsafeForTesting: the one broken build is "follower-reads", not ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** `tls: { ca, cert, key }`, each a readable PEM file that fits the others (tls-files.ts). */
+function tlsPaths(value: unknown): TlsPaths {
+  const tls = record(value, 'tls');
+  const unknown = Object.keys(tls).filter((field) => !['ca', 'cert', 'key'].includes(field));
+  if (unknown.length > 0) throw new ConfigError(`tls: unknown field ${JSON.stringify(unknown[0])}; tls takes ca, cert and key (paths of PEM files)`);
+  const paths = { ca: text(tls.ca, 'tls.ca'), cert: text(tls.cert, 'tls.cert'), key: text(tls.key, 'tls.key') };
+  try {
+    readTlsFiles(paths);
+  } catch (error) {
+    if (error instanceof TlsFileError) throw new ConfigError(error.message);
+    throw error;
+  }
+  return paths;
+}
+
+/** `limits: { maxInFlightPerClient?, maxConnectionsPerPeer?, maxHandshakesPerAddress? }`, each a whole number from 1 to 1,000,000. */
+function limits(value: unknown): Partial<ServiceLimits> {
+  const given = record(value, 'limits');
+  const names = Object.keys(DEFAULT_SERVICE_LIMITS);
+  const result: Record<string, number> = {};
+  for (const [name, limit] of Object.entries(given)) {
+    if (!names.includes(name)) throw new ConfigError(`limits: unknown field ${JSON.stringify(name)}; the limits are ${names.join(', ')}`);
+    if (!Number.isSafeInteger(limit) || (limit as number) < 1 || (limit as number) > 1_000_000) throw new ConfigError(`limits.${name} must be a whole number from 1 to 1000000, not ${JSON.stringify(limit)}`);
+    result[name] = limit as number;
+  }
+  return result as Partial<ServiceLimits>;
 }
 
 /**

@@ -1,8 +1,12 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { CommandOutcome } from './cross-shard-coordinator.ts';
+import { bearerCredential, sameSecret } from './bearer-token.ts';
+import { limitsOf } from './cluster-config.ts';
+import { InFlightLimit } from './in-flight-limit.ts';
 import { COMMANDS_PATH, type ForwardedCommand, type ForwardedOutcome } from './command-forwarder.ts';
 import type { ServedNode, TxnOutcome } from './served-node.ts';
 import { parseShardCommand } from './shard-command.ts';
+import { bodyCutOff, decodeJsonBody, decodePathSegment, requestUrl } from './http-json.ts';
 import { checkKey, checkValue, InvalidRequestError, MAX_VALUE_BYTES, type OperationResult, parseTxn, type Txn, type TxnResult } from './txn.ts';
 
 /** The largest request body taken (a transaction of many puts); larger ones get 413 unread. */
@@ -27,27 +31,77 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * key, route or shard, 405 for a method a route does not take, 409 for a transaction that aborted
  * (a compare failed, or a key is locked by a transaction prepared across shards), 413 for an
  * oversized body, key or value, 503 when a shard has no leader or an outcome is unknown.
+ *
+ * Before any route, a client's request passes two gates (`admit`): with a `clientToken`
+ * configured it must carry `authorization: Bearer <token>` (401 otherwise), and its address may
+ * have at most `maxInFlightPerClient` requests in flight (429 with Retry-After otherwise). Commands
+ * between nodes skip both: they carry the cluster secret instead, and a node must not throttle
+ * the other nodes' halves of the transactions it is part of.
  */
 export function apiHandler(node: ServedNode): RequestListener {
+  const inFlight = new InFlightLimit(limitsOf(node.config).maxInFlightPerClient);
   return (req, res) => {
+    if (!admit(node, inFlight, req, res)) return;
     route(node, req, res).catch((error: unknown) => {
       const status = error instanceof InvalidRequestError ? error.status : 500;
       if (status === 500) process.stderr.write(`${JSON.stringify({ level: 'error', component: node.id, message: 'request failed', error: String((error as Error)?.stack ?? error) })}\n`);
-      reply(res, status, { error: status === 500 ? `internal error: ${(error as Error).message}` : (error as Error).message });
+      // A body refused as too large is not read to its end: the connection closes after the answer
+      // instead of carrying on to swallow the rest of it (RFC 9110 §15.5.14).
+      reply(res, status, { error: status === 500 ? `internal error: ${(error as Error).message}` : (error as Error).message }, status === 413 ? { connection: 'close' } : {});
     });
   };
 }
 
+/**
+ * The gates before the routes: the client token, then the client's requests in flight. Answers
+ * the refusal (401 or 429) and returns false, or counts the request until its response closes and
+ * returns true. A refused request's body is not read: its connection closes after the answer.
+ */
+function admit(node: ServedNode, inFlight: InFlightLimit, req: IncomingMessage, res: ServerResponse): boolean {
+  // The exact path, as sent: anything else, however it normalises, takes the gates.
+  if ((req.url ?? '').split('?')[0] === COMMANDS_PATH) return true;
+  const token = node.config.clientToken;
+  if (token !== undefined) {
+    const given = bearerCredential(req.headers.authorization);
+    if (given === undefined || !sameSecret(given, token)) {
+      // RFC 6750 §3: the challenge names the scheme, and error="invalid_token" when one was sent.
+      const challenge = given === undefined ? 'Bearer realm="unanimous"' : 'Bearer realm="unanimous", error="invalid_token"';
+      const error = given === undefined ? 'this node requires a client token: send "authorization: Bearer <token>"' : 'the client token is wrong';
+      reply(res, 401, { error }, { 'www-authenticate': challenge, connection: 'close' });
+      return false;
+    }
+  }
+  const client = req.socket.remoteAddress ?? 'unknown';
+  const release = inFlight.enter(client);
+  if (release === undefined) {
+    // RFC 6585 §4: 429 Too Many Requests, with Retry-After (RFC 9110 §10.2.3) in seconds.
+    reply(res, 429, { error: `too many requests in flight from ${client}: at most ${inFlight.limit} at once; retry after 1 s`, limit: inFlight.limit }, { 'retry-after': '1', connection: 'close' });
+    return false;
+  }
+  res.once('close', release);
+  return true;
+}
+
 async function route(node: ServedNode, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = requestUrl(req.url);
   const method = req.method ?? 'GET';
   const path = url.pathname;
   if (path.startsWith('/kv/')) {
     const key = checkKey(decodeKey(req.url ?? '', path), 'the key');
     const onKeyShard = (txn: Txn) => node.runOn(node.ring.shardOf(key), { kind: 'txn', txn });
     switch (method) {
-      case 'GET':
+      case 'GET': {
+        // THE DELIBERATELY BROKEN BUILD, for tests only (config `unsafeForTesting: 'follower-reads'`):
+        // a follower answers from its own data without asking the leader, so it can serve values the
+        // leader has long overwritten. The nemesis suite must report this as not linearizable.
+        const local = node.config.unsafeForTesting === 'follower-reads' ? node.replica(node.ring.shardOf(key)) : undefined;
+        if (local !== undefined && !local.isLeader()) {
+          const record = local.state.kv.read(key);
+          const result = record ? { op: 'get' as const, key, found: true as const, ...record } : { op: 'get' as const, key, found: false as const };
+          return answerGet(res, key, { kind: 'done', shard: local.shard, result: { committed: true, revision: local.state.kv.revision, results: [result] } });
+        }
         return answerGet(res, key, await onKeyShard({ compare: [], ops: [{ op: 'get', key }] }));
+      }
       case 'PUT': {
         const body = await readJson(req);
         if (typeof body !== 'object' || body === null || Array.isArray(body) || !('value' in body)) throw new InvalidRequestError('PUT /kv/<key> takes a JSON object {"value": "<string>"}');
@@ -89,7 +143,7 @@ async function route(node: ServedNode, req: IncomingMessage, res: ServerResponse
   const debug = /^\/debug\/applied\/([^/]+)$/.exec(path);
   if (debug) {
     if (method !== 'GET') return notAllowed(res, method, path, 'GET');
-    return answerApplied(node, res, decodeURIComponent(debug[1]!), url.searchParams.get('at'));
+    return answerApplied(node, res, decodePathSegment(debug[1]!, 'the shard'), url.searchParams.get('at'));
   }
   reply(res, 404, { error: `no route ${method} ${path}; the routes are /kv/<key>, /txn, /status, /debug/applied/<shard>` });
 }
@@ -200,15 +254,15 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     });
     req.on('end', () => {
       if (refused) return;
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim().length === 0) return reject(new InvalidRequestError('the body is empty; send JSON'));
+      // Strict UTF-8, then JSON (http-json.ts): invalid bytes are refused, not stored as U+FFFD.
       try {
-        resolve(JSON.parse(text));
+        resolve(decodeJsonBody(Buffer.concat(chunks)));
       } catch (error) {
-        reject(new InvalidRequestError(`the body is not JSON: ${(error as Error).message}`));
+        reject(error as Error);
       }
     });
-    req.on('error', reject);
+    // A client that went away mid-body is the client's doing: a 400, not an internal error logged as one.
+    req.on('error', (error) => reject(bodyCutOff(error)));
   });
 }
 
@@ -217,9 +271,9 @@ function notAllowed(res: ServerResponse, method: string, path: string, allowed: 
   reply(res, 405, { error: `${method} is not allowed on ${path}; use ${allowed}` });
 }
 
-function reply(res: ServerResponse, status: number, body: object): void {
+function reply(res: ServerResponse, status: number, body: object, headers: Readonly<Record<string, string>> = {}): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

@@ -1,24 +1,35 @@
 import type { Agent } from 'node:http';
 import { type JsonResponse, keepAliveAgent, requestJson } from './http-json.ts';
 
+export interface KvClientOptions {
+  readonly timeoutMs?: number;
+  readonly agent?: Agent;
+  /** For an https:// endpoint: the CA certificate(s), PEM, that signed the nodes' certificates (a cluster's own CA). */
+  readonly ca?: string | Buffer;
+  /** The client token of a cluster that requires one, sent as `authorization: Bearer <token>`. */
+  readonly token?: string;
+}
+
 /**
  * A client of the service's HTTP API (used by `unanimous kv`, the tests and the benchmark). It talks
  * to one node; any node will do, since nodes forward to the leader of a key's shard. Answers come
- * back as they are, status and JSON body, for the caller to judge.
+ * back as they are, status and JSON body, for the caller to judge. An https:// endpoint is spoken
+ * to over TLS, its certificate checked against `ca` (else the system's roots).
  */
 export class KvClient {
   readonly endpoint: string;
 
   constructor(
     endpoint: string,
-    private readonly options: { readonly timeoutMs?: number; readonly agent?: Agent } = {},
+    private readonly options: KvClientOptions = {},
   ) {
     this.endpoint = endpoint.replace(/\/+$/, '');
   }
 
-  /** A client with its own keep-alive connections. */
-  static keepAlive(endpoint: string, maxSockets = 256, timeoutMs = 15_000): KvClient {
-    return new KvClient(endpoint, { agent: keepAliveAgent(maxSockets), timeoutMs });
+  /** A client with its own keep-alive connections (HTTPS ones for an https:// endpoint). */
+  static keepAlive(endpoint: string, maxSockets = 256, timeoutMs = 15_000, security: { readonly ca?: string | Buffer; readonly token?: string } = {}): KvClient {
+    const agent = keepAliveAgent(maxSockets, endpoint.startsWith('https:') ? { ...(security.ca !== undefined ? { ca: security.ca } : {}) } : undefined);
+    return new KvClient(endpoint, { agent, timeoutMs, ...security });
   }
 
   get(key: string): Promise<JsonResponse> {
@@ -52,6 +63,8 @@ export class KvClient {
       ...(body !== undefined ? { body } : {}),
       ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
       ...(this.options.agent ? { agent: this.options.agent } : {}),
+      ...(this.options.ca !== undefined ? { ca: this.options.ca } : {}),
+      ...(this.options.token !== undefined ? { headers: { authorization: `Bearer ${this.options.token}` } } : {}),
     });
   }
 }

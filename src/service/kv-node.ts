@@ -1,15 +1,17 @@
-import { timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { type Agent, createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../runtime/index.ts';
 import { validateRaftMessage } from '../protocols/raft/index.ts';
 import { CommitGroup, SqliteFile, stderrLogger, TcpTransport } from '../runtime/index.ts';
-import type { ClusterConfig, NodeAddress } from './cluster-config.ts';
+import { carriesBearer } from './bearer-token.ts';
+import { type ClusterConfig, limitsOf, type NodeAddress } from './cluster-config.ts';
 import { HashRing } from './hash-ring.ts';
 import { apiHandler } from './http-api.ts';
-import { keepAliveAgent, requestJson } from './http-json.ts';
+import { answerMalformedRequests, keepAliveAgent, requestJson } from './http-json.ts';
+import { readTlsFiles, type TlsMaterial } from './tls-files.ts';
 import { ShardMux } from './shard-mux.ts';
 import { NotLeaderError, OutcomeUnknownError, ShardReplica } from './shard-replica.ts';
 import { type CommandOutcome, CrossShardCoordinator, type ShardRouter, splitByShard } from './cross-shard-coordinator.ts';
@@ -52,7 +54,8 @@ const RESOLVE_AFTER_MS = 5_000;
 export class KvNode implements ShardRouter, ServedNode {
   readonly ring: HashRing;
   private readonly replicas = new Map<string, ShardReplica>();
-  private readonly agent = keepAliveAgent(512);
+  /** Keep-alive connections to the other nodes' HTTP APIs: HTTPS trusting the cluster's CA alone when TLS is on. */
+  private readonly agent: Agent;
   private readonly coordinator: CrossShardCoordinator;
   private readonly forwarder: CommandForwarder;
   private readonly resolver: InDoubtResolver;
@@ -64,13 +67,15 @@ export class KvNode implements ShardRouter, ServedNode {
     private readonly transport: TcpTransport,
     private readonly file: SqliteFile,
     logger: Logger,
+    private readonly tls: TlsMaterial | undefined,
   ) {
+    this.agent = keepAliveAgent(512, tls ? { ca: tls.ca } : undefined);
     this.ring = new HashRing(
       config.shards.map((shard) => shard.id),
       config.virtualNodes,
     );
     this.coordinator = new CrossShardCoordinator(this, config.self);
-    this.forwarder = new CommandForwarder((node) => httpOf(addressOf(config, node)), config.clusterSecret, this.agent, logger);
+    this.forwarder = new CommandForwarder((node) => this.endpointOf(addressOf(config, node)), config.clusterSecret, this.agent, logger);
     this.resolver = new InDoubtResolver(() => this.replicas.values(), this, { resolveAfterMs: RESOLVE_AFTER_MS, intervalMs: RESOLVE_AFTER_MS / 5, logger });
   }
 
@@ -80,6 +85,9 @@ export class KvNode implements ShardRouter, ServedNode {
     const self = addressOf(config, config.self);
     const hosted = config.shards.filter((shard) => shard.replicas.includes(config.self));
     const peers = [...new Set(hosted.flatMap((shard) => shard.replicas))].filter((node) => node !== config.self);
+    // Read before anything is opened: a bad file stops the start with its reason (tls-files.ts).
+    const tls = config.tls ? readTlsFiles(config.tls) : undefined;
+    const limits = limitsOf(config);
     mkdirSync(config.dataDir, { recursive: true });
     const file = openDataFile(config.dataDir);
     const shardIds = hosted.map((shard) => shard.id);
@@ -87,17 +95,20 @@ export class KvNode implements ShardRouter, ServedNode {
       id: config.self,
       secret: config.clusterSecret,
       listen: { host: self.host, port: self.raftPort },
-      peers: Object.fromEntries(peers.map((peer) => [peer, { host: addressOf(config, peer).host, port: addressOf(config, peer).raftPort }])),
+      // A dial override (config.dialAddresses) puts something between the nodes: the nemesis's proxies.
+      peers: Object.fromEntries(peers.map((peer) => [peer, config.dialAddresses?.[peer] ?? { host: addressOf(config, peer).host, port: addressOf(config, peer).raftPort }])),
       validate: ShardMux.validator(shardIds, validateRaftMessage),
       maxFrameBytes: RAFT_MAX_FRAME_BYTES,
       maxQueuedMessages: 256,
+      inboundLimits: { perPeer: limits.maxConnectionsPerPeer, pendingPerAddress: limits.maxHandshakesPerAddress },
+      ...(tls ? { tls } : {}),
       logger,
     }).catch((error: unknown) => {
       file.close();
       throw error;
     });
     const commitGroup = new CommitGroup((work) => file.transaction(work));
-    const node = new KvNode(config, transport, file, logger);
+    const node = new KvNode(config, transport, file, logger, tls);
     const mux = new ShardMux(transport, shardIds);
     for (const shard of hosted) {
       const replica = new ShardReplica({
@@ -114,8 +125,11 @@ export class KvNode implements ShardRouter, ServedNode {
     }
     for (const replica of node.replicas.values()) replica.start();
     node.resolver.start();
-    const http = createServer(apiHandler(node));
+    // HTTPS from TLS 1.2 on (RFC 9325 §3.1.1), which any current client speaks; no client certificate asked.
+    const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, apiHandler(node)) : createServer(apiHandler(node));
     http.keepAliveTimeout = 30_000;
+    // Requests Node refuses before the handler (unparsable, CONNECT, an unknown Expect) get a JSON 4xx too.
+    answerMalformedRequests(http);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(self.httpPort, self.host, () => {
@@ -132,7 +146,7 @@ export class KvNode implements ShardRouter, ServedNode {
   }
 
   get endpoint(): string {
-    return httpOf(addressOf(this.config, this.config.self));
+    return this.endpointOf(addressOf(this.config, this.config.self));
   }
 
   /** The replica of `shard` on this node, if it holds one. */
@@ -185,9 +199,7 @@ export class KvNode implements ShardRouter, ServedNode {
 
   /** Whether a request's `authorization` header carries the cluster's secret (compared in constant time). */
   fromClusterNode(authorization: string | undefined): boolean {
-    const expected = Buffer.from(`Bearer ${this.config.clusterSecret}`);
-    const given = Buffer.from(authorization ?? '');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return carriesBearer(authorization, this.config.clusterSecret);
   }
 
   /** This node's own view: its replicas. */
@@ -201,7 +213,11 @@ export class KvNode implements ShardRouter, ServedNode {
       this.config.nodes.map(async (node) => {
         if (node.id === this.id) return { node, status: this.nodeStatus() };
         try {
-          const response = await requestJson(`${httpOf(node)}/status?local=1`, { timeoutMs: 1_000, agent: this.agent });
+          const response = await requestJson(`${this.endpointOf(node)}/status?local=1`, {
+            timeoutMs: 1_000,
+            agent: this.agent,
+            ...(this.config.clientToken !== undefined ? { headers: { authorization: `Bearer ${this.config.clientToken}` } } : {}),
+          });
           if (response.status !== 200) return { node, error: `status ${response.status}` };
           return { node, status: response.body as NodeStatus };
         } catch (error) {
@@ -214,7 +230,7 @@ export class KvNode implements ShardRouter, ServedNode {
       node: this.id,
       nodes: views.map(({ node, status, error }) => ({
         id: node.id,
-        http: httpOf(node),
+        http: this.endpointOf(node),
         raft: `${node.host}:${node.raftPort}`,
         up: status !== undefined,
         ...(error !== undefined ? { error } : {}),
@@ -248,6 +264,11 @@ export class KvNode implements ShardRouter, ServedNode {
     this.file.close();
     await this.transport.close();
     this.agent.destroy();
+  }
+
+  /** A node's HTTP endpoint: https:// when the cluster runs TLS. */
+  private endpointOf(node: NodeAddress): string {
+    return `${this.tls ? 'https' : 'http'}://${node.host}:${node.httpPort}`;
   }
 
   /** The node that leads `shard` as far as this node knows; for a shard it holds no replica of, one of its replicas' nodes. */
@@ -290,5 +311,3 @@ function addressOf(config: ClusterConfig, node: string): NodeAddress {
   if (!address) throw new Error(`no address for node ${node}`);
   return address;
 }
-
-const httpOf = (node: NodeAddress): string => `http://${node.host}:${node.httpPort}`;

@@ -1,19 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TimerPolicy } from '../runtime/index.ts';
-import { type ClusterConfig, type NodeAddress, placeShards } from './cluster-config.ts';
+import { checkClientToken, type ClusterConfig, type NodeAddress, placeShards, type ServiceLimits } from './cluster-config.ts';
 import { DEFAULT_VIRTUAL_NODES } from './hash-ring.ts';
-import { requestJson } from './http-json.ts';
+import { type JsonRequestOptions, requestJson } from './http-json.ts';
+import { KvClient } from './kv-client.ts';
+import { writeThrowawayCa } from './throwaway-ca.ts';
 import type { ClusterStatus } from './served-node.ts';
 
-/** The `unanimous` executable the node processes run. */
-const BIN = fileURLToPath(new URL('../../bin/unanimous.js', import.meta.url));
+/**
+ * The `unanimous` executable the node processes run, bin/ at the package's root: two folders up
+ * from src/service/ when this runs from the sources, three from dist/src/service/ when built.
+ */
+const BIN = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../bin/unanimous.js' : '../../../bin/unanimous.js', import.meta.url));
 
 export interface LocalClusterOptions {
   readonly nodes: number;
@@ -23,6 +28,16 @@ export interface LocalClusterOptions {
   /** The first HTTP port: node i (from 0) serves HTTP on port + i and Raft on port + nodes + i. 0 (default): free ports. */
   readonly port?: number;
   readonly timers?: TimerPolicy;
+  /**
+   * TLS on every link: a throwaway CA and one certificate per node (naming 127.0.0.1 and
+   * localhost) are made under `<dataDir>/tls/` (throwaway-ca.ts), and every node configured with
+   * them. Clients then need `caFile` (`unanimous kv --ca`).
+   */
+  readonly tls?: boolean;
+  /** A client token every node requires of clients (see `ClusterConfig.clientToken`). */
+  readonly clientToken?: string;
+  /** Limits for every node (see `ClusterConfig.limits`). */
+  readonly limits?: Partial<ServiceLimits>;
   /** Called when a node process exits without having been told to (its code or signal). */
   readonly onUnexpectedExit?: (node: string, how: string) => void;
 }
@@ -37,11 +52,23 @@ export class LocalCluster {
   private readonly children = new Map<string, ChildProcess>();
   private readonly expectedExit = new Set<string>();
 
+  /** With TLS, the CA certificate the nodes' certificates chain to (PEM), for clients to trust. */
+  readonly ca: string | undefined;
+
   private constructor(
     readonly dataDir: string,
     readonly configs: ReadonlyMap<string, ClusterConfig>,
     private readonly options: LocalClusterOptions,
-  ) {}
+    /** With TLS, the file of the CA certificate (`unanimous kv --ca`). */
+    readonly caFile: string | undefined,
+  ) {
+    this.ca = caFile === undefined ? undefined : readFileSync(caFile, 'utf8');
+  }
+
+  /** The client token the nodes require, if any. */
+  get clientToken(): string | undefined {
+    return this.options.clientToken;
+  }
 
   /** Writes the nodes' configs, starts every node, and waits until every shard has a leader. */
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
@@ -49,18 +76,33 @@ export class LocalCluster {
     if (!Number.isInteger(options.shards) || options.shards < 1 || options.shards > 256) throw new Error(`shards: a whole number from 1 to 256, not ${options.shards}`);
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'unanimous-'));
     mkdirSync(dataDir, { recursive: true });
+    if (options.clientToken !== undefined) checkClientToken(options.clientToken, 'the client token');
     const ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
     const ports = options.port ? Array.from({ length: 2 * options.nodes }, (_, i) => options.port! + i) : await freePorts(2 * options.nodes);
     const nodes: NodeAddress[] = ids.map((id, i) => ({ id, host: '127.0.0.1', httpPort: ports[i]!, raftPort: ports[options.nodes + i]! }));
     const shards = placeShards(ids, options.shards);
     const configs = new Map<string, ClusterConfig>();
     const clusterSecret = randomBytes(24).toString('hex');
+    // A new CA each start, like the secret: its key is never written, so nothing else can join.
+    const tls = options.tls ? await writeThrowawayCa(join(dataDir, 'tls'), nodes) : undefined;
     for (const id of ids) {
-      const config: ClusterConfig = { self: id, dataDir: join(dataDir, id), clusterSecret, nodes, shards, virtualNodes: DEFAULT_VIRTUAL_NODES, ...(options.timers ? { timers: options.timers } : {}) };
+      const files = tls?.nodes.get(id);
+      const config: ClusterConfig = {
+        self: id,
+        dataDir: join(dataDir, id),
+        clusterSecret,
+        nodes,
+        shards,
+        virtualNodes: DEFAULT_VIRTUAL_NODES,
+        ...(options.timers ? { timers: options.timers } : {}),
+        ...(tls && files ? { tls: { ca: tls.caFile, cert: files.certFile, key: files.keyFile } } : {}),
+        ...(options.clientToken !== undefined ? { clientToken: options.clientToken } : {}),
+        ...(options.limits !== undefined ? { limits: options.limits } : {}),
+      };
       writeFileSync(join(dataDir, `${id}.json`), `${JSON.stringify(config, null, 2)}\n`);
       configs.set(id, config);
     }
-    const cluster = new LocalCluster(dataDir, configs, options);
+    const cluster = new LocalCluster(dataDir, configs, options, tls?.caFile);
     try {
       for (const id of ids) cluster.startNode(id);
       await cluster.waitForLeaders();
@@ -82,7 +124,20 @@ export class LocalCluster {
 
   endpoint(node: string): string {
     const address = this.configs.get(node)!.nodes.find((n) => n.id === node)!;
-    return `http://${address.host}:${address.httpPort}`;
+    return `${this.caFile ? 'https' : 'http'}://${address.host}:${address.httpPort}`;
+  }
+
+  /** A client of `node` with what the cluster requires: its CA and its token. */
+  client(node: string, options: { readonly timeoutMs?: number } = {}): KvClient {
+    return new KvClient(this.endpoint(node), { ...options, ...this.security() });
+  }
+
+  /** The CA and the token header requests to the nodes need. */
+  private security(): Pick<JsonRequestOptions, 'ca' | 'headers'> {
+    return {
+      ...(this.ca !== undefined ? { ca: this.ca } : {}),
+      ...(this.options.clientToken !== undefined ? { headers: { authorization: `Bearer ${this.options.clientToken}` } } : {}),
+    };
   }
 
   /** The process id of a running node. */
@@ -120,7 +175,7 @@ export class LocalCluster {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        if ((await requestJson(`${this.endpoint(node)}/status?local=1`, { timeoutMs: 1_000 })).status === 200) return;
+        if ((await requestJson(`${this.endpoint(node)}/status?local=1`, { timeoutMs: 1_000, ...this.security() })).status === 200) return;
       } catch {
         // Not up yet.
       }
@@ -133,7 +188,7 @@ export class LocalCluster {
   /** The cluster's status as a running node sees it. */
   async status(via = this.nodeIds.find((id) => this.children.has(id))): Promise<ClusterStatus> {
     if (via === undefined) throw new Error('no node is running');
-    const response = await requestJson(`${this.endpoint(via)}/status`, { timeoutMs: 5_000 });
+    const response = await requestJson(`${this.endpoint(via)}/status`, { timeoutMs: 5_000, ...this.security() });
     if (response.status !== 200) throw new Error(`status from ${via}: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body as ClusterStatus;
   }

@@ -1,4 +1,4 @@
-import { InvalidRequestError, parseTxn, type Txn, txnToJson, type TxnResult } from './txn.ts';
+import { InvalidRequestError, listFields, parseTxn, type Txn, txnToJson, type TxnResult } from './txn.ts';
 
 /**
  * The commands a shard's Raft log orders. Every replica applies them in log order to its
@@ -44,6 +44,12 @@ export type CommandResult = CommandResults[keyof CommandResults];
 
 /** Transaction ids: printable, at most 128 characters (a coordinator makes them; they name locks in refusals). */
 const ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+/**
+ * Shard ids, as cluster-config.ts accepts them. Found by fuzzing: "anchor" took any non-empty
+ * string (a megabyte, control characters), which a prepare then kept in its lock table and every
+ * refusal and in-doubt log line repeated. Whether the shard exists is the node's to check.
+ */
+const SHARD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** A command from untrusted JSON (another node's request), or `InvalidRequestError` saying what is wrong. */
 export function parseShardCommand(body: unknown): ShardCommand {
@@ -51,7 +57,7 @@ export function parseShardCommand(body: unknown): ShardCommand {
   const value = body as Record<string, unknown>;
   const fields = (allowed: readonly string[]) => {
     const unknown = Object.keys(value).filter((field) => !allowed.includes(field));
-    if (unknown.length > 0) throw new InvalidRequestError(`${value.kind} command: unknown field ${JSON.stringify(unknown[0])}`);
+    if (unknown.length > 0) throw new InvalidRequestError(`${value.kind} command: unknown field${unknown.length > 1 ? 's' : ''} ${listFields(unknown)}`);
   };
   const id = () => {
     if (typeof value.id !== 'string' || !ID_PATTERN.test(value.id)) throw new InvalidRequestError('"id" must be 1 to 128 printable ASCII characters');
@@ -67,7 +73,7 @@ export function parseShardCommand(body: unknown): ShardCommand {
       return { kind: 'txn', txn: parseTxn(value.txn) };
     case 'prepare': {
       fields(['kind', 'id', 'anchor', 'part']);
-      if (typeof value.anchor !== 'string' || value.anchor.length === 0) throw new InvalidRequestError('"anchor" must name a shard');
+      if (typeof value.anchor !== 'string' || !SHARD_ID_PATTERN.test(value.anchor)) throw new InvalidRequestError('"anchor" must name a shard');
       return { kind: 'prepare', id: id(), anchor: value.anchor, part: parseTxn(value.part, { part: true }) };
     }
     case 'finish':

@@ -2,9 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Json, Message } from '../node/index.ts';
 import type { CommitGroup, DurableStore, Logger, TimerPolicy, Transport } from '../runtime/index.ts';
 import { NodeHost, stderrLogger } from '../runtime/index.ts';
-import { DEFAULT_RAFT_CONFIG, type LogEntry, maySendBeforePersisting, type RaftConfig, type RaftContext, server } from '../protocols/raft/index.ts';
+import { DEFAULT_RAFT_CONFIG, entryAt, lastLogIndex, type LogEntry, maySendBeforePersisting, type RaftConfig, type RaftContext, server } from '../protocols/raft/index.ts';
 import type { CommandResult, ResultOf, ShardCommand } from './shard-command.ts';
-import { ShardState } from './shard-state.ts';
+import { type ShardImage, ShardState } from './shard-state.ts';
 
 /** Randomised election timeouts (§5.2), generous for a busy 2-core machine; heartbeats well below them. */
 export const SERVICE_RAFT_TIMERS: TimerPolicy = { electionTimeout: { min: 500, max: 1000 }, heartbeatTimeout: 100 };
@@ -15,7 +15,31 @@ export const SERVICE_RAFT_TIMERS: TimerPolicy = { electionTimeout: { min: 500, m
  * 64 MiB frame limit between service nodes, however far behind a follower is.
  */
 export const MAX_ENTRY_BYTES = 1024 * 1024;
-const SERVICE_RAFT_CONFIG: RaftConfig = { ...DEFAULT_RAFT_CONFIG, maxEntriesPerAppend: 16 };
+/**
+ * A snapshot crosses to a follower in chunks of at most this many characters of its JSON text: a
+ * character is at most 3 bytes of UTF-8 and the text's escapes at most double in the frame, so a
+ * chunk's frame stays within a few MiB, far below the 64 MiB frame limit between service nodes,
+ * however large the shard's data (Ongaro's thesis, Figure 5.3's offset and done).
+ */
+export const MAX_SNAPSHOT_CHUNK = 1024 * 1024;
+const SERVICE_RAFT_CONFIG: RaftConfig = { ...DEFAULT_RAFT_CONFIG, maxEntriesPerAppend: 16, maxSnapshotChunk: MAX_SNAPSHOT_CHUNK };
+/**
+ * How many applied entries a replica lets its log grow by before it snapshots its data and has
+ * the Raft server compact through them (thesis §5.1). Each entry is a batch of up to `maxBatch`
+ * transactions; etcd's default is 100,000 entries of one request each. A snapshot costs a pass over
+ * the shard's data, so it is taken every this many entries, not more often.
+ */
+export const DEFAULT_COMPACT_EVERY = 10_000;
+
+/**
+ * What a shard replica's snapshot holds (its JSON text is Raft's snapshot data): the shard's state
+ * after the entries it covers, and the digest of the applied log through them, so that the digest
+ * chain goes on across a compaction.
+ */
+interface ShardSnapshot {
+  readonly digest: string;
+  readonly shard: ShardImage;
+}
 
 export interface ShardReplicaOptions {
   readonly shard: string;
@@ -35,6 +59,8 @@ export interface ShardReplicaOptions {
   readonly maxInFlight?: number;
   /** How long a transaction may wait for its outcome before it is answered "unknown". */
   readonly proposalTimeoutMs?: number;
+  /** Compact the log once this many entries were applied since the last snapshot (DEFAULT_COMPACT_EVERY by default). */
+  readonly compactEvery?: number;
 }
 
 /** This replica does not lead its group (any more): the transaction was not proposed and may be retried elsewhere. */
@@ -61,7 +87,10 @@ export interface ReplicaStatus {
   readonly term: number;
   readonly commitIndex: number;
   readonly appliedIndex: number;
+  /** Entries in the log after the snapshot (the SQLite rows of the log). */
   readonly logLength: number;
+  /** The last index the snapshot covers (0 for none): the log holds the entries after it. */
+  readonly snapshotIndex: number;
   /** The shard's revision in this replica's data. */
   readonly revision: number;
   readonly keys: number;
@@ -101,10 +130,18 @@ interface Batch {
  * Applying. Raft's server decides the order of entries; applying them is this class's job. After
  * every batch the host commits, the entries from `appliedIndex + 1` up to the server's commitIndex
  * are applied to the `KvState` in log order, each exactly once — on every replica, leader or not.
- * The data is not stored apart from the log: a replica restarts with commitIndex 0 (Figure 2's
- * volatile state) and an empty `KvState`, and rebuilds the data by applying its log again as it
- * learns the commitIndex from the leader. The Raft log (in the replica's SQLite file) is the one
- * durable copy; the state machine is a pure function of its committed prefix.
+ * The data is kept durable by the Raft server's snapshot and log, nothing else: the state machine
+ * is a pure function of its committed prefix.
+ *
+ * Compaction (Ongaro's thesis ch. 5). Once `compactEvery` entries were applied since the last
+ * snapshot, the replica serialises its `ShardState` (with the digest of the applied log) and asks
+ * the server to `Compact` through its applied index: the server persists the snapshot and drops the
+ * log's prefix, so the replica's SQLite file holds one snapshot and a log suffix of at most about
+ * `compactEvery` entries. A replica restarts with the data of its snapshot, at its index (the
+ * server's commitIndex starts there), and replays only the suffix as it learns the commitIndex from
+ * the leader. A follower too far behind is sent the leader's snapshot (InstallSnapshot); the
+ * replica learns of it as it learns of commits, after the batch that stored it is durable — the
+ * server's lastIncludedIndex is past what it applied — and resets its data from the snapshot.
  *
  * Batching. Transactions that arrive at the leader in one turn of the event loop go into ONE log
  * entry (its `value`, the JSON of the batch), proposed with one `ClientRequest`; at most
@@ -123,7 +160,8 @@ interface Batch {
  */
 export class ShardReplica {
   readonly host: NodeHost<RaftConfig>;
-  readonly state = new ShardState();
+  /** The shard's data as applied here; replaced when a snapshot is installed. */
+  private data = new ShardState();
   /** When this replica saw each part prepared that is not finished yet (its own clock: not replicated state). */
   private readonly preparedSince = new Map<string, number>();
   private readonly logger: Logger;
@@ -134,8 +172,14 @@ export class ShardReplica {
   private readonly incarnation = randomUUID().slice(0, 8);
   private nextId = 1;
   private appliedIndex = 0;
-  /** The digest chain of the applied log: chain[i - 1] covers entries 1..i (term and value). */
-  private readonly chain: string[] = [];
+  private readonly compactEvery: number;
+  /**
+   * The digest chain of the applied log since the last snapshot: chain[i - chainBase - 1] covers
+   * entries 1..i (term and value); the digest through chainBase itself came with the snapshot.
+   */
+  private chain: string[] = [];
+  private chainBase = 0;
+  private baseDigest = '';
   private readonly queue: Queued[] = [];
   private readonly waiters = new Map<string, Waiter>();
   private readonly proposals = new Map<number, Proposal>();
@@ -150,6 +194,8 @@ export class ShardReplica {
     this.maxBatch = options.maxBatch ?? 1024;
     this.maxInFlight = options.maxInFlight ?? 4;
     this.proposalTimeoutMs = options.proposalTimeoutMs ?? 5_000;
+    this.compactEvery = options.compactEvery ?? DEFAULT_COMPACT_EVERY;
+    if (!Number.isSafeInteger(this.compactEvery) || this.compactEvery < 1) throw new RangeError(`compactEvery must be a whole number >= 1, not ${this.compactEvery}`);
     const observed: Transport = {
       send: (to, message) => options.transport.send(to, message),
       onMessage: (handler) =>
@@ -178,8 +224,15 @@ export class ShardReplica {
     return this.options.shard;
   }
 
+  /** The shard's data as this replica has applied it. */
+  get state(): ShardState {
+    return this.data;
+  }
+
+  /** Starts the host, and with it the data of the snapshot the server booted from (the log suffix follows as it commits). */
   start(): void {
     this.host.start();
+    this.installSnapshotIfAhead();
   }
 
   /** Stops the host (committing what it has) and fails every waiting transaction. */
@@ -231,6 +284,7 @@ export class ShardReplica {
       commitIndex: raft.commitIndex,
       appliedIndex: this.appliedIndex,
       logLength: raft.log.length,
+      snapshotIndex: raft.lastIncludedIndex,
       revision: this.state.kv.revision,
       keys: this.state.kv.size,
       prepared: this.state.preparedParts.size,
@@ -248,9 +302,13 @@ export class ShardReplica {
     return [...this.preparedSince].filter(([id, since]) => since <= before && parts.has(id)).map(([id]) => ({ id, anchor: parts.get(id)!.anchor }));
   }
 
-  /** The digest of the applied log up to `index` (1..appliedIndex): equal on two replicas iff they applied the same entries. */
+  /**
+   * The digest of the applied log up to `index` (from the last snapshot's index to appliedIndex):
+   * equal on two replicas iff they applied the same entries. Undefined for an index compacted away.
+   */
   appliedDigest(index = this.appliedIndex): string | undefined {
-    return index === 0 ? '' : this.chain[index - 1];
+    if (index === this.chainBase) return this.baseDigest;
+    return index < this.chainBase ? undefined : this.chain[index - this.chainBase - 1];
   }
 
   private get where(): string {
@@ -294,8 +352,8 @@ export class ShardReplica {
       const value = `{"batch":[${batch.map(({ json }) => json).join(',')}]}`;
       this.host.inject({ type: 'ClientRequest', value });
       const raft = this.raft();
-      const index = raft.log.length;
-      if (raft.log[index - 1]?.value !== value) {
+      const index = lastLogIndex(raft);
+      if (entryAt(raft, index)?.value !== value) {
         for (const { id } of batch) this.settle(id, (waiter) => waiter.reject(new NotLeaderError(`${this.where}: the leader did not take the proposal`, this.leader())));
         continue;
       }
@@ -337,17 +395,78 @@ export class ShardReplica {
       this.noOpTerm = raft.currentTerm;
       this.host.inject({ type: 'ClientRequest', value: JSON.stringify({ batch: [] } satisfies Batch) });
     }
+    if (!this.installSnapshotIfAhead()) return;
     while (this.appliedIndex < raft.commitIndex) {
       const index = this.appliedIndex + 1;
-      this.apply(index, raft.log[index - 1]!);
+      this.apply(index, entryAt(raft, index)!);
     }
+    this.compactIfDue();
     if (this.queue.length > 0) this.scheduleProposal();
+  }
+
+  /**
+   * Thesis §5.1: once `compactEvery` entries were applied since the last snapshot, the data is
+   * snapshotted at appliedIndex and the server compacts its log through there. The server persists
+   * the snapshot and drops the prefix in its next batch; until then a crash restarts from the
+   * previous snapshot and the longer suffix, which is as good.
+   */
+  private compactIfDue(): void {
+    const raft = this.raft();
+    if (this.appliedIndex - raft.lastIncludedIndex < this.compactEvery) return;
+    const digest = this.appliedDigest()!;
+    const snapshot: ShardSnapshot = { digest, shard: this.data.image() };
+    this.host.inject({ type: 'Compact', index: this.appliedIndex, snapshot: JSON.stringify(snapshot) });
+    if (this.raft().lastIncludedIndex !== this.appliedIndex) {
+      this.logger.warn('the Raft server refused to compact', { index: this.appliedIndex, commitIndex: raft.commitIndex });
+      return;
+    }
+    this.chain = [];
+    this.chainBase = this.appliedIndex;
+    this.baseDigest = digest;
+  }
+
+  /**
+   * Figure 5.3 step 8: when the server's snapshot covers entries this replica has not applied (it
+   * booted from it, or a leader sent it), the data is reset from the snapshot. Proposals the
+   * snapshot covers have an outcome this replica cannot see: their callers are told so. False if
+   * the snapshot could not be read — the replica then stops rather than apply later entries to the
+   * wrong data.
+   */
+  private installSnapshotIfAhead(): boolean {
+    const raft = this.raft();
+    if (raft.lastIncludedIndex <= this.appliedIndex) return true;
+    let snapshot: ShardSnapshot;
+    let data: ShardState;
+    try {
+      snapshot = JSON.parse(raft.snapshot!) as ShardSnapshot;
+      data = new ShardState(snapshot.shard);
+      if (typeof snapshot.digest !== 'string') throw new TypeError('no digest');
+    } catch (error) {
+      this.logger.error('a snapshot that is not a shard snapshot: the replica stops', { index: raft.lastIncludedIndex, error: (error as Error).message });
+      void this.stop();
+      return false;
+    }
+    this.data = data;
+    this.appliedIndex = raft.lastIncludedIndex;
+    this.chain = [];
+    this.chainBase = raft.lastIncludedIndex;
+    this.baseDigest = snapshot.digest;
+    const now = Date.now();
+    this.preparedSince.clear();
+    for (const id of data.preparedParts.keys()) this.preparedSince.set(id, now);
+    for (const [index, proposal] of [...this.proposals]) {
+      if (index > raft.lastIncludedIndex) continue;
+      this.proposals.delete(index);
+      for (const id of proposal.ids) this.settle(id, (waiter) => waiter.reject(new OutcomeUnknownError(`${this.where}: a snapshot replaced the entry before it was applied here`)));
+    }
+    this.logger.info('installed a snapshot', { index: raft.lastIncludedIndex, term: raft.lastIncludedTerm });
+    return true;
   }
 
   /** Applies entry `index` to the data, answering the transactions this replica proposed in it. */
   private apply(index: number, entry: LogEntry): void {
     this.appliedIndex = index;
-    const previous = index === 1 ? '' : this.chain[index - 2]!;
+    const previous = this.appliedDigest(index - 1)!;
     this.chain.push(createHash('sha256').update(`${previous}\n${index} ${entry.term} ${entry.value}`).digest('hex'));
     const proposal = this.proposals.get(index);
     if (proposal !== undefined) {
@@ -364,8 +483,8 @@ export class ShardReplica {
       return;
     }
     for (const [id, command] of batch.batch) {
-      const result = this.state.apply(command);
-      if (command.kind === 'prepare' && !this.preparedSince.has(command.id) && this.state.preparedParts.has(command.id)) this.preparedSince.set(command.id, Date.now());
+      const result = this.data.apply(command);
+      if (command.kind === 'prepare' && !this.preparedSince.has(command.id) && this.data.preparedParts.has(command.id)) this.preparedSince.set(command.id, Date.now());
       if (command.kind === 'finish') this.preparedSince.delete(command.id);
       this.settle(id, (waiter) => waiter.resolve(result));
     }

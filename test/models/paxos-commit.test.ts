@@ -6,6 +6,8 @@ import { acceptorIds } from '../../models/paxos-commit/_build.ts';
 import { paxosCommitTlaState } from '../../models/paxos-commit/_projection.ts';
 import forgetsPromise from '../../models/paxos-commit/broken/acceptor-forgets-promise.ts';
 import ignoresReportedVotes from '../../models/paxos-commit/broken/leader-ignores-reported-votes.ts';
+import tooFewAcceptors from '../../models/paxos-commit/broken/too-few-acceptors.ts';
+import eventuallyDecides from '../../models/paxos-commit/eventually-decides.ts';
 import faulty from '../../models/paxos-commit/faulty.ts';
 import tla from '../../models/paxos-commit/tla.ts';
 import twoPhaseTla from '../../models/two-phase/tla.ts';
@@ -179,5 +181,30 @@ describe('broken: an acceptor that forgets its promises on restart', () => {
     expect(votesAfterRestart).toContainEqual({ type: 'Phase2a', ins, bal: 0, val: 'prepared' });
     const final = result.violation!.trace!.final.nodes;
     expect(final.filter((n) => n.id.startsWith('rm')).map((n) => n.value).sort()).toEqual(['aborted', 'committed']);
+  });
+});
+
+describe('liveness: every prepared RM eventually decides while one of 2F+1 acceptors crash-stops', () => {
+  it('holds with three acceptors, on every fair behaviour within 6 messages in flight', () => {
+    const one = check(eventuallyDecides.build({ rms: 1, acceptors: 3, inFlight: 6 }));
+    expect(one).toMatchObject({ verdict: 'ok', distinct: 88696 });
+    const parameters = defaults(eventuallyDecides);
+    expect(parameters).toEqual({ rms: 2, acceptors: 3, inFlight: 6 });
+    const result = check(eventuallyDecides.build(parameters));
+    expect(result).toMatchObject({ verdict: 'ok', distinct: 824588 });
+    expect(eventuallyDecides.expected(parameters)).toEqual({ verdict: 'ok', distinct: 824588 });
+    expectAllGoalsReached(result);
+  });
+
+  it('fails with two acceptors (2F for F = 1): once one is down, the prepared RM waits forever', () => {
+    const result = check(tooFewAcceptors.build({ rms: 1 }));
+    expect(result).toMatchObject({ verdict: 'violation', distinct: 1647 });
+    expect(result.violation).toMatchObject({ property: 'PreparedRMsEventuallyDecide', kind: 'leadsTo' });
+    const trace = result.violation!.trace!;
+    // It ends by stuttering: the acceptor crashed, and no fair step is left.
+    expect(trace.loopsTo).toBe(trace.steps.length);
+    expect(trace.steps.filter((step) => step.action.kind === 'crash')).toHaveLength(1);
+    expect(trace.final.nodes.find((n) => n.id === 'rm1')?.value).toBe('prepared');
+    expect(tooFewAcceptors.expected({ rms: 1 })).toEqual({ verdict: 'violation', property: 'PreparedRMsEventuallyDecide' });
   });
 });

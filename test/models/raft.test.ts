@@ -4,7 +4,7 @@ import { check, type Trace, type TraceNode } from '../../src/checker/index.ts';
 import { simulate } from '../../src/checker/simulate.ts';
 import { Stepper, type NodeInput } from '../../src/node/index.ts';
 import type { LogEntry, RaftContext, RaftEvent } from '../../src/protocols/raft/index.ts';
-import { leaderCommitsOldTerm, mergeEntries, server, voteNotPersisted as voteNotPersistedMachine } from '../../src/protocols/raft/index.ts';
+import { compactsUncommitted as compactsUncommittedMachine, leaderCommitsOldTerm, mergeEntries, server, voteNotPersisted as voteNotPersistedMachine } from '../../src/protocols/raft/index.ts';
 import type { Servers } from '../../spec/raft.ts';
 import {
   ElectionSafety,
@@ -23,6 +23,8 @@ import voteNotPersisted from '../../models/raft/broken/vote-not-persisted.ts';
 import fiveServers from '../../models/raft/five-servers.ts';
 import { raftModel, serverState } from '../../models/raft/_build.ts';
 import threeServers from '../../models/raft/three-servers.ts';
+import compaction from '../../models/raft/compaction.ts';
+import compactsUncommitted from '../../models/raft/broken/compacts-uncommitted.ts';
 
 const defaults = (file: typeof threeServers) => Object.fromEntries(Object.entries(file.parameters).map(([key, p]) => [key, p.default]));
 
@@ -272,5 +274,63 @@ describe('raft/five-servers: simulation', () => {
     const result = simulate(fiveServers.build(defaults(fiveServers)), { seed: 2024, walks: 150, depth: 120 });
     expect(result.verdict).toBe('ok');
     expect(result.goals.find((goal) => goal.name === 'EntryCommitted')?.reached).toBe(true);
+  });
+});
+
+describe('raft/compaction: snapshots and InstallSnapshot (thesis ch. 5), exhaustive, in CI', () => {
+  it('every property holds over whole logs (snapshot entries included); a snapshot is installed, a server restarts from one', () => {
+    const parameters = defaults(compaction);
+    const result = check(compaction.build(parameters));
+    expect(result).toMatchObject({ verdict: 'ok', distinct: 852977 });
+    expect(compaction.expected(parameters)).toMatchObject({ verdict: 'ok', distinct: 852977 });
+    expect(result.goals).toEqual([
+      { name: 'EntryCommitted', reached: true },
+      { name: 'SnapshotInstalled', reached: true },
+      { name: 'RestartFromSnapshot', reached: true },
+    ]);
+  });
+
+  it('the refinement mapping puts a compacted prefix back in front of the suffix, crashed or not', () => {
+    const snapshot = { lastIncludedIndex: 1, lastIncludedTerm: 1, data: '[[1,"v"]]' };
+    const running = { id: 's1', crashed: false, value: 'follower', context: { currentTerm: 2, log: [entry(2, 'w')], snapshot: snapshot.data, lastIncludedIndex: 1, commitIndex: 1 }, durable: {}, timers: [] };
+    expect(serverState(running)).toEqual({ role: 'follower', term: 2, log: [entry(1), entry(2, 'w')], commitIndex: 1 });
+    const crashed = { id: 's1', crashed: true, value: undefined, context: undefined, durable: { currentTerm: 2, snapshot, log: [entry(2, 'w')] }, timers: [] };
+    expect(serverState(crashed)).toEqual({ role: 'crashed', term: 2, log: [entry(1), entry(2, 'w')], commitIndex: 0 });
+  });
+});
+
+describe('broken: a server that compacts entries it has not committed', () => {
+  it('two servers apply different entries at one index: StateMachineSafety fails, the compactions beyond commitIndex in the trace', () => {
+    const result = check(compactsUncommitted.build({}));
+    expect(result.violation).toMatchObject({ property: 'StateMachineSafety', kind: 'always' });
+    expect(compactsUncommitted.expected({})).toMatchObject({ verdict: 'violation', property: 'StateMachineSafety' });
+    const trace = result.violation!.trace!;
+    // Every Compact the trace takes is of an entry its server did not know committed.
+    const states = statesOf(trace);
+    const compactions = trace.steps.flatMap((step, i) => (step.action.kind === 'spontaneous' && step.action.event.type === 'Compact' ? [{ i, node: step.action.node }] : []));
+    expect(compactions.length).toBeGreaterThan(0);
+    for (const { i, node } of compactions) {
+      const before = states[i]!.find((n) => n.id === node)!;
+      expect(contextOf(before).commitIndex).toBeLessThan((trace.steps[i]!.action as unknown as { event: { index: number } }).event.index);
+    }
+    // In the end two servers know different entries committed at index 1, a snapshot behind each claim.
+    const committed = trace.final.nodes.filter((node) => !node.crashed && contextOf(node).commitIndex >= 1);
+    const firsts = committed.map((node) => serverState({ ...node, value: node.value, context: node.context }).log[0]);
+    expect(new Set(firsts.map((e) => `${e!.term}:${e!.value}`)).size).toBe(2);
+    expect(committed.every((node) => contextOf(node).lastIncludedIndex >= 1)).toBe(true);
+  });
+
+  it('the same model with the correct server (which compacts committed entries only) is safe', () => {
+    const result = check(raftModel({ servers: 3, values: ['v'], bounds: { maxTerm: 2, maxLog: 1, maxInFlight: 4 }, compaction: true, symmetry: true, properties: { invariants: ['ElectionSafety', 'LogMatching', 'StateMachineSafety'] } }));
+    expect(result).toMatchObject({ verdict: 'ok', distinct: 64010 });
+  });
+
+  it('the broken guard alone takes an index the correct one refuses', () => {
+    const stepper = new Stepper(compactsUncommittedMachine);
+    const booted = stepper.start({ id: 's1', peers: ['s2', 's3'], durable: { currentTerm: 1, votedFor: null, log: [entry(1)] }, config: { electionTimeoutMs: 300, heartbeatTimeoutMs: 50 } });
+    const compact = { type: 'Compact', index: 1, snapshot: '[[1,"v"]]' };
+    expect(stepper.step(booted.snapshot, compact).snapshot.context).toMatchObject({ lastIncludedIndex: 1, commitIndex: 1, log: [] });
+    const correct = new Stepper(server);
+    expect(correct.step(correct.start({ id: 's1', peers: ['s2', 's3'], durable: { currentTerm: 1, votedFor: null, log: [entry(1)] }, config: { electionTimeoutMs: 300, heartbeatTimeoutMs: 50 } }).snapshot, compact).effects).toEqual([]);
   });
 });

@@ -9,6 +9,8 @@ import { commitProperties } from '../../models/three-phase/_properties.ts';
 import noTermination from '../../models/three-phase/broken/no-termination-protocol.ts';
 import obeysStalePreCommit from '../../models/three-phase/broken/obeys-stale-precommit.ts';
 import crashStop from '../../models/three-phase/crash-stop.ts';
+import crashStopTerminates from '../../models/three-phase/crash-stop-terminates.ts';
+import noTerminationNeverDecides from '../../models/three-phase/broken/no-termination-protocol-never-decides.ts';
 import partition from '../../models/three-phase/partition.ts';
 
 const defaults = (file: typeof crashStop) => Object.fromEntries(Object.entries(file.parameters).map(([key, p]) => [key, p.default]));
@@ -163,5 +165,38 @@ describe('broken variants are caught', () => {
   it('the same crashes are harmless for the correct participant', () => {
     const correct = check(crashStop.build({ participants: 2, crashes: 2 }));
     expect(correct.verdict).toBe('ok');
+  });
+});
+
+describe('liveness: every live participant eventually decides (fair deliveries, crash-stop)', () => {
+  it.each([
+    [2, 1, 1478],
+    [2, 2, 6321],
+    [3, 1, 55602],
+  ])('%i participants, %i crashes: %i distinct states (those of crash-stop), LiveParticipantsDecide holds on every fair behaviour', (participants, crashes, distinct) => {
+    const result = check(crashStopTerminates.build({ participants, crashes }));
+    expect(result).toMatchObject({ verdict: 'ok', distinct });
+    expect(crashStopTerminates.expected({ participants, crashes })).toEqual({ verdict: 'ok', distinct });
+    expect(check(crashStop.build({ participants, crashes }))).toMatchObject({ distinct });
+    expect(result.liveness!.edges).toBeGreaterThan(distinct);
+  });
+
+  it('without the termination protocol the participants never decide: a lasso that stutters once the coordinator is gone', () => {
+    const result = check(noTerminationNeverDecides.build({ participants: 2 }));
+    expect(result).toMatchObject({ verdict: 'violation', distinct: 1184 });
+    expect(result.violation).toMatchObject({ property: 'LiveParticipantsDecide', kind: 'eventually' });
+    const trace = result.violation!.trace!;
+    expect(trace.loopsTo).toBe(trace.steps.length);
+    const actions = trace.steps.map((step) => step.action);
+    expect(actions).toContainEqual({ kind: 'crash', node: COORDINATOR });
+    // Both voted Yes and heard of the crash; neither decides.
+    expect(trace.final.nodes.filter((n) => n.id !== COORDINATOR).map((n) => n.value)).toEqual([{ uncertain: 'following' }, { uncertain: 'following' }]);
+    expect(noTerminationNeverDecides.expected({ participants: 2 })).toEqual({ verdict: 'violation', property: 'LiveParticipantsDecide' });
+  });
+
+  it('the fairness is what makes it hold: without it the first state may stutter forever', () => {
+    const model = crashStopTerminates.build({ participants: 2, crashes: 1 });
+    const { fairness: _fairness, ...unfair } = model;
+    expect(check(unfair).violation).toMatchObject({ property: 'LiveParticipantsDecide', trace: { steps: [], loopsTo: 0 } });
   });
 });

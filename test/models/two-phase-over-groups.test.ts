@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { check, type CheckResult, type Trace } from '../../src/checker/index.ts';
+import { always, check, sometimes, type CheckResult, type Trace } from '../../src/checker/index.ts';
+import { traceToText } from '../../src/inspect/trace-text.ts';
 import type { ReplicaContext } from '../../src/protocols/replicated-actor/index.ts';
 import abstract from '../../models/two-phase-over-groups/abstract.ts';
 import appliesUncommitted, { FAILOVER_AFTER_UNCOMMITTED_VOTE } from '../../models/two-phase-over-groups/broken/applies-uncommitted.ts';
+import failoverDecides from '../../models/two-phase-over-groups/failover-decides.ts';
 import full from '../../models/two-phase-over-groups/full.ts';
+import plainNeverDecides from '../../models/two-phase-over-groups/plain-2pc-never-decides.ts';
 import plainBlocks from '../../models/two-phase-over-groups/plain-2pc-blocks.ts';
 import { groupsModel } from '../../models/two-phase-over-groups/_build.ts';
 import { sameCommitOrder } from '../../models/two-phase-over-groups/_lock-table.ts';
@@ -225,5 +228,53 @@ describe('two-phase-over-groups/cross-shard-txn: compares and ops over the parti
       { kind: 'deliver', node: 'p1', message: { from: 'c1', to: 'p1', message: { type: 'Commit', txn: 't1' } } },
       { kind: 'deliver', node: 'p1', message: { from: 'c2', to: 'p1', message: { type: 'Commit', txn: 't2' } } },
     ]);
+  });
+});
+
+describe('liveness: every prepared RM eventually decides (fair deliveries and timers, one TM failure)', () => {
+  it('over abstract replicated nodes whose group fails over, it holds on every fair behaviour', () => {
+    const result = check(failoverDecides.build({ rms: 2 }));
+    expect(result).toMatchObject({ verdict: 'ok', distinct: 773 });
+    expect(failoverDecides.expected({ rms: 2 })).toEqual({ verdict: 'ok', distinct: 773 });
+    expectAllGoalsReached(result);
+    expect(check(failoverDecides.build({ rms: 3 }))).toMatchObject({ verdict: 'ok', distinct: 12571 });
+  });
+
+  it('plain 2PC with a crash-stop TM fails it: the lasso votes, crashes the TM and stays there forever', () => {
+    const result = check(plainNeverDecides.build({ rms: 2 }));
+    expect(result).toMatchObject({ verdict: 'violation', distinct: 216 });
+    expect(result.violation).toMatchObject({ property: 'PreparedRMsEventuallyDecide', kind: 'leadsTo' });
+    expect(result.violation!.message).toBe(
+      'PreparedRMsEventuallyDecide fails: P holds after step 1, and Q never after, on a fair behaviour that stops after step 3, where no fair action is enabled, and stays there forever',
+    );
+    const trace = result.violation!.trace!;
+    expect(actionsOf(trace)).toEqual([
+      { kind: 'deliver', node: 'rm1', message: { from: 'tm', to: 'rm1', message: { type: 'Prepare' } } },
+      { kind: 'deliver', node: 'rm2', message: { from: 'tm', to: 'rm2', message: { type: 'Prepare' } } },
+      { kind: 'crash', node: 'tm' },
+    ]);
+    // The stem is the whole trace; the cycle is the stutter in its last state.
+    expect(trace.loopsTo).toBe(3);
+    expect(plainNeverDecides.expected({ rms: 2 })).toEqual({ verdict: 'violation', property: 'PreparedRMsEventuallyDecide' });
+  });
+
+  it('the same plain 2PC without the TM failure decides, and the replicated one without fairness does not', () => {
+    const plain = plainNeverDecides.build({ rms: 2 });
+    expect(check({ ...plain, faults: { crash: 0, crashable: ['tm'], restart: false } })).toMatchObject({ verdict: 'ok' });
+    const { fairness: _fairness, ...unfair } = failoverDecides.build({ rms: 2 });
+    expect(check(unfair).violation).toMatchObject({ property: 'PreparedRMsEventuallyDecide', kind: 'leadsTo' });
+  });
+
+  it('a failover is one step: the TM is never seen down, and it re-sends its outbox', () => {
+    const model = failoverDecides.build({ rms: 1 });
+    const result = check({ ...model, properties: [...model.properties, sometimes('TMDown', (s) => s.node('tm').crashed)] });
+    expect(result.violation).toMatchObject({ property: 'TMDown', kind: 'sometimes' });
+    expect(result.distinct).toBe(49);
+    const failover = check({ ...model, properties: [always('NoFailover', (s) => s.budgets.crash === 1)] }).violation!.trace!;
+    expect(failover.steps.map((step) => step.action)).toEqual([{ kind: 'crash', node: 'tm' }]);
+    // The abstract replica comes back exactly as it was: no node changed, only the budget.
+    expect(failover.steps[0]!.changed).toEqual([]);
+    expect(traceToText(failover)).toContain('1. tm: crashes and fails over (restarts from its durable state at once)');
+    expect(failover.steps[0]!.sent.map((m) => m.message.type)).toEqual(['Prepare']);
   });
 });

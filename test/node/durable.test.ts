@@ -73,6 +73,38 @@ describe('applyDurableChange', () => {
     });
   });
 
+  describe('drop', () => {
+    it('removes the first n entries, keeping the rest in order', () => {
+      expect(applyDurableChange({ log: ['a', 'b', 'c', 'd'] }, { drop: { log: 2 } })).toEqual({ log: ['c', 'd'] });
+      expect(applyDurableChange({ log: ['a', 'b'] }, { drop: { log: 0 } })).toEqual({ log: ['a', 'b'] });
+    });
+
+    it('empties a log shorter than the count, and makes an empty log of a key never written', () => {
+      expect(applyDurableChange({ log: ['a', 'b'] }, { drop: { log: 5 } })).toEqual({ log: [] });
+      expect(applyDurableChange(EMPTY_DURABLE, { drop: { log: 1 } })).toEqual({ log: [] });
+    });
+
+    it('refuses a negative or fractional count', () => {
+      expect(() => applyDurableChange({ log: ['a'] }, { drop: { log: -1 } })).toThrow(RangeError);
+      expect(() => applyDurableChange({ log: ['a'] }, { drop: { log: 1.5 } })).toThrow(RangeError);
+    });
+
+    it('comes after set and before truncate and append, which then count from the new first entry', () => {
+      // A Raft server compacting up to its third entry while its log is cut after the fourth and extended.
+      const change = { append: { log: ['x'] }, truncate: { log: 1 }, drop: { log: 3 }, set: { snapshot: 'abc' } };
+      expect(applyDurableChange({ log: ['a', 'b', 'c', 'd', 'e'] }, change)).toEqual({ snapshot: 'abc', log: ['d', 'x'] });
+      expect(applyDurableChange({ log: ['old'] }, { set: { log: ['a', 'b', 'c'] }, drop: { log: 1 } })).toEqual({ log: ['b', 'c'] });
+    });
+
+    it('throws a TypeError on a key that is not a log, and leaves the input image untouched', () => {
+      expect(() => applyDurableChange({ term: 3 }, { drop: { term: 1 } })).toThrow(/"term" is not a log/);
+      const log = Object.freeze(['a', 'b']);
+      const image: DurableState = Object.freeze({ log });
+      expect(applyDurableChange(image, { drop: { log: 1 } })).toEqual({ log: ['b'] });
+      expect(log).toEqual(['a', 'b']);
+    });
+  });
+
   describe('errors', () => {
     it('throws a TypeError when appending to a key that is not a log', () => {
       expect(() => applyDurableChange({ term: 3 }, { append: { term: [1] } })).toThrow(TypeError);

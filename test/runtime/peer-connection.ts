@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as connectTls } from 'node:tls';
 import { decodeFrameBody, FrameDecoder } from '../../src/runtime/transport/frames.ts';
 import { encodeFrame } from '../../src/runtime/transport/frames.ts';
 import { helloFrame, readChallenge, readWelcome, type Hello } from '../../src/runtime/transport/peer-handshake.ts';
@@ -33,12 +34,20 @@ export interface RawHandshake {
 /**
  * A raw connection to a node's peer port, as an attacker or a test would open one: optionally the
  * handshake, then `chunks` written as they are. Resolves with the hello it sent once the node
- * closes the connection; rejects if the node keeps it open for 5 s.
+ * closes the connection; rejects if the node keeps it open for 5 s (`keepOpenMs` longer). With
+ * `tls`, the connection is a TLS session with those options (certificate, CA) first.
  */
-export function rawPeerConnection(address: { readonly host?: string; readonly port: number }, handshake: RawHandshake | undefined, chunks: readonly Buffer[], opened: Socket[] = []): Promise<Hello | undefined> {
+export function rawPeerConnection(
+  address: { readonly host?: string; readonly port: number; readonly tls?: ConnectionOptions; readonly keepOpenMs?: number },
+  handshake: RawHandshake | undefined,
+  chunks: readonly Buffer[],
+  opened: Socket[] = [],
+): Promise<Hello | undefined> {
   return new Promise((resolve, reject) => {
     let hello: Hello | undefined;
-    const socket = connect({ host: address.host ?? '127.0.0.1', port: address.port }, async () => {
+    const target = { host: address.host ?? '127.0.0.1', port: address.port };
+    const open = (onOpen: () => void) => (address.tls ? connectTls({ ...address.tls, ...target }, onOpen) : connect(target, onOpen));
+    const socket = open(async () => {
       try {
         if (handshake) {
           const next = frameReader(socket);
@@ -57,6 +66,6 @@ export function rawPeerConnection(address: { readonly host?: string; readonly po
     opened.push(socket);
     socket.on('error', () => {}); // a reset is one way of being closed
     socket.on('close', () => resolve(hello));
-    setTimeout(() => reject(new Error('the connection was not closed')), 5_000).unref();
+    setTimeout(() => reject(new Error('the connection was not closed')), address.keepOpenMs ?? 5_000).unref();
   });
 }

@@ -16,6 +16,16 @@ afterAll(() => {
 });
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+/** The CLI run without blocking this process (its output and exit status once it exits). */
+const spawnAsync = (args: string[]) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UNANIMOUS_TOKEN: '', UNANIMOUS_CA: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 
 describe('unanimous serve, node and kv', () => {
   it('serve starts a local cluster, prints its endpoints, serves kv requests, and stops every node on SIGINT', async () => {
@@ -54,6 +64,42 @@ describe('unanimous serve, node and kv', () => {
     expect(await exited).toBe(0);
     expect(stderr).toContain('every node stopped');
     for (const endpoint of endpoints) await expect(requestJson(`${endpoint}/status?local=1`, { timeoutMs: 2_000 })).rejects.toThrow();
+  }, 90_000);
+
+  it('serve --tls --token makes a throwaway CA, prints where it is, and kv needs --ca and --token to be served', async () => {
+    const data = join(dir, 'tls-cluster');
+    const token = 'a-token-for-serve-tls-test';
+    const serve = spawn(process.execPath, [BIN, 'serve', '--nodes', '1', '--shards', '1', '--data', data, '--tls', '--token', token], { stdio: ['ignore', 'pipe', 'pipe'] });
+    started.push(serve);
+    let stdout = '';
+    let stderr = '';
+    serve.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    serve.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const deadline = Date.now() + 60_000;
+    while (!stdout.includes('Ctrl-C stops every node.')) {
+      if (serve.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not come up: ${stdout}\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const caFile = join(data, 'tls', 'ca.pem');
+    expect(stdout).toContain(`TLS on every link; the CA certificate: ${caFile} (unanimous kv --ca ${caFile}, curl --cacert)`);
+    expect(stdout).toContain('every client request must carry the token');
+    expect(stdout).not.toContain(token);
+    const endpoint = /^ {2}n1 {2}(https:\/\/127\.0\.0\.1:\d+)/m.exec(stdout)![1]!;
+    const kv = (...args: string[]) => spawnAsync([BIN, 'kv', ...args, '--endpoint', endpoint]);
+    const put = await kv('put', 'colour', 'green', '--ca', caFile, '--token', token);
+    expect(put.status, put.stderr).toBe(0);
+    const untrusted = await kv('get', 'colour', '--token', token);
+    expect(untrusted.status).toBe(2);
+    expect(untrusted.stderr).toContain("is --ca the CA that signed the nodes' certificates?");
+    const anonymous = await kv('get', 'colour', '--ca', caFile);
+    expect(anonymous.status).toBe(1);
+    expect(anonymous.stderr).toContain('401');
+    const badToken = cli('serve', '--token', 'short');
+    expect(badToken.status).toBe(2);
+    expect(badToken.stderr).toContain('--token must be a string of at least 16 characters');
+    const exited = new Promise<number | null>((resolve) => serve.once('exit', (code) => resolve(code)));
+    serve.kill('SIGINT');
+    expect(await exited).toBe(0);
   }, 90_000);
 
   it('node and kv refuse bad arguments with exit status 2 and a clear message', () => {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/runtime/storage/memory-store.ts';
 import { MemoryNetwork } from '../../src/runtime/transport/memory-network.ts';
-import { NotLeaderError, ShardReplica } from '../../src/service/shard-replica.ts';
+import { NotLeaderError, ShardReplica, type ShardReplicaOptions } from '../../src/service/shard-replica.ts';
 import { parseTxn } from '../../src/service/txn.ts';
 import { recordingLogger } from '../runtime/helpers.ts';
 
@@ -11,11 +11,11 @@ const IDS = ['n1', 'n2', 'n3'];
 const TIMERS = { electionTimeout: { min: 60, max: 120 }, heartbeatTimeout: 15 };
 const put = (key: string, value: string) => ({ kind: 'txn', txn: parseTxn({ ops: [{ op: 'put', key, value }] }) }) as const;
 
-function group(seed: number) {
+function group(seed: number, options: Partial<ShardReplicaOptions> = {}) {
   const network = new MemoryNetwork({ seed, faults: { delayMs: { min: 0, max: 2 } } });
   const stores = new Map(IDS.map((id) => [id, new MemoryStore()]));
-  const make = (id: string, store: MemoryStore) =>
-    new ShardReplica({ shard: 's0', node: id, peers: IDS.filter((peer) => peer !== id), store, transport: network.endpoint(id), timers: TIMERS, logger: recordingLogger(), proposalTimeoutMs: 3_000 });
+  const make = (id: string, store: MemoryStore, more: Partial<ShardReplicaOptions> = {}) =>
+    new ShardReplica({ shard: 's0', node: id, peers: IDS.filter((peer) => peer !== id), store, transport: network.endpoint(id), timers: TIMERS, logger: recordingLogger(), proposalTimeoutMs: 3_000, ...options, ...more });
   const replicas = IDS.map((id) => make(id, stores.get(id)!));
   for (const replica of replicas) replica.start();
   const leader = async (among = replicas) => {
@@ -97,4 +97,95 @@ describe('ShardReplica: the Raft server machine in a host, with the KV data appl
       await g.stop();
     }
   }, 30_000);
+});
+
+/** Puts `count` keys one by one through whichever replica leads, retrying across an election. */
+async function putAll(leader: () => Promise<ShardReplica>, prefix: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if ((await (await leader()).propose(put(`${prefix}${i}`, `${i}`))).committed) break;
+      } catch (error) {
+        if (attempt > 10 || !(error instanceof NotLeaderError)) throw error;
+      }
+    }
+  }
+}
+
+describe('ShardReplica: snapshots and log compaction (Ongaro\'s thesis ch. 5)', () => {
+  it('compacts every compactEvery entries and keeps serving; a restarted replica starts from its snapshot and replays only the suffix', async () => {
+    const g = group(3, { compactEvery: 5, maxBatch: 1 });
+    try {
+      await putAll(() => g.leader(), 'k', 40);
+      const digests = await g.converged();
+      expect(new Set(digests.map((d) => d.log)).size).toBe(1);
+      expect(new Set(digests.map((d) => d.data)).size).toBe(1);
+      for (const replica of g.replicas) {
+        const status = replica.status();
+        // Over 40 entries were applied; the log holds those since the last snapshot only.
+        expect(status.appliedIndex).toBeGreaterThan(40);
+        expect(status.snapshotIndex).toBeGreaterThan(30);
+        expect(status.logLength).toBeLessThanOrEqual(status.appliedIndex - status.snapshotIndex + 4);
+        expect(replica.appliedDigest(status.snapshotIndex - 1)).toBeUndefined();
+      }
+      const follower = g.replicas.find((replica) => !replica.isLeader())!;
+      const id = follower.status().node;
+      const before = follower.status();
+      await follower.host.crash();
+      const durable = g.stores.get(id)!.reopen().load() as { snapshot?: { lastIncludedIndex: number }; log?: unknown[] };
+      expect(durable.snapshot!.lastIncludedIndex).toBeGreaterThan(30);
+      expect(durable.log!.length).toBeLessThan(10);
+      const restarted = g.make(id, g.stores.get(id)!.reopen());
+      g.replicas[g.replicas.indexOf(follower)] = restarted;
+      restarted.start();
+      // At once, before any leader spoke: the data of the snapshot, at its index.
+      expect(restarted.status().appliedIndex).toBe(durable.snapshot!.lastIncludedIndex);
+      expect(restarted.state.kv.read('k0')?.value).toBe('0');
+      expect(restarted.status().appliedIndex).toBeLessThanOrEqual(before.appliedIndex);
+      await putAll(() => g.leader(), 'after', 3);
+      const again = await g.converged();
+      expect(new Set(again.map((d) => d.log)).size).toBe(1);
+      expect(new Set(again.map((d) => d.data)).size).toBe(1);
+      expect(restarted.state.kv.read('k39')?.value).toBe('39');
+    } finally {
+      await g.stop();
+    }
+  }, 60_000);
+
+  it('a follower that was down while the others compacted is caught up with InstallSnapshot', async () => {
+    const g = group(4, { compactEvery: 5, maxBatch: 1 });
+    let installs = 0;
+    g.network.drop((_from, _to, message) => {
+      if (message.type === 'InstallSnapshot') installs++;
+      return false;
+    });
+    try {
+      await putAll(() => g.leader(), 'a', 3);
+      await g.converged();
+      const follower = g.replicas.find((replica) => !replica.isLeader())!;
+      const id = follower.status().node;
+      await follower.host.crash();
+      const others = g.replicas.filter((replica) => replica !== follower);
+      await putAll(() => g.leader(others), 'b', 30);
+      expect(Math.min(...others.map((replica) => replica.status().snapshotIndex))).toBeGreaterThan(follower.status().appliedIndex);
+      // It never compacts by itself here: a snapshot it holds came from the leader.
+      const restarted = g.make(id, g.stores.get(id)!.reopen(), { compactEvery: 1_000_000 });
+      g.replicas[g.replicas.indexOf(follower)] = restarted;
+      restarted.start();
+      const digests = await g.converged();
+      expect(new Set(digests.map((d) => d.log)).size).toBe(1);
+      expect(new Set(digests.map((d) => d.data)).size).toBe(1);
+      expect(installs).toBeGreaterThan(0);
+      expect(restarted.status().snapshotIndex).toBeGreaterThan(3);
+      expect(restarted.state.kv.read('b29')?.value).toBe('29');
+      expect(restarted.state.kv.read('a0')?.value).toBe('0');
+    } finally {
+      await g.stop();
+    }
+  }, 60_000);
+
+  it('refuses a compactEvery that is not a whole number >= 1', () => {
+    const network = new MemoryNetwork({ seed: 1 });
+    expect(() => new ShardReplica({ shard: 's0', node: 'n1', peers: [], store: new MemoryStore(), transport: network.endpoint('n1'), compactEvery: 0 })).toThrow(/compactEvery/);
+  });
 });

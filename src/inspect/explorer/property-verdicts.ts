@@ -38,6 +38,14 @@ export class PropertyVerdicts {
     return this.model.properties.map((property) => {
       try {
         if (property.kind === 'refines') return this.refinementVerdict(property, view, before);
+        if (property.kind === 'leadsTo') {
+          // Judged on whole fair behaviours by the checker; a single state only shows where the
+          // obligation arises (P) and where it is met (Q).
+          const p = evaluate(property.p, view);
+          const q = evaluate(property.q, view);
+          const note = q ? 'Q holds here: any obligation is met' : p ? 'P holds here: every fair continuation must reach Q' : 'neither P nor Q holds here';
+          return { name: property.name, kind: property.kind, holds: q ? true : undefined, note };
+        }
         if (property.kind === 'quiescent' && !quiescent) {
           return { name: property.name, kind: property.kind, holds: undefined, note: 'not judged here: more than faults can happen' };
         }
@@ -46,6 +54,7 @@ export class PropertyVerdicts {
           always: holds ? 'holds here' : 'fails here',
           sometimes: holds ? 'reached here' : 'not reached here',
           quiescent: holds ? 'holds in this quiescent state' : 'fails in this quiescent state',
+          eventually: holds ? 'reached here (every fair behaviour must reach it)' : 'not reached here (every fair behaviour must reach it)',
         };
         return { name: property.name, kind: property.kind, holds, note: notes[property.kind] };
       } catch (error) {

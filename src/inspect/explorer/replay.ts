@@ -1,5 +1,6 @@
 import type { Parameters, TraceAction, TraceNode } from '../../checker/index.ts';
 import { canonicalJson } from '../../node/index.ts';
+import { lassoOf } from '../trace-lasso.ts';
 import { describeAction, stateName } from '../trace-text.ts';
 import type { ExplorerSession, StatePath } from './explorer-session.ts';
 import { RecordedTranslation } from './recorded-translation.ts';
@@ -23,6 +24,11 @@ export interface Replay {
   readonly mismatch?: { readonly step: number; readonly message: string };
   /** Present for a run hosts recorded: its records, nodes, and the records the model does not allow. */
   readonly recorded?: RecordedSummary;
+  /**
+   * For a lasso (a liveness counterexample): the step its cycle starts at (none when it stutters
+   * in its last state), and the marks the page shows there and after the last step.
+   */
+  readonly lasso?: { readonly cycleStart?: number; readonly startText: string; readonly endText: string };
 }
 
 /**
@@ -43,6 +49,7 @@ export function replayTrace(session: ExplorerSession, document: TraceDocument): 
   const translation = new RecordedTranslation();
   const matchedTo = new Map<number, string>();
   const steps = trace.steps.map((step) => ({ label: describeAction(step.action) }));
+  const lasso = lassoOf(trace);
   const sourceDiffers =
     (document.model !== undefined && document.model !== explored.name) ||
     (document.parameters !== undefined && canonicalJson(document.parameters) !== canonicalJson(explored.parameters));
@@ -58,6 +65,7 @@ export function replayTrace(session: ExplorerSession, document: TraceDocument): 
     path,
     ...(mismatch ? { mismatch: { step: mismatch.step, message: mismatch.message + hint } } : {}),
     ...(document.recorded ? { recorded: document.recorded } : {}),
+    ...(lasso ? { lasso: { ...(lasso.cycleStart !== undefined ? { cycleStart: lasso.cycleStart } : {}), startText: lasso.startText, endText: lasso.endText } } : {}),
   });
 
   const initial = session.initialTraceState();

@@ -82,6 +82,8 @@ function validTrace(value: unknown): Trace {
     initial: value.initial as unknown as Trace['initial'],
     steps: value.steps as Trace['steps'],
     final: (isRecord(value.final) ? value.final : value.initial) as unknown as Trace['final'],
+    // A lasso (a liveness counterexample): the step its cycle goes back to.
+    ...(Number.isInteger(value.loopsTo) && (value.loopsTo as number) >= 0 && (value.loopsTo as number) <= value.steps.length ? { loopsTo: value.loopsTo as number } : {}),
   };
 }
 

@@ -22,7 +22,7 @@ export interface ReplicaConfig {
   readonly heartbeatMs: number;
 }
 
-interface ReplicaContext {
+export interface ReplicaContext {
   readonly config: ReplicaConfig;
   readonly id: string;
 

@@ -10,7 +10,7 @@ export interface PaxosCommitAcceptorConfig {
   readonly leaders: readonly string[];
 }
 
-interface AcceptorContext {
+export interface AcceptorContext {
   readonly config: PaxosCommitAcceptorConfig;
   /** PaxosCommit.tla's aState[ins][self], for every instance. */
   readonly instances: Readonly<Record<string, InstanceState>>;

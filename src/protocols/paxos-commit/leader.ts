@@ -20,7 +20,7 @@ export interface PaxosCommitLeaderConfig {
   readonly retryTimeoutMs: number;
 }
 
-interface LeaderContext {
+export interface LeaderContext {
   readonly config: PaxosCommitLeaderConfig;
   /** Deployed mode: index into config.ballots of the ballot in use; -1 while only ballot 0 (the RMs') runs. */
   readonly round: number;

@@ -8,7 +8,7 @@ export interface AcceptorConfig {
   readonly learners: readonly string[];
 }
 
-interface AcceptorContext {
+export interface AcceptorContext {
   readonly config: AcceptorConfig;
   /** The highest ballot promised or voted in; -1 before any (Paxos.tla's maxBal). */
   readonly maxBal: number;

@@ -2,6 +2,7 @@ import { emit, type NonReducibleUnknown } from 'xstate';
 import type { Effect } from '../../node/index.ts';
 import { persist } from '../../node/index.ts';
 import type { RaftMessage } from './messages.ts';
+import { lastLogIndex } from './log.ts';
 import { isMajority } from './messages.ts';
 import { replicasOf, server, type RaftContext, type RaftEvent } from './server.ts';
 
@@ -18,7 +19,7 @@ import { replicasOf, server, type RaftContext, type RaftEvent } from './server.t
  */
 export const leaderCommitsOldTerm = server.provide({
   guards: {
-    isCommittable: ({ context }, { index }: { index: number }) => index <= context.log.length && isMajority(replicasOf(context, index), context.peers.length + 1),
+    isCommittable: ({ context }, { index }: { index: number }) => index <= lastLogIndex(context) && isMajority(replicasOf(context, index), context.peers.length + 1),
   },
 });
 
@@ -31,5 +32,18 @@ export const voteNotPersisted = server.provide({
     persistTermAndVote: emit<RaftContext, RaftEvent, NonReducibleUnknown, RaftEvent, Effect<RaftMessage>>(({ context }) =>
       persist({ set: { currentTerm: context.currentTerm } }),
     ),
+  },
+});
+
+/**
+ * A server that compacts entries it has not committed: it takes the host's Compact through any
+ * index its log holds, as a follower would that snapshots its log as it arrives (thesis §5.1
+ * allows only committed, applied entries). The snapshot stands for committed entries — the server
+ * treats it so, its commitIndex moving up to the snapshot — so an entry a later leader overwrites
+ * elsewhere stays "committed" here: two servers apply different entries at one index.
+ */
+export const compactsUncommitted = server.provide({
+  guards: {
+    mayCompact: ({ context, event }) => event.type === 'Compact' && event.index > context.lastIncludedIndex && event.index <= lastLogIndex(context),
   },
 });

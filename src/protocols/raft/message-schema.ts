@@ -1,10 +1,22 @@
 const isWhole = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
 
+const ENTRY_FIELDS: ReadonlySet<string> = new Set(['term', 'value', 'client', 'requestId']);
+
+/**
+ * A log entry: exactly LogEntry's fields. Found by fuzzing: an entry with any other field passed,
+ * and a follower stores entries as they come — the stray field went into its log, into its SQLite
+ * file and on to every follower it later led; one nested deeply enough made the store's
+ * JSON.stringify overflow the stack, and the host stopped. The messages themselves may carry
+ * fields the schema does not name (a transport's tags, such as the service's `shard`): they are
+ * never stored.
+ */
 const isEntry = (value: unknown): boolean => {
   const entry = value as { term?: unknown; value?: unknown; client?: unknown; requestId?: unknown };
   return (
     typeof entry === 'object' &&
     entry !== null &&
+    !Array.isArray(entry) &&
+    Object.keys(entry).every((field) => ENTRY_FIELDS.has(field)) &&
     isWhole(entry.term) &&
     typeof entry.value === 'string' &&
     (entry.client === undefined || typeof entry.client === 'string') &&
@@ -32,6 +44,13 @@ export const validateRaftMessage = (value: unknown): true | string => {
       );
     case 'AppendEntriesResponse':
       return (typeof m.success === 'boolean' && isWhole(m.matchIndex) && (m.rejectHint === undefined || isWhole(m.rejectHint))) || 'needs success and matchIndex (and a whole rejectHint, if any)';
+    case 'InstallSnapshot':
+      return (
+        (typeof m.leaderId === 'string' && isWhole(m.lastIncludedIndex) && isWhole(m.lastIncludedTerm) && isWhole(m.offset) && typeof m.data === 'string' && typeof m.done === 'boolean') ||
+        'needs leaderId, lastIncludedIndex, lastIncludedTerm, offset, data (a string) and done'
+      );
+    case 'InstallSnapshotResponse':
+      return (isWhole(m.lastIncludedIndex) && isWhole(m.received) && typeof m.done === 'boolean') || 'needs lastIncludedIndex, received and done';
     default:
       return `not a Raft message type: ${JSON.stringify(m.type)}`;
   }

@@ -68,7 +68,52 @@ export type AppendEntriesResponse = {
   readonly rejectHint?: number;
 };
 
-export type RaftMessage = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse;
+/**
+ * Invoked by the leader to send a follower a chunk of its snapshot, when the entries the follower
+ * needs next have been compacted away (Ongaro's thesis, "Consensus: Bridging Theory and Practice",
+ * §5.1 and Figure 5.3). The snapshot's data is the application's state as text, sent in chunks of
+ * at most `maxSnapshotChunk` characters at increasing offsets, so that no message exceeds a
+ * transport's frame limit however large the state grows.
+ */
+export type InstallSnapshot = {
+  readonly type: 'InstallSnapshot';
+  /** The leader's term. */
+  readonly term: number;
+  readonly leaderId: string;
+  /** The snapshot replaces all entries up through and including this index. */
+  readonly lastIncludedIndex: number;
+  /** The term of the entry at lastIncludedIndex. */
+  readonly lastIncludedTerm: number;
+  /** Where this chunk goes in the snapshot's data (a character offset). */
+  readonly offset: number;
+  /** The chunk: the snapshot's data from `offset` on. */
+  readonly data: string;
+  /** Whether this is the last chunk. */
+  readonly done: boolean;
+};
+
+export type InstallSnapshotResponse = {
+  readonly type: 'InstallSnapshotResponse';
+  /** currentTerm, for the leader to update itself (Figure 5.3's only field). */
+  readonly term: number;
+  /** The snapshot this answers (the leader may have compacted again meanwhile). */
+  readonly lastIncludedIndex: number;
+  /**
+   * How many characters of that snapshot's data the follower now holds: where the next chunk
+   * starts. 0 when it holds none — it had not the chunks before this one, or needs none of it.
+   * Not in Figure 5.3, whose leader waits for each chunk's answer; stating it lets the leader
+   * resume after a lost or reordered chunk without remembering what it sent.
+   */
+  readonly received: number;
+  /**
+   * The follower's log now holds the leader's entries through lastIncludedIndex: it installed the
+   * snapshot, or its own commitIndex had reached that far already (then it kept its state and
+   * received nothing). The leader's matchIndex for it may move up to lastIncludedIndex.
+   */
+  readonly done: boolean;
+};
+
+export type RaftMessage = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse | InstallSnapshot | InstallSnapshotResponse;
 
 /** A client asks the leader to append a command (raft.tla's ClientRequest). */
 export type ClientRequest = {
@@ -77,6 +122,26 @@ export type ClientRequest = {
   readonly value?: string;
   readonly client?: string;
   readonly requestId?: string | number;
+};
+
+/**
+ * The host asks a server to compact its log (thesis §5.1): every entry up through `index`, which
+ * the host's state machine has applied, is replaced by `snapshot`, the state machine's state after
+ * applying it, serialised by the host. A server refuses an index beyond its commitIndex or not
+ * beyond its last snapshot.
+ */
+export type Compact = {
+  readonly type: 'Compact';
+  readonly index: number;
+  readonly snapshot: string;
+};
+
+/** The snapshot as a server keeps it, in its durable image under `snapshot` (thesis §5.1, Figure 5.1). */
+export type Snapshot = {
+  readonly lastIncludedIndex: number;
+  readonly lastIncludedTerm: number;
+  /** The application's state after applying every entry through lastIncludedIndex. */
+  readonly data: string;
 };
 
 /** A majority of the `servers` — any two intersect (§5.2, §5.4). */

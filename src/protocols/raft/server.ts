@@ -1,7 +1,9 @@
 import { and, assign, emit, enqueueActions, raise, setup } from 'xstate';
 import type { Delivered, Effect, NodeInput, ReplyEffect } from '../../node/index.ts';
 import { persist, send } from '../../node/index.ts';
-import { type AppendEntries, type ClientRequest, isMajority, lastTerm, type LogEntry, type RaftMessage } from './messages.ts';
+import { entriesFrom, entryAt, lastLogIndex, lastLogTerm, termAt } from './log.ts';
+import type { AppendEntries, ClientRequest, Compact, InstallSnapshot, LogEntry, RaftMessage, Snapshot } from './messages.ts';
+import { isMajority } from './messages.ts';
 
 export interface RaftConfig {
   /** How long a follower waits to hear from a leader, and a candidate for a majority (§5.2). */
@@ -16,6 +18,13 @@ export interface RaftConfig {
    * by the next — instead of one message that could exceed a transport's frame limit.
    */
   readonly maxEntriesPerAppend?: number;
+  /**
+   * The most characters of snapshot data one InstallSnapshot carries (the whole snapshot when
+   * absent): the thesis's chunking (Figure 5.3, `offset` and `done`), so that a snapshot of any
+   * size crosses a transport with a frame limit. A chunk's message is at most about six times this
+   * many bytes (JSON escaping, UTF-8) plus a few dozen.
+   */
+  readonly maxSnapshotChunk?: number;
 }
 
 export const DEFAULT_RAFT_CONFIG: RaftConfig = { electionTimeoutMs: 300, heartbeatTimeoutMs: 50, value: 'v' };
@@ -31,11 +40,25 @@ export interface RaftContext {
   readonly currentTerm: number;
   /** The candidate that received this server's vote in currentTerm, or null. */
   readonly votedFor: string | null;
-  /** The log; entry i (1-based, as in the paper) is log[i - 1]. */
+  /**
+   * The log after the snapshot: entry i (1-based, as in the paper) is log[i - lastIncludedIndex - 1]
+   * (see log.ts; with no snapshot, log[i - 1]).
+   */
   readonly log: readonly LogEntry[];
+  /** The snapshot replaces every entry up through this index (thesis §5.1; 0 for none). */
+  readonly lastIncludedIndex: number;
+  /** The term of entry lastIncludedIndex (0 for none). */
+  readonly lastIncludedTerm: number;
+  /** The snapshot's data: the application's state after entry lastIncludedIndex, as the host serialised it; null for none. */
+  readonly snapshot: string | null;
   // Volatile state on all servers.
-  /** The index of the highest entry known to be committed (0 after every boot). */
+  /**
+   * The index of the highest entry known to be committed: lastIncludedIndex after every boot, since
+   * a snapshot holds committed entries only (thesis §5.1), and never below it.
+   */
   readonly commitIndex: number;
+  /** The chunks of a leader's snapshot received so far in currentTerm (Figure 5.3 steps 2–4), or null. */
+  readonly receiving: Snapshot | null;
   // Volatile state on candidates.
   /** The servers that granted this candidate their vote in currentTerm (itself included), sorted. */
   readonly votesGranted: readonly string[];
@@ -44,12 +67,17 @@ export interface RaftContext {
   readonly nextIndex: Readonly<Record<string, number>>;
   /** For each follower, the index of the highest entry known to be replicated on it. */
   readonly matchIndex: Readonly<Record<string, number>>;
+  /**
+   * For each follower being sent the snapshot, how much of its data the follower is known to hold:
+   * where the next chunk starts. Reset whenever the leader's snapshot changes.
+   */
+  readonly snapshotOffset: Readonly<Record<string, number>>;
 }
 
-export type RaftEvent = Delivered<RaftMessage> | ClientRequest;
+export type RaftEvent = Delivered<RaftMessage> | ClientRequest | Compact;
 
 type Message = Extract<RaftEvent, { term: number }>;
-const isMessage = (event: RaftEvent): event is Message => event.type !== 'ClientRequest';
+const isMessage = (event: RaftEvent): event is Message => 'term' in event;
 
 /** What a follower's log becomes when it stores `entries` after entry `prevLogIndex` (§5.3, Figure 2 steps 3–4). */
 export interface Merge {
@@ -77,19 +105,94 @@ export function mergeEntries(log: readonly LogEntry[], prevLogIndex: number, ent
   return { log, appended: [] };
 }
 
+/**
+ * Steps 3–4 on a compacted log: the request's entries up through lastIncludedIndex are skipped —
+ * they are committed, so the leader's are ours (State Machine Safety) — and the rest merged into
+ * the suffix, at positions relative to the snapshot.
+ */
+export function mergeRequest(context: RaftContext, request: Pick<AppendEntries, 'prevLogIndex' | 'entries'>): Merge {
+  const skipped = Math.max(0, context.lastIncludedIndex - request.prevLogIndex);
+  return mergeEntries(context.log, Math.max(0, request.prevLogIndex - context.lastIncludedIndex), request.entries.slice(skipped));
+}
+
 /** The servers that store entry `index` (1-based): the leader itself, and every follower whose matchIndex reaches it. */
 export const replicasOf = (context: RaftContext, index: number): number =>
-  (context.log.length >= index ? 1 : 0) + context.peers.filter((peer) => (context.matchIndex[peer] ?? 0) >= index).length;
+  (lastLogIndex(context) >= index ? 1 : 0) + context.peers.filter((peer) => (context.matchIndex[peer] ?? 0) >= index).length;
 
 /** §5.4.1: the candidate's log is at least as up-to-date as ours (later last term, or same term and at least as long). */
 const candidateIsUpToDate = (context: RaftContext, request: { lastLogTerm: number; lastLogIndex: number }): boolean => {
-  const ours = lastTerm(context.log);
-  return request.lastLogTerm > ours || (request.lastLogTerm === ours && request.lastLogIndex >= context.log.length);
+  const ours = lastLogTerm(context);
+  return request.lastLogTerm > ours || (request.lastLogTerm === ours && request.lastLogIndex >= lastLogIndex(context));
 };
 
-/** Figure 2, AppendEntries receiver step 2: our log holds an entry at prevLogIndex whose term is prevLogTerm. */
+/**
+ * Figure 2, AppendEntries receiver step 2: our log holds an entry at prevLogIndex whose term is
+ * prevLogTerm — the snapshot's last entry counting as one (thesis §5.1). An index inside the
+ * snapshot matches: it is committed, and the leader of our term holds every committed entry
+ * (Leader Completeness).
+ */
 const logMatches = (context: RaftContext, prevLogIndex: number, prevLogTerm: number): boolean =>
-  prevLogIndex === 0 || (prevLogIndex <= context.log.length && context.log[prevLogIndex - 1]!.term === prevLogTerm);
+  prevLogIndex < context.lastIncludedIndex || termAt(context, prevLogIndex) === prevLogTerm;
+
+/** Whether a chunk continues the snapshot being received: the first, or the next one of the same snapshot. */
+const continuesSnapshot = (context: RaftContext, chunk: InstallSnapshot): boolean =>
+  chunk.offset === 0 ||
+  (context.receiving !== null &&
+    context.receiving.lastIncludedIndex === chunk.lastIncludedIndex &&
+    context.receiving.lastIncludedTerm === chunk.lastIncludedTerm &&
+    context.receiving.data.length === chunk.offset);
+
+/** The snapshot received so far with `chunk` added (Figure 5.3 steps 2–3: a first chunk starts a new one). */
+const withChunk = (context: RaftContext, chunk: InstallSnapshot): Snapshot => ({
+  lastIncludedIndex: chunk.lastIncludedIndex,
+  lastIncludedTerm: chunk.lastIncludedTerm,
+  data: (chunk.offset === 0 ? '' : context.receiving!.data) + chunk.data,
+});
+
+/** How much of the snapshot a chunk belongs to the follower holds, 0 when it holds none of it. */
+const heldOf = (context: RaftContext, chunk: Pick<InstallSnapshot, 'lastIncludedIndex' | 'lastIncludedTerm'>): number =>
+  context.receiving !== null && context.receiving.lastIncludedIndex === chunk.lastIncludedIndex && context.receiving.lastIncludedTerm === chunk.lastIncludedTerm
+    ? context.receiving.data.length
+    : 0;
+
+/**
+ * The server's state after its log is compacted through `snapshot.lastIncludedIndex`, which it
+ * holds or has been sent: the entries after that index are kept if the log holds the snapshot's
+ * last entry (same index and term), else the whole log goes (Figure 5.3 steps 6–7). commitIndex
+ * moves up to the snapshot's index, for a snapshot holds committed entries only.
+ */
+export function compacted(context: RaftContext, snapshot: Snapshot): Partial<RaftContext> {
+  const keepsSuffix = termAt(context, snapshot.lastIncludedIndex) === snapshot.lastIncludedTerm;
+  return {
+    log: keepsSuffix ? context.log.slice(snapshot.lastIncludedIndex - context.lastIncludedIndex) : [],
+    lastIncludedIndex: snapshot.lastIncludedIndex,
+    lastIncludedTerm: snapshot.lastIncludedTerm,
+    snapshot: snapshot.data,
+    commitIndex: Math.max(context.commitIndex, snapshot.lastIncludedIndex),
+    receiving: null,
+    // The followers being sent the old snapshot start the new one from its first chunk.
+    snapshotOffset: {},
+  };
+}
+
+/** The durable change of `compacted`: the snapshot set, and the log's prefix dropped or the whole log cut. */
+const compactionChange = (context: RaftContext, snapshot: Snapshot) =>
+  persist({
+    set: { snapshot },
+    ...(termAt(context, snapshot.lastIncludedIndex) === snapshot.lastIncludedTerm
+      ? { drop: { log: snapshot.lastIncludedIndex - context.lastIncludedIndex } }
+      : { truncate: { log: 0 } }),
+  });
+
+/**
+ * The snapshot an event brings: the host's, for a Compact (of the entries through its index, which
+ * the server holds), or the one received so far with an InstallSnapshot's chunk.
+ */
+const snapshotOf = (context: RaftContext, event: RaftEvent): Snapshot => {
+  if (event.type === 'Compact') return { lastIncludedIndex: event.index, lastIncludedTerm: termAt(context, event.index)!, data: event.snapshot };
+  if (event.type === 'InstallSnapshot') return withChunk(context, event);
+  throw new TypeError(`no snapshot comes with ${event.type}`);
+};
 
 /**
  * Any message carrying a newer term makes a server adopt that term, forget its vote and become a
@@ -114,9 +217,16 @@ const stepDown = {
  *   commits an entry of its own term once a majority stores it (§5.4.2). Followers learn the
  *   commitIndex from `leaderCommit`.
  *
- * currentTerm, votedFor and the log are persisted before any message that reveals them is sent
- * (the host releases a step's persists before its sends). A server boots, and restarts after a
- * crash, as a follower with the persisted term, vote and log; commitIndex starts again at 0.
+ * - Log compaction (Ongaro's thesis, "Consensus: Bridging Theory and Practice", ch. 5): on the
+ *   host's `Compact` a server replaces the committed entries its state machine has applied with
+ *   the host's snapshot (§5.1); it keeps lastIncludedIndex and lastIncludedTerm, against which the
+ *   AppendEntries consistency check of the entry after them is made. A leader whose nextIndex for
+ *   a follower falls inside its snapshot sends InstallSnapshot instead, in chunks (Figure 5.3).
+ *
+ * currentTerm, votedFor, the log and the snapshot are persisted before any message that reveals
+ * them is sent (the host releases a step's persists before its sends). A server boots, and restarts
+ * after a crash, as a follower with the persisted term, vote, snapshot and log suffix; commitIndex
+ * starts again at the snapshot's last index (0 without one).
  */
 export const server = setup({
   types: {
@@ -126,6 +236,11 @@ export const server = setup({
     emitted: {} as Effect<RaftMessage>,
   },
   guards: {
+    /**
+     * Thesis §5.1: a server compacts only entries its state machine has applied, which are
+     * committed — never beyond its commitIndex — and only forward, past its last snapshot.
+     */
+    mayCompact: ({ context, event }) => event.type === 'Compact' && event.index > context.lastIncludedIndex && event.index <= context.commitIndex,
     hasNewerTerm: ({ context, event }) => isMessage(event) && event.term > context.currentTerm,
     hasStaleTerm: ({ context, event }) => isMessage(event) && event.term < context.currentTerm,
     isCurrentTerm: ({ context, event }) => isMessage(event) && event.term === context.currentTerm,
@@ -139,11 +254,31 @@ export const server = setup({
     hasVoteMajority: ({ context }) => isMajority(context.votesGranted.length, context.peers.length + 1),
     logMatchesPrev: ({ context, event }) => event.type === 'AppendEntries' && logMatches(context, event.prevLogIndex, event.prevLogTerm),
     isSuccess: ({ event }) => event.type === 'AppendEntriesResponse' && event.success,
+    // ── snapshots (thesis §5.1, Figure 5.3) ─────────────────────────────────────────────────
+    /** The snapshot covers nothing this follower does not know committed: it keeps its own state (etcd's restore does the same). */
+    snapshotCovered: ({ context, event }) => event.type === 'InstallSnapshot' && event.lastIncludedIndex <= context.commitIndex,
+    /** Steps 2–3: the chunk is a first one, or the next of the snapshot being received. */
+    continuesSnapshot: ({ context, event }) => event.type === 'InstallSnapshot' && continuesSnapshot(context, event),
+    /** Step 5: the last chunk, the whole snapshot now here. */
+    isLastChunk: ({ event }) => event.type === 'InstallSnapshot' && event.done,
+    /** The follower holds the leader's entries through the snapshot's index. */
+    snapshotDone: ({ event }) => event.type === 'InstallSnapshotResponse' && event.done,
+    /** After the snapshot the follower still lacks some of the leader's entries. */
+    followerStillBehind: ({ context, event }) =>
+      event.type === 'InstallSnapshotResponse' && Math.max(context.matchIndex[event.from] ?? 0, event.lastIncludedIndex) < lastLogIndex(context),
+    /**
+     * The answer to a chunk moves where the next one starts: the follower holds more (or, having
+     * restarted, less) of the current snapshot than the leader knew, or answered an older snapshot
+     * (the current one then starts over). A duplicate answer changes nothing and sends nothing.
+     */
+    movesSnapshotOffset: ({ context, event }) =>
+      event.type === 'InstallSnapshotResponse' &&
+      (event.lastIncludedIndex !== context.lastIncludedIndex || event.received !== (context.snapshotOffset[event.from] ?? 0)),
     /** The follower acknowledged a full chunk (`maxEntriesPerAppend` entries past what it held) and is still behind. */
     ackedFullChunk: ({ context, event }) => {
       const cap = context.config.maxEntriesPerAppend;
       if (cap === undefined || event.type !== 'AppendEntriesResponse') return false;
-      return event.matchIndex < context.log.length && event.matchIndex - (context.matchIndex[event.from] ?? 0) >= cap;
+      return event.matchIndex < lastLogIndex(context) && event.matchIndex - (context.matchIndex[event.from] ?? 0) >= cap;
     },
     /**
      * Figure 2, Rules for Servers, Leaders: entry N may be committed when a majority stores it AND
@@ -151,11 +286,12 @@ export const server = setup({
      * replicas; they commit indirectly, with the first entry of the leader's own term (Log Matching).
      */
     isCommittable: ({ context }, { index }: { index: number }) =>
-      context.log[index - 1]?.term === context.currentTerm && isMajority(replicasOf(context, index), context.peers.length + 1),
+      termAt(context, index) === context.currentTerm && isMajority(replicasOf(context, index), context.peers.length + 1),
   },
   actions: {
     // ── terms and votes ──────────────────────────────────────────────────────────────────────
-    adoptNewerTerm: assign(({ event }) => (isMessage(event) ? { currentTerm: event.term, votedFor: null } : {})),
+    // A partial snapshot was the old term's leader's: the new one sends its own (Figure 5.3 keys chunks by leader).
+    adoptNewerTerm: assign(({ event }) => (isMessage(event) ? { currentTerm: event.term, votedFor: null, receiving: null } : {})),
     /** currentTerm and votedFor are persistent state (Figure 2): stable before any reply or request. */
     persistTermAndVote: emit(({ context }) => persist({ set: { currentTerm: context.currentTerm, votedFor: context.votedFor } })),
     handleAgain: raise(({ event }) => event),
@@ -172,7 +308,7 @@ export const server = setup({
     requestVotes: enqueueActions(({ context, enqueue }) => {
       for (const peer of context.peers) {
         enqueue.emit(
-          send(peer, { type: 'RequestVote', term: context.currentTerm, candidateId: context.id, lastLogIndex: context.log.length, lastLogTerm: lastTerm(context.log) }),
+          send(peer, { type: 'RequestVote', term: context.currentTerm, candidateId: context.id, lastLogIndex: lastLogIndex(context), lastLogTerm: lastLogTerm(context) }),
         );
       }
     }),
@@ -183,17 +319,17 @@ export const server = setup({
     forgetVotes: assign({ votesGranted: [] }),
     // ── log replication (§5.3) ───────────────────────────────────────────────────────────────
     becomeLeader: assign(({ context }) => ({
-      nextIndex: Object.fromEntries(context.peers.map((peer) => [peer, context.log.length + 1])),
+      nextIndex: Object.fromEntries(context.peers.map((peer) => [peer, lastLogIndex(context) + 1])),
       matchIndex: Object.fromEntries(context.peers.map((peer) => [peer, 0])),
     })),
-    forgetLeadership: assign({ nextIndex: {}, matchIndex: {} }),
+    forgetLeadership: assign({ nextIndex: {}, matchIndex: {}, snapshotOffset: {} }),
     sendAppendEntries: enqueueActions(({ context, enqueue }) => {
-      for (const peer of context.peers) enqueue.emit(send(peer, appendEntriesFor(context, peer)));
+      for (const peer of context.peers) enqueue.emit(send(peer, replicationFor(context, peer)));
     }),
-    /** §5.3: after a rejection the leader retries at once, one entry earlier. */
+    /** §5.3: after a rejection the leader retries at once, one entry earlier; after a snapshot chunk's answer, the next chunk or the entries after it. */
     retryAppendEntries: emit(({ context, event }) => {
-      const peer = event.type === 'AppendEntriesResponse' ? event.from : '';
-      return send(peer, appendEntriesFor(context, peer));
+      const peer = event.type === 'AppendEntriesResponse' || event.type === 'InstallSnapshotResponse' ? event.from : '';
+      return send(peer, replicationFor(context, peer));
     }),
     /** The log is persistent state: the entry is stable before the AppendEntries that carry it. */
     persistClientEntry: emit(({ context, event }) => persist({ append: { log: [clientEntry(context, event)] } })),
@@ -206,11 +342,11 @@ export const server = setup({
     /** Steps 3–4 made durable: the cut and the new entries, before the acknowledgement. */
     persistEntries: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'AppendEntries') return;
-      const merge = mergeEntries(context.log, event.prevLogIndex, event.entries);
+      const merge = mergeRequest(context, event);
       if (merge.truncatedAt === undefined && merge.appended.length === 0) return;
       enqueue.emit(persist({ ...(merge.truncatedAt !== undefined ? { truncate: { log: merge.truncatedAt } } : {}), append: { log: merge.appended } }));
     }),
-    storeEntries: assign({ log: ({ context, event }) => (event.type === 'AppendEntries' ? mergeEntries(context.log, event.prevLogIndex, event.entries).log : context.log) }),
+    storeEntries: assign({ log: ({ context, event }) => (event.type === 'AppendEntries' ? mergeRequest(context, event).log : context.log) }),
     /** Step 5, never moving backwards: commitIndex = max(commitIndex, min(leaderCommit, index of last new entry)). */
     learnCommitIndex: assign({
       commitIndex: ({ context, event }) =>
@@ -231,7 +367,7 @@ export const server = setup({
         success: false,
         matchIndex: 0,
         // Only worth saying to a leader of our term: a stale leader steps down on our term anyway.
-        ...(event.type === 'AppendEntries' && event.term === context.currentTerm ? { rejectHint: context.log.length } : {}),
+        ...(event.type === 'AppendEntries' && event.term === context.currentTerm ? { rejectHint: lastLogIndex(context) } : {}),
       }),
     ),
     recordMatch: assign(({ context, event }) => {
@@ -256,7 +392,7 @@ export const server = setup({
      */
     advanceCommitIndex: enqueueActions(({ context, enqueue, check }) => {
       let commitIndex = context.commitIndex;
-      for (let n = context.log.length; n > context.commitIndex; n--) {
+      for (let n = lastLogIndex(context); n > context.commitIndex; n--) {
         // `check` is typed without the machine's guards; it evaluates a named, parameterised one all the same.
         if (check({ type: 'isCommittable', params: { index: n } } as never)) {
           commitIndex = n;
@@ -265,13 +401,59 @@ export const server = setup({
       }
       if (commitIndex === context.commitIndex) return;
       enqueue.assign({ commitIndex });
-      for (const peer of context.peers) enqueue.emit(send(peer, appendEntriesFor({ ...context, commitIndex }, peer)));
+      for (const peer of context.peers) enqueue.emit(send(peer, replicationFor({ ...context, commitIndex }, peer)));
       for (let index = context.commitIndex + 1; index <= commitIndex; index++) {
-        const entry = context.log[index - 1]!;
+        const entry = entryAt(context, index)!;
         if (entry.client !== undefined && entry.requestId !== undefined) {
           enqueue.emit({ type: 'reply', client: entry.client, requestId: entry.requestId, result: { index, value: entry.value } } satisfies ReplyEffect);
         }
       }
+    }),
+    // ── snapshots (thesis §5.1, Figure 5.3) ──────────────────────────────────────────────────
+    /** The snapshot is stable, and the entries it replaces dropped, before anything relies on it. */
+    persistCompaction: emit(({ context, event }) => compactionChange(context, snapshotOf(context, event))),
+    compactLog: assign(({ context, event }) => compacted(context, snapshotOf(context, event))),
+    /** Steps 2–4: a chunk that is not the last is kept (volatile: a restarted follower is sent the snapshot again). */
+    storeSnapshotChunk: assign({ receiving: ({ context, event }) => (event.type === 'InstallSnapshot' ? withChunk(context, event) : context.receiving) }),
+    /** Steps 5–7 made durable: the snapshot, and the log's suffix kept or the whole log cut, before the answer. */
+    persistInstalledSnapshot: emit(({ context, event }) => compactionChange(context, snapshotOf(context, event))),
+    /**
+     * Steps 5–8: the snapshot replaces the log through its index. The host learns of it as it
+     * learns of commits, from the context (lastIncludedIndex beyond what it applied), and resets its
+     * state machine from `snapshot` (step 8).
+     */
+    installSnapshot: assign(({ context, event }) => compacted(context, snapshotOf(context, event))),
+    /** The answer to a chunk not installed: done if the follower needs none of it (then it holds none), else how much it holds. */
+    acknowledgeSnapshot: emit(({ context, event }) => {
+      const chunk = event.type === 'InstallSnapshot' ? event : undefined;
+      const done = chunk !== undefined && chunk.term === context.currentTerm && context.commitIndex >= chunk.lastIncludedIndex;
+      return send(chunk?.from ?? '', {
+        type: 'InstallSnapshotResponse',
+        term: context.currentTerm,
+        lastIncludedIndex: chunk?.lastIncludedIndex ?? 0,
+        received: chunk === undefined || done ? 0 : heldOf(context, chunk),
+        done,
+      });
+    }),
+    acknowledgeInstalledSnapshot: emit(({ context, event }) =>
+      send(event.type === 'InstallSnapshot' ? event.from : '', {
+        type: 'InstallSnapshotResponse',
+        term: context.currentTerm,
+        lastIncludedIndex: event.type === 'InstallSnapshot' ? event.lastIncludedIndex : 0,
+        received: event.type === 'InstallSnapshot' ? event.offset + event.data.length : 0,
+        done: true,
+      }),
+    ),
+    /** The follower holds the leader's entries through the snapshot's index (as recordMatch for AppendEntries). */
+    recordSnapshotMatch: assign(({ context, event }) => {
+      if (event.type !== 'InstallSnapshotResponse') return {};
+      const match = Math.max(context.matchIndex[event.from] ?? 0, event.lastIncludedIndex);
+      const { [event.from]: _, ...snapshotOffset } = context.snapshotOffset;
+      return { matchIndex: { ...context.matchIndex, [event.from]: match }, nextIndex: { ...context.nextIndex, [event.from]: match + 1 }, snapshotOffset };
+    }),
+    recordSnapshotOffset: assign(({ context, event }) => {
+      if (event.type !== 'InstallSnapshotResponse') return {};
+      return { snapshotOffset: { ...context.snapshotOffset, [event.from]: nextSnapshotOffset(context, event) } };
     }),
   },
   delays: {
@@ -287,10 +469,16 @@ export const server = setup({
     currentTerm: (input.durable.currentTerm as number | undefined) ?? 0,
     votedFor: (input.durable.votedFor as string | null | undefined) ?? null,
     log: (input.durable.log as LogEntry[] | undefined) ?? [],
-    commitIndex: 0,
+    lastIncludedIndex: (input.durable.snapshot as Snapshot | undefined)?.lastIncludedIndex ?? 0,
+    lastIncludedTerm: (input.durable.snapshot as Snapshot | undefined)?.lastIncludedTerm ?? 0,
+    snapshot: (input.durable.snapshot as Snapshot | undefined)?.data ?? null,
+    // What the snapshot holds is committed (thesis §5.1); the rest is learnt again from a leader.
+    commitIndex: (input.durable.snapshot as Snapshot | undefined)?.lastIncludedIndex ?? 0,
+    receiving: null,
     votesGranted: [],
     nextIndex: {},
     matchIndex: {},
+    snapshotOffset: {},
   }),
   initial: 'follower',
   // What every role does with a message from a newer or an older term; the roles handle messages
@@ -303,7 +491,12 @@ export const server = setup({
     // another leader of its own term cannot happen while ElectionSafety holds; it ignores it.)
     AppendEntries: [stepDown, { guard: 'hasStaleTerm', actions: 'rejectAppend' }],
     AppendEntriesResponse: [stepDown],
+    // From a stale leader: answered with our term, so that it steps down (Figure 5.3 step 1).
+    InstallSnapshot: [stepDown, { guard: 'hasStaleTerm', actions: 'acknowledgeSnapshot' }],
+    InstallSnapshotResponse: [stepDown],
     ClientRequest: { actions: 'refuseRequest' },
+    // In any role, at the host's request (thesis §5.1: each server snapshots on its own).
+    Compact: { guard: 'mayCompact', actions: ['persistCompaction', 'compactLog'] },
   },
   states: {
     follower: {
@@ -320,6 +513,19 @@ export const server = setup({
           },
           { guard: 'isCurrentTerm', target: 'follower', reenter: true, actions: 'rejectAppend' },
         ],
+        // Figure 5.3, receiver: the leader of this term restarts the election timer, as with AppendEntries.
+        InstallSnapshot: [
+          { guard: and(['isCurrentTerm', 'snapshotCovered']), target: 'follower', reenter: true, actions: 'acknowledgeSnapshot' },
+          {
+            guard: and(['isCurrentTerm', 'continuesSnapshot', 'isLastChunk']),
+            target: 'follower',
+            reenter: true,
+            actions: ['persistInstalledSnapshot', 'installSnapshot', 'acknowledgeInstalledSnapshot'],
+          },
+          { guard: and(['isCurrentTerm', 'continuesSnapshot']), target: 'follower', reenter: true, actions: ['storeSnapshotChunk', 'acknowledgeSnapshot'] },
+          // Out of order (a lost or duplicated chunk): say how much is here, for the leader to resume.
+          { guard: 'isCurrentTerm', target: 'follower', reenter: true, actions: 'acknowledgeSnapshot' },
+        ],
       },
     },
     candidate: {
@@ -332,6 +538,7 @@ export const server = setup({
         RequestVoteResponse: { guard: and(['isCurrentTerm', 'isVoteGranted']), actions: 'recordVote' },
         // The leader of this term has been elected: return to follower and accept its request.
         AppendEntries: { guard: 'isCurrentTerm', target: 'follower', actions: 'handleAgain' },
+        InstallSnapshot: { guard: 'isCurrentTerm', target: 'follower', actions: 'handleAgain' },
       },
     },
     leader: {
@@ -355,24 +562,60 @@ export const server = setup({
           { guard: and(['isCurrentTerm', 'isSuccess']), actions: ['recordMatch', 'advanceCommitIndex'] },
           { guard: 'isCurrentTerm', actions: ['retreatNextIndex', 'retryAppendEntries'] },
         ],
+        InstallSnapshotResponse: [
+          { guard: and(['isCurrentTerm', 'snapshotDone', 'followerStillBehind']), actions: ['recordSnapshotMatch', 'advanceCommitIndex', 'retryAppendEntries'] },
+          { guard: and(['isCurrentTerm', 'snapshotDone']), actions: ['recordSnapshotMatch', 'advanceCommitIndex'] },
+          { guard: and(['isCurrentTerm', 'movesSnapshotOffset']), actions: ['recordSnapshotOffset', 'retryAppendEntries'] },
+        ],
       },
     },
   },
 });
 
+/**
+ * What a leader sends `peer` to replicate its log: AppendEntries with the entries from its
+ * nextIndex on (§5.3) — or, once the entry before them is compacted away, a chunk of the snapshot
+ * (thesis §5.1: "the leader must occasionally send its snapshot to followers that lag behind").
+ */
+export function replicationFor(context: RaftContext, peer: string): AppendEntries | InstallSnapshot {
+  const nextIndex = context.nextIndex[peer] ?? lastLogIndex(context) + 1;
+  return nextIndex <= context.lastIncludedIndex ? snapshotChunkFor(context, peer) : appendEntriesFor(context, peer);
+}
+
 /** The AppendEntries a leader sends `peer`: the entries from its nextIndex on, after the one before (§5.3). */
 export function appendEntriesFor(context: RaftContext, peer: string): AppendEntries {
-  const prevLogIndex = (context.nextIndex[peer] ?? context.log.length + 1) - 1;
+  const prevLogIndex = (context.nextIndex[peer] ?? lastLogIndex(context) + 1) - 1;
   return {
     type: 'AppendEntries',
     term: context.currentTerm,
     leaderId: context.id,
     prevLogIndex,
-    prevLogTerm: prevLogIndex === 0 ? 0 : context.log[prevLogIndex - 1]!.term,
-    entries: context.log.slice(prevLogIndex, context.config.maxEntriesPerAppend === undefined ? undefined : prevLogIndex + context.config.maxEntriesPerAppend),
+    prevLogTerm: termAt(context, prevLogIndex)!,
+    entries: entriesFrom(context, prevLogIndex + 1, context.config.maxEntriesPerAppend),
     leaderCommit: context.commitIndex,
   };
 }
+
+/** The chunk of its snapshot a leader sends `peer` next: from where the follower's data ends, at most `maxSnapshotChunk` characters. */
+export function snapshotChunkFor(context: RaftContext, peer: string): InstallSnapshot {
+  const data = context.snapshot ?? '';
+  const offset = Math.min(context.snapshotOffset[peer] ?? 0, data.length);
+  const chunk = data.slice(offset, context.config.maxSnapshotChunk === undefined ? undefined : offset + context.config.maxSnapshotChunk);
+  return {
+    type: 'InstallSnapshot',
+    term: context.currentTerm,
+    leaderId: context.id,
+    lastIncludedIndex: context.lastIncludedIndex,
+    lastIncludedTerm: context.lastIncludedTerm,
+    offset,
+    data: chunk,
+    done: offset + chunk.length >= data.length,
+  };
+}
+
+/** Where the leader's next chunk to a follower starts, after its answer: what it holds of the current snapshot, or 0 for an older one's. */
+const nextSnapshotOffset = (context: RaftContext, answer: { lastIncludedIndex: number; received: number }): number =>
+  answer.lastIncludedIndex === context.lastIncludedIndex ? answer.received : 0;
 
 /** The entry a leader appends for a client request, in its current term. */
 function clientEntry(context: RaftContext, event: RaftEvent): LogEntry {

@@ -26,7 +26,7 @@ export const DEFAULT_PARTICIPANT_CONFIG: ParticipantConfig = {
   retryTimeoutMs: 500,
 };
 
-interface ParticipantContext {
+export interface ParticipantContext {
   readonly config: ParticipantConfig;
   readonly self: string;
   /** Who coordinates, in turn: the coordinator, then the participants by id (backup-order.ts). */

@@ -10,7 +10,7 @@ export interface ResourceManagerConfig {
 
 export const DEFAULT_RM_CONFIG: ResourceManagerConfig = { acknowledge: true };
 
-interface ResourceManagerContext {
+export interface ResourceManagerContext {
   readonly config: ResourceManagerConfig;
   /** The transaction manager: the RM's only peer. */
   readonly tm: string;

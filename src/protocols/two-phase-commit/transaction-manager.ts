@@ -27,7 +27,7 @@ export const DEFAULT_TM_CONFIG: TransactionManagerConfig = {
   retryTimeoutMs: 200,
 };
 
-interface TransactionManagerContext {
+export interface TransactionManagerContext {
   readonly config: TransactionManagerConfig;
   /** The RMs of the transaction: the TM's peers. */
   readonly rms: readonly string[];

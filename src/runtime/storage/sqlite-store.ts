@@ -10,7 +10,9 @@ const SCHEMA_VERSION = 1;
  * key), whose entries are rows of `durable_log`: appending to Raft's log inserts the new entries
  * and cutting it deletes the tail, so a step costs what it changed, not the size of the log.
  * `length` is the number of entries of a log (NULL for a plain value): an append finds its first
- * position without counting rows.
+ * position without counting rows. Dropping a log's prefix (Raft's compaction) deletes the first rows
+ * and renumbers nothing: a log's entries are its rows in position order, the first at the lowest
+ * position (0 for a log that was empty), so entry i is at that position + i.
  */
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS durable_key (
@@ -126,6 +128,8 @@ export class SqliteStore implements DurableStore {
         'INSERT INTO durable_key (key, value, length) VALUES (?, NULL, ?) ON CONFLICT (key) DO UPDATE SET value = NULL, length = excluded.length',
       ),
       cutLog: db.prepare<[string, number]>('DELETE FROM durable_log WHERE log = ? AND position >= ?'),
+      dropLog: db.prepare<[string, number]>('DELETE FROM durable_log WHERE log = ? AND position < ?'),
+      firstPosition: db.prepare<[string], { readonly first: number | null }>('SELECT MIN(position) AS first FROM durable_log WHERE log = ?'),
       insertEntry: db.prepare<[string, number, string]>('INSERT INTO durable_log (log, position, entry) VALUES (?, ?, ?)'),
       // Read once, at load: a scan is fine. The prefix "" (a file of its own) matches every key.
       allKeys: db.prepare<[{ prefix: string }], KeyRow & { readonly key: string }>('SELECT key, value, length FROM durable_key WHERE substr(key, 1, length(@prefix)) = @prefix'),
@@ -158,7 +162,7 @@ export class SqliteStore implements DurableStore {
     if (this.ownsFile) this.file.close();
   }
 
-  /** One change, in `applyDurableChange`'s order: set, then truncate, then append. */
+  /** One change, in `applyDurableChange`'s order: set, then drop, then truncate, then append. */
   private apply(change: DurableChange): void {
     const { statements } = this;
     const p = this.prefix;
@@ -172,19 +176,32 @@ export class SqliteStore implements DurableStore {
         statements.putValue.run(key, JSON.stringify(value));
       }
     }
+    for (const [name, count] of Object.entries(change.drop ?? {})) {
+      if (!Number.isInteger(count) || count < 0) throw new RangeError(`drop ${count} entries of "${name}": a count must be a whole number >= 0`);
+      const log = p + name;
+      const length = this.logLength(log);
+      if (count > 0 && length > 0) statements.dropLog.run(log, this.firstPosition(log) + count);
+      statements.putLog.run(log, Math.max(0, length - count));
+    }
     for (const [name, from] of Object.entries(change.truncate ?? {})) {
       if (!Number.isInteger(from) || from < 0) throw new RangeError(`truncate "${name}" at ${from}: an index must be a whole number >= 0`);
       const log = p + name;
       const length = this.logLength(log);
-      if (from < length) statements.cutLog.run(log, from);
+      if (from < length) statements.cutLog.run(log, this.firstPosition(log) + from);
       statements.putLog.run(log, Math.min(from, length));
     }
     for (const [name, entries] of Object.entries(change.append ?? {})) {
       const log = p + name;
       const length = this.logLength(log);
-      entries.forEach((entry, i) => statements.insertEntry.run(log, length + i, JSON.stringify(entry)));
+      const first = entries.length > 0 ? this.firstPosition(log) : 0;
+      entries.forEach((entry, i) => statements.insertEntry.run(log, first + length + i, JSON.stringify(entry)));
       statements.putLog.run(log, length + entries.length);
     }
+  }
+
+  /** The position of a log's first entry: its lowest row's (0 for an empty log, whose next entry goes there). */
+  private firstPosition(log: string): number {
+    return this.statements.firstPosition.get(log)?.first ?? 0;
   }
 
   /** The number of entries of a log; 0 for a key never written (it becomes an empty log). */

@@ -1,7 +1,9 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import type { Logger } from '../logger.ts';
 import { decodeFrameBody, encodeFrame, FrameDecoder, FrameError } from './frames.ts';
 import { HANDSHAKE_MAX_FRAME_BYTES, type Hello, helloFrame, readChallenge, readWelcome } from './peer-handshake.ts';
+import { isTlsRefusal, type PeerTls, peerClientOptions } from './peer-tls.ts';
 
 export interface PeerAddress {
   readonly host: string;
@@ -23,7 +25,10 @@ export interface PeerLinkCounters {
   framesWritten: number;
   /** Connections that completed the handshake. */
   connects: number;
-  /** Connections closed because the peer did not complete the handshake or did not prove the secret. */
+  /**
+   * Connections closed because the peer did not complete the handshake or did not prove the
+   * secret, or (with TLS) because its certificate did not verify or it refused this node's.
+   */
   handshakesRefused: number;
 }
 
@@ -36,6 +41,8 @@ export interface PeerLinkOptions {
   readonly backoff: BackoffPolicy;
   readonly random: () => number;
   readonly logger: Logger;
+  /** Mutual TLS (peer-tls.ts): the peer must present a certificate from the CA naming the host dialled. */
+  readonly tls?: PeerTls;
 }
 
 /**
@@ -112,7 +119,9 @@ export class PeerLink {
   }
 
   private dial(address: PeerAddress): void {
-    const socket = connect({ host: address.host, port: address.port });
+    // With TLS the challenge arrives only once the session is up, so the handshake below runs
+    // inside it unchanged; without, on the bare connection.
+    const socket = this.options.tls ? connectTls(peerClientOptions(this.options.tls, address.host, address.port)) : connect({ host: address.host, port: address.port });
     this.socket = socket;
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_BYTES);
@@ -140,6 +149,11 @@ export class PeerLink {
     });
     socket.on('drain', () => this.pump());
     socket.on('error', (error) => {
+      // TLS refusing the peer's certificate, or the peer refusing ours, is not an outage: say why.
+      if (this.options.tls && isTlsRefusal(error)) {
+        this.noteRefusal(`TLS: ${error.message}`);
+        return;
+      }
       // A peer that is down is routine: say so once per outage, not once per retry.
       if (this.lastError === undefined) this.options.logger.info('cannot reach peer; retrying with backoff', { peer: this.peer, error: error.message });
       this.lastError = error.message;
@@ -172,9 +186,13 @@ export class PeerLink {
   /** Closes a connection whose peer broke the handshake; logged once per run of the same reason. */
   private refuse(socket: Socket, reason: string): void {
     if (socket.destroyed) return;
+    this.noteRefusal(reason);
+    socket.destroy();
+  }
+
+  private noteRefusal(reason: string): void {
     this.counters.handshakesRefused++;
     if (this.lastError !== reason) this.options.logger.warn('peer refused: handshake failed; retrying with backoff', { peer: this.peer, reason });
     this.lastError = reason;
-    socket.destroy();
   }
 }

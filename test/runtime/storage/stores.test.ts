@@ -20,6 +20,8 @@ const change: fc.Arbitrary<DurableChange> = fc.record(
   {
     set: fc.dictionary(key, fc.oneof(json, fc.array(json, { maxLength: 4 })), { maxKeys: 2 }),
     // Mostly valid indexes; now and then one applyDurableChange refuses, which must fail the batch.
+    // Dropping a prefix (log compaction), sometimes all of it, before truncates and appends count from the new first entry.
+    drop: fc.dictionary(key, fc.oneof({ weight: 9, arbitrary: fc.nat(5) }, { weight: 1, arbitrary: fc.constantFrom(-1, 0.5) }), { maxKeys: 1 }),
     truncate: fc.dictionary(key, fc.oneof({ weight: 9, arbitrary: fc.nat(6) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1.5) }), { maxKeys: 1 }),
     append: fc.dictionary(key, fc.array(json, { maxLength: 4 }), { maxKeys: 2 }),
   },
@@ -101,6 +103,31 @@ describe('durable stores', () => {
     try {
       expect(db.prepare("SELECT count(*) AS n FROM durable_log WHERE log = 'log'").get()).toEqual({ n: 499 });
       expect(db.prepare("SELECT value, length FROM durable_key WHERE key = 'log'").get()).toEqual({ value: null, length: 499 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('SqliteStore drops a log\'s prefix by deleting its first rows, and appends and cuts after it by position', () => {
+    const path = freshPath();
+    const store = new SqliteStore(path);
+    const entries = Array.from({ length: 300 }, (_, i) => ({ term: 1, value: `v${i}` }));
+    try {
+      store.commit([{ append: { log: entries } }]);
+      // Raft compacting through entry 250, then cutting after the 30th entry left and appending two.
+      store.commit([{ set: { snapshot: { lastIncludedIndex: 250 } }, drop: { log: 250 } }]);
+      store.commit([{ truncate: { log: 30 }, append: { log: [{ term: 2, value: 'a' }, { term: 2, value: 'b' }] } }]);
+      expect(store.load().log).toEqual([...entries.slice(250, 280), { term: 2, value: 'a' }, { term: 2, value: 'b' }]);
+      // Dropping everything, then appending: the log starts again at position 0.
+      store.commit([{ drop: { log: 1000 } }, { append: { log: [{ term: 3, value: 'c' }] } }]);
+      expect(store.load().log).toEqual([{ term: 3, value: 'c' }]);
+    } finally {
+      store.close();
+    }
+    const { db } = new SqliteFile(path);
+    try {
+      expect(db.prepare("SELECT count(*) AS n, min(position) AS first FROM durable_log WHERE log = 'log'").get()).toEqual({ n: 1, first: 0 });
+      expect(db.prepare("SELECT value, length FROM durable_key WHERE key = 'log'").get()).toEqual({ value: null, length: 1 });
     } finally {
       db.close();
     }

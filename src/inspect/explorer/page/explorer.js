@@ -189,7 +189,7 @@ function renderTrace() {
   const onTrace = isPrefix(state.path, trace.path);
   const position = onTrace ? state.path.length : -1;
   // A run hosts recorded is no counterexample: it says which records the model does not allow.
-  $('trace-kind').textContent = trace.recorded ? 'Recorded run' : trace.property ? 'Counterexample' : 'Trace';
+  $('trace-kind').textContent = trace.recorded ? 'Recorded run' : trace.lasso ? 'Counterexample (a lasso)' : trace.property ? 'Counterexample' : 'Trace';
   $('trace-property').textContent = trace.recorded
     ? `${trace.recorded.records} records from ${trace.recorded.nodes.join(', ')}`
     : trace.property
@@ -206,13 +206,24 @@ function renderTrace() {
   mismatch.textContent = trace.mismatch ? trace.mismatch.message : '';
   const list = $('trace-steps');
   list.replaceChildren(
-    element('li', { className: position === 0 ? 'current' : '', onclick: () => go([]) }, 'initial state'),
+    element(
+      'li',
+      { className: position === 0 ? 'current' : '', onclick: () => go([]) },
+      'initial state',
+      // A lasso of no steps: the initial state itself stutters forever.
+      trace.lasso && trace.steps.length === 0 ? element('span', { className: 'lasso-mark' }, ` — ${trace.lasso.endText}`) : undefined,
+    ),
     ...trace.steps.map((step, i) => {
       const matched = i < trace.path.length;
       const classes = [position === i + 1 ? 'current' : '', matched ? '' : 'unmatched'].join(' ').trim();
       // A client's request as recorded, and the model's event it was matched to (by type and node).
       const note = step.matchedTo ? element('span', { className: 'matched-to' }, ` — matched to the model's ${step.matchedTo}`) : undefined;
-      return element('li', { className: classes, onclick: matched ? () => go(trace.path.slice(0, i + 1)) : undefined }, step.label, note);
+      // A lasso: where its cycle starts, and after the last step where the behaviour goes on.
+      const { lasso } = trace;
+      const start = lasso && lasso.cycleStart === i + 1 ? element('span', { className: 'lasso-mark' }, `${lasso.startText} — `) : undefined;
+      const end = lasso && i === trace.steps.length - 1 ? element('span', { className: 'lasso-mark' }, ` — ${lasso.endText}`) : undefined;
+      const parts = [start, step.label, note, end].filter((part) => part !== undefined);
+      return element('li', { className: classes, onclick: matched ? () => go(trace.path.slice(0, i + 1)) : undefined }, ...parts);
     }),
   );
 }

@@ -1,0 +1,41 @@
+import type { LogEntry } from './messages.ts';
+
+/**
+ * A server's log after compaction (Ongaro's thesis §5.1, Figure 5.1): a snapshot stands for every
+ * entry up through `lastIncludedIndex` (whose term, `lastIncludedTerm`, it remembers for the
+ * AppendEntries consistency check), and `log` holds only the entries after it. Entry i (1-based, as
+ * in the paper) is `log[i - lastIncludedIndex - 1]`. With no snapshot both are 0 and the log is
+ * whole. Every index a server compares or sends goes through these functions, never `log[i - 1]`.
+ */
+export interface CompactedLog {
+  readonly lastIncludedIndex: number;
+  readonly lastIncludedTerm: number;
+  readonly log: readonly LogEntry[];
+}
+
+/** The index of the last entry, compacted or not (0 for none). */
+export const lastLogIndex = (server: CompactedLog): number => server.lastIncludedIndex + server.log.length;
+
+/** The term of the last entry: the snapshot's when the suffix is empty (0 for no entry at all). */
+export const lastLogTerm = (server: CompactedLog): number => (server.log.length === 0 ? server.lastIncludedTerm : server.log[server.log.length - 1]!.term);
+
+/**
+ * The term of entry `index`: known for the snapshot's last entry and every entry after it;
+ * undefined beyond the log and before lastIncludedIndex (compacted: only the snapshot knows). Index
+ * 0, before the first entry, has term 0.
+ */
+export const termAt = (server: CompactedLog, index: number): number | undefined => {
+  if (index === server.lastIncludedIndex) return server.lastIncludedTerm;
+  return entryAt(server, index)?.term;
+};
+
+/** Entry `index`, if the log still holds it (after lastIncludedIndex, up to the last). */
+export const entryAt = (server: CompactedLog, index: number): LogEntry | undefined =>
+  index > server.lastIncludedIndex ? server.log[index - server.lastIncludedIndex - 1] : undefined;
+
+/** The entries from `from` (> lastIncludedIndex) on, at most `count` of them (all when absent). */
+export const entriesFrom = (server: CompactedLog, from: number, count?: number): LogEntry[] => {
+  const start = from - server.lastIncludedIndex - 1;
+  if (start < 0) throw new RangeError(`entries from ${from}: compacted up to ${server.lastIncludedIndex}`);
+  return server.log.slice(start, count === undefined ? undefined : start + count);
+};

@@ -202,6 +202,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     exitStatus: 'exit status: 0 a 2xx answer; 1 any other answer (not found, aborted, no leader: it says which); 2 bad arguments or an unreachable endpoint.',
   },
   {
+    name: 'init',
+    summary: 'a new project of your own: a machine, a model, a broken variant and a test that pass',
+    usage: ['init <dir>'],
+    description: [
+      'Writes into <dir> (new or empty) a project that depends on unanimous: package.json (with',
+      'test, check and chart scripts), README.md, and under lock/ the lock server of the guide',
+      '"Your first model" — its machines, its model, a broken variant the checker catches, and a',
+      'vitest test with exact state counts. After npm install, npm test passes as it is.',
+    ].join('\n'),
+    flags: {},
+    positionals: true,
+    exitStatus: 'exit status: 0 written; 2 bad arguments, or a folder that is not empty (nothing written).',
+  },
+  {
     name: 'help',
     summary: 'this list, or one command\'s usage and flags',
     usage: ['help [command]'],

@@ -3,6 +3,7 @@ import { checkCommand } from './check-command.ts';
 import { COMMANDS, commandNamed } from './command-specs.ts';
 import { exploreCommand } from './explore-command.ts';
 import { commandHelp, generalHelp } from './help.ts';
+import { initCommand } from './init-command.ts';
 import { KV_ACTIONS, type KvAction, kvCommand } from './kv-command.ts';
 import { listModelNames, loadModel } from './models.ts';
 import { nodeCommand } from './node-command.ts';
@@ -57,6 +58,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runNode(parsed, out);
       case 'kv':
         return await runKv(parsed, out, progress);
+      case 'init': {
+        if (parsed.positionals.length !== 1) throw new UsageError('init takes one folder: unanimous init <dir>');
+        return initCommand({ dir: parsed.positionals[0]! }, out);
+      }
       default:
         throw new Error(`internal error: no handler for the command "${command.name}"`);
     }

@@ -56,6 +56,11 @@ export interface ClusterConfig {
   /** Limits on clients and peers; each absent one takes its default (DEFAULT_SERVICE_LIMITS). */
   readonly limits?: Partial<ServiceLimits>;
   /**
+   * Log compaction (Ongaro's thesis ch. 5): a shard replica snapshots its data and compacts its
+   * Raft log once this many entries were applied since its last snapshot; 10,000 by default.
+   */
+  readonly compactEvery?: number;
+  /**
    * Where this node dials a peer's Raft port when not at the peer's own address (by peer id): the
    * nemesis suite puts a fault-injecting proxy there (src/nemesis/link-proxy.ts).
    */
@@ -166,9 +171,15 @@ export function parseClusterConfig(json: unknown): ClusterConfig {
     ...(config.tls !== undefined ? { tls: tlsPaths(config.tls) } : {}),
     ...(config.clientToken !== undefined ? { clientToken: checkClientToken(config.clientToken, 'clientToken') } : {}),
     ...(config.limits !== undefined ? { limits: limits(config.limits) } : {}),
+    ...(config.compactEvery !== undefined ? { compactEvery: compactEvery(config.compactEvery) } : {}),
     ...(config.dialAddresses !== undefined ? { dialAddresses: dialAddresses(config.dialAddresses, nodeIds) } : {}),
     ...(config.unsafeForTesting !== undefined ? { unsafeForTesting: unsafeMode(config.unsafeForTesting) } : {}),
   };
+}
+
+function compactEvery(value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) throw new ConfigError(`compactEvery must be a whole number >= 1 (entries applied between snapshots), not ${JSON.stringify(value)}`);
+  return value as number;
 }
 
 /** `dialAddresses: { <peer>: { host, port } }`, each key a node. */

@@ -120,6 +120,7 @@ export class KvNode implements ShardRouter, ServedNode {
         transport: mux.transportFor(shard.id),
         logger,
         ...(config.timers ? { timers: config.timers } : {}),
+        ...(config.compactEvery !== undefined ? { compactEvery: config.compactEvery } : {}),
       });
       node.replicas.set(shard.id, replica);
     }

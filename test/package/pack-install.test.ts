@@ -72,7 +72,7 @@ beforeAll(async () => {
   for (const name of readdirSync(fixture)) cpSync(join(fixture, name), join(project, name));
   await succeed(
     'npm',
-    ['install', tarball, `typescript@${versionOf('typescript')}`, `@types/node@${versionOf('@types/node')}`, `tsx@${versionOf('tsx')}`, '--no-audit', '--no-fund', '--prefer-offline'],
+    ['install', tarball, `typescript@${versionOf('typescript')}`, `@types/node@${versionOf('@types/node')}`, `tsx@${versionOf('tsx')}`, `vitest@${versionOf('vitest')}`, '--no-audit', '--no-fund', '--prefer-offline'],
     project,
     480_000,
   );
@@ -119,6 +119,23 @@ describe('the package installed from its tarball into a project of its own', () 
     const own = await succeed('npx', ['unanimous', 'check', './my-model.ts'], project, 60_000);
     expect(own.stdout).toMatch(/^\.\/my-model\.ts\s+-\s+ok\s+5\s/m);
     expect(own.stdout).toContain('1 model checked, every result as recorded.');
+  });
+
+  it('unanimous init writes a project whose npm test and npm run check pass as they are', async () => {
+    const init = await succeed('npx', ['unanimous', 'init', 'scaffold'], project, 60_000);
+    expect(init.stdout).toContain('a new project in scaffold: package.json, README.md, lock/');
+    const scaffold = join(project, 'scaffold');
+    const manifest = JSON.parse(readFileSync(join(scaffold, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['unanimous', 'xstate']);
+    expect(Object.keys(manifest.devDependencies)).toEqual(['vitest']);
+    // Its dependencies are the consumer's, one folder up, where Node and npm find them: the
+    // same packages an npm install in the scaffold would fetch.
+    const tested = await succeed('npm', ['test'], scaffold, 120_000);
+    expect(tested.stdout).toMatch(/Tests\s+2 passed/);
+    const checked = await succeed('npm', ['run', 'check'], scaffold, 60_000);
+    expect(checked.stdout).toContain('2 models checked, every result as recorded.');
+    const again = await run('npx', ['unanimous', 'init', 'scaffold'], project, 60_000);
+    expect([again.status, again.stderr.includes('is not empty')]).toEqual([2, true]);
   });
 
   it('refuses a model the package does not have, with exit status 2', async () => {

@@ -29,6 +29,12 @@ describe('cluster configuration', () => {
     expect(refusal({ self: 'n3' })).toBe('self: "n3" is not one of the nodes (n1, n2)');
     expect(refusal({ dataDir: '' })).toBe('dataDir must be a non-empty string');
     expect(refusal({ shards: [{ id: 'a b', replicas: ['n1'] }] })).toContain('shards[0].id must be an id');
+    expect(refusal({ compactEvery: 0 })).toBe('compactEvery must be a whole number >= 1 (entries applied between snapshots), not 0');
+    expect(refusal({ compactEvery: '100' })).toBe('compactEvery must be a whole number >= 1 (entries applied between snapshots), not "100"');
+  });
+
+  it('takes the compaction threshold of the shard replicas', () => {
+    expect(parseClusterConfig({ ...valid, compactEvery: 500 }).compactEvery).toBe(500);
   });
 
   it('places shard i on nodes i, i+1, i+2: with three nodes each holds a replica of every shard', () => {

@@ -131,7 +131,7 @@ describe('the package installed from its tarball into a project of its own', () 
     // Its dependencies are the consumer's, one folder up, where Node and npm find them: the
     // same packages an npm install in the scaffold would fetch.
     const tested = await succeed('npm', ['test'], scaffold, 120_000);
-    expect(tested.stdout).toMatch(/Tests\s+2 passed/);
+    expect(tested.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/Tests\s+2 passed \(2\)/);
     const checked = await succeed('npm', ['run', 'check'], scaffold, 60_000);
     expect(checked.stdout).toContain('2 models checked, every result as recorded.');
     const again = await run('npx', ['unanimous', 'init', 'scaffold'], project, 60_000);

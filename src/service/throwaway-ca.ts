@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as X509 from '@peculiar/x509';
-import { installReflectMetadata } from './reflect-metadata.ts';
 
 /**
  * A certificate authority made on the spot for a local cluster (`unanimous serve --tls`, the
@@ -37,10 +36,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 let library: Promise<typeof X509> | undefined;
 
-/** @peculiar/x509, loaded once, after the Reflect metadata it needs (see reflect-metadata.ts). */
+/**
+ * @peculiar/x509, loaded once and only when a CA is made, after the Reflect Metadata polyfill
+ * that its README requires (its algorithms register in a tsyringe container, which refuses to
+ * load without it).
+ */
 function x509(): Promise<typeof X509> {
-  installReflectMetadata();
-  return (library ??= import('@peculiar/x509'));
+  return (library ??= import('reflect-metadata').then(() => import('@peculiar/x509')));
 }
 
 /**

@@ -62,6 +62,31 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (parsed.positionals.length !== 1) throw new UsageError('init takes one folder: unanimous init <dir>');
         return initCommand({ dir: parsed.positionals[0]! }, out);
       }
+      case 'nemesis': {
+        const { values } = parsed;
+        const number = (name: string, fallback: number, min: number, max: number) => {
+          const value = wholeNumberFlag(values, name, min) ?? fallback;
+          if (value > max) throw new UsageError(`--${name} takes at most ${max}, not ${value}`);
+          return value;
+        };
+        // Loaded only here: the nemesis layer is for this command and the tests alone.
+        const { nemesisCommand } = await import('./nemesis-command.ts');
+        return await nemesisCommand(
+          {
+            workload: textFlag(values, 'workload') ?? 'all',
+            seconds: number('seconds', 60, 1, 86_400),
+            seed: number('seed', 1, 0, 2 ** 32 - 1),
+            faults: textFlag(values, 'faults') ?? 'kill,pause,partition,loss,delay,duplicate',
+            nodes: number('nodes', 3, 1, 9),
+            shards: number('shards', 3, 1, 64),
+            clients: number('clients', 5, 1, 256),
+            json: values.json === true,
+            ...optional('data', textFlag(values, 'data')),
+          },
+          out,
+          progress,
+        );
+      }
       default:
         throw new Error(`internal error: no handler for the command "${command.name}"`);
     }

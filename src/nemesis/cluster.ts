@@ -1,24 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { seededRandom } from '../runtime/random.ts';
 import type { TimerPolicy } from '../runtime/index.ts';
-import { type ClusterConfig, type NodeAddress, placeShards } from '../service/cluster-config.ts';
-import { DEFAULT_VIRTUAL_NODES, HashRing } from '../service/hash-ring.ts';
-import { requestJson } from '../service/http-json.ts';
+import type { NodeAddress } from '../service/cluster-config.ts';
+import { HashRing } from '../service/hash-ring.ts';
+import { LocalCluster } from '../service/local-cluster.ts';
 import type { ClusterStatus } from '../service/served-node.ts';
 import { LinkProxy, type LinkFaults, type PartitionMode } from './link-proxy.ts';
-
-/**
- * The `unanimous` executable the node processes run: bin/ at the package's root, two folders up
- * from src/nemesis/ when this runs from the sources, three from dist/src/nemesis/ when built (as
- * local-cluster.ts finds it).
- */
-const BIN = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../bin/unanimous.js' : '../../../bin/unanimous.js', import.meta.url));
 
 export interface NemesisClusterOptions {
   readonly nodes: number;
@@ -35,14 +21,12 @@ export interface NemesisClusterOptions {
 }
 
 /**
- * A local cluster of `unanimous node --config` processes with a fault-injecting proxy on every
- * directed link between nodes (link-proxy.ts): node A reaches B's Raft port only through the proxy
- * of A→B (`dialAddresses` in A's config). It starts, kills (-9), restarts, pauses (SIGSTOP) and
- * resumes (SIGCONT) nodes, and partitions, slows, drops and duplicates on the links.
- *
- * It is local-cluster.ts's arrangement (each node's stdin a pipe from here, so nodes go when this
- * process goes; output appended to `<dataDir>/<node>.log`) with the proxies added: LocalCluster
- * writes its configs and starts its nodes in one step, with no way to put a proxy in the path.
+ * A local cluster (`unanimous serve`'s LocalCluster: `unanimous node --config` processes, each
+ * with its stdin a pipe from here and its output in `<dataDir>/<node>.log`) with a fault-injecting
+ * proxy on every directed link between nodes (link-proxy.ts): node A reaches B's Raft port only
+ * through the proxy of A→B (`dialAddresses` in A's config). It starts, kills (-9), restarts,
+ * pauses (SIGSTOP) and resumes (SIGCONT) nodes, and partitions, slows, drops and duplicates on
+ * the links.
  *
  * Only the Raft links go through the proxies. Clients' HTTP and the commands nodes forward to each
  * other over HTTP do not, so a partition here separates the replication network — the consensus
@@ -50,18 +34,15 @@ export interface NemesisClusterOptions {
  * reaches the leaders by forwarding: a partition of the cluster's back-end network.
  */
 export class NemesisCluster {
-  private readonly children = new Map<string, ChildProcess>();
   private readonly paused = new Set<string>();
-  private readonly expectedExit = new Set<string>();
   readonly ring: HashRing;
 
   private constructor(
-    readonly options: NemesisClusterOptions,
-    readonly configs: ReadonlyMap<string, ClusterConfig>,
+    private readonly cluster: LocalCluster,
     /** By `${from}→${to}`. */
     readonly proxies: ReadonlyMap<string, LinkProxy>,
   ) {
-    const any = configs.values().next().value as ClusterConfig;
+    const any = cluster.configs.values().next().value!;
     this.ring = new HashRing(
       any.shards.map((shard) => shard.id),
       any.virtualNodes,
@@ -72,14 +53,9 @@ export class NemesisCluster {
   static async start(options: NemesisClusterOptions): Promise<NemesisCluster> {
     if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 9) throw new Error(`nodes: a whole number from 1 to 9, not ${options.nodes}`);
     if (!Number.isInteger(options.shards) || options.shards < 1 || options.shards > 64) throw new Error(`shards: a whole number from 1 to 64, not ${options.shards}`);
-    mkdirSync(options.dataDir, { recursive: true });
-    const ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
-    const ports = await freePorts(2 * options.nodes);
-    const nodes: NodeAddress[] = ids.map((id, i) => ({ id, host: '127.0.0.1', httpPort: ports[i]!, raftPort: ports[options.nodes + i]! }));
-    const shards = placeShards(ids, options.shards);
     const random = seededRandom(options.seed);
     const proxies = new Map<string, LinkProxy>();
-    try {
+    const links = async (nodes: readonly NodeAddress[]) => {
       for (const from of nodes) {
         for (const to of nodes) {
           if (from === to) continue;
@@ -87,111 +63,74 @@ export class NemesisCluster {
           proxies.set(proxy.name, proxy);
         }
       }
+      return (from: string, to: string) => proxies.get(`${from}→${to}`)!.address;
+    };
+    try {
+      const cluster = await LocalCluster.start({
+        nodes: options.nodes,
+        shards: options.shards,
+        dataDir: options.dataDir,
+        links,
+        ...(options.timers ? { timers: options.timers } : {}),
+        ...(options.unsafeForTesting ? { unsafeForTesting: options.unsafeForTesting } : {}),
+        ...(options.onUnexpectedExit ? { onUnexpectedExit: options.onUnexpectedExit } : {}),
+      });
+      return new NemesisCluster(cluster, proxies);
     } catch (error) {
       await Promise.all([...proxies.values()].map((proxy) => proxy.close()));
       throw error;
     }
-    const clusterSecret = randomBytes(24).toString('hex');
-    const configs = new Map<string, ClusterConfig>();
-    for (const id of ids) {
-      const config: ClusterConfig = {
-        self: id,
-        dataDir: join(options.dataDir, id),
-        clusterSecret,
-        nodes,
-        shards,
-        virtualNodes: DEFAULT_VIRTUAL_NODES,
-        dialAddresses: Object.fromEntries(ids.filter((peer) => peer !== id).map((peer) => [peer, proxies.get(`${id}→${peer}`)!.address])),
-        ...(options.timers ? { timers: options.timers } : {}),
-        ...(options.unsafeForTesting ? { unsafeForTesting: options.unsafeForTesting } : {}),
-      };
-      writeFileSync(join(options.dataDir, `${id}.json`), `${JSON.stringify(config, null, 2)}\n`);
-      configs.set(id, config);
-    }
-    const cluster = new NemesisCluster(options, configs, proxies);
-    try {
-      for (const id of ids) cluster.startNode(id);
-      await cluster.waitForLeaders();
-    } catch (error) {
-      await cluster.stop();
-      throw error;
-    }
-    return cluster;
   }
 
   get nodeIds(): string[] {
-    return [...this.configs.keys()];
+    return this.cluster.nodeIds;
   }
 
   get shardIds(): string[] {
-    return this.configs.values().next().value!.shards.map((shard) => shard.id);
+    return this.cluster.configs.values().next().value!.shards.map((shard) => shard.id);
   }
 
   endpoint(node: string): string {
-    const address = this.configs.get(node)!.nodes.find((n) => n.id === node)!;
-    return `http://${address.host}:${address.httpPort}`;
+    return this.cluster.endpoint(node);
   }
 
   logFile(node: string): string {
-    return join(this.options.dataDir, `${node}.log`);
+    return this.cluster.logFile(node);
   }
 
   isRunning(node: string): boolean {
-    return this.children.has(node);
+    return this.cluster.pid(node) !== undefined;
   }
 
   isPaused(node: string): boolean {
-    return this.paused.has(node);
+    return this.paused.has(node) && this.isRunning(node);
   }
 
   /** Nodes running and not paused: the ones that can answer. */
   get live(): string[] {
-    return this.nodeIds.filter((id) => this.children.has(id) && !this.paused.has(id));
+    return this.nodeIds.filter((id) => this.isRunning(id) && !this.paused.has(id));
   }
 
   /** Starts (or restarts) a node's process on its config and data. */
   startNode(node: string): void {
-    if (this.children.has(node)) throw new Error(`node ${node} is running`);
-    const log = openSync(this.logFile(node), 'a');
-    const child = spawn(process.execPath, [BIN, 'node', '--config', join(this.options.dataDir, `${node}.json`), '--stop-on-stdin-close'], { stdio: ['pipe', log, log] });
-    closeSync(log);
-    this.children.set(node, child);
-    this.expectedExit.delete(node);
-    child.on('exit', (code, signal) => {
-      if (this.children.get(node) === child) {
-        this.children.delete(node);
-        this.paused.delete(node);
-      }
-      if (!this.expectedExit.has(node)) this.options.onUnexpectedExit?.(node, signal ? `signal ${signal}` : `code ${code}`);
-    });
+    this.paused.delete(node);
+    this.cluster.startNode(node);
   }
 
   /** kill -9: the node crashes, losing everything not yet durable. Resolves once it is gone. */
   async kill(node: string): Promise<void> {
-    const child = this.children.get(node);
-    if (!child) return;
-    this.expectedExit.add(node);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-    this.children.delete(node);
+    await this.cluster.kill(node, 'SIGKILL');
     this.paused.delete(node);
   }
 
   /** SIGSTOP: the node freezes, its sockets open and silent, its timers stopped. */
   pause(node: string): void {
-    const child = this.children.get(node);
-    if (!child || this.paused.has(node)) return;
-    child.kill('SIGSTOP');
-    this.paused.add(node);
+    if (!this.paused.has(node) && this.cluster.signal(node, 'SIGSTOP')) this.paused.add(node);
   }
 
   /** SIGCONT: the node carries on where it stopped, its timers now long overdue. */
   resume(node: string): void {
-    const child = this.children.get(node);
-    if (!child || !this.paused.has(node)) return;
-    child.kill('SIGCONT');
-    this.paused.delete(node);
+    if (this.paused.delete(node)) this.cluster.signal(node, 'SIGCONT');
   }
 
   /** The proxy of the directed link `from`→`to`. */
@@ -220,26 +159,14 @@ export class NemesisCluster {
   }
 
   /** Waits until `node` answers HTTP. */
-  async waitForNode(node: string, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        if ((await requestJson(`${this.endpoint(node)}/status?local=1`, { timeoutMs: 1_000 })).status === 200) return;
-      } catch {
-        // Not up yet.
-      }
-      if (!this.children.has(node)) throw new Error(`node ${node} exited while starting; see ${this.logFile(node)}`);
-      if (Date.now() > deadline) throw new Error(`node ${node} did not answer within ${timeoutMs} ms; see ${this.logFile(node)}`);
-      await sleep(100);
-    }
+  waitForNode(node: string, timeoutMs = 60_000): Promise<void> {
+    return this.cluster.waitForNode(node, timeoutMs);
   }
 
   /** The cluster's status as a live node sees it (GET /status: every node's replicas, each shard's leader). */
-  async status(via = this.live[0]): Promise<ClusterStatus> {
-    if (via === undefined) throw new Error('no node is live');
-    const response = await requestJson(`${this.endpoint(via)}/status`, { timeoutMs: 5_000 });
-    if (response.status !== 200) throw new Error(`status from ${via}: ${response.status} ${JSON.stringify(response.body)}`);
-    return response.body as ClusterStatus;
+  status(via = this.live[0]): Promise<ClusterStatus> {
+    if (via === undefined) return Promise.reject(new Error('no node is live'));
+    return this.cluster.status(via);
   }
 
   /** Each shard's leader as the status shows it now (the highest term's); null while a shard has none. */
@@ -249,15 +176,8 @@ export class NemesisCluster {
   }
 
   /** Waits until every running node answers and every shard has a leader. */
-  async waitForLeaders(timeoutMs = 90_000): Promise<ClusterStatus> {
-    const deadline = Date.now() + timeoutMs;
-    for (const node of this.children.keys()) await this.waitForNode(node, timeoutMs);
-    for (;;) {
-      const status = await this.status().catch(() => undefined);
-      if (status && status.shards.every((shard) => shard.leader !== null)) return status;
-      if (Date.now() > deadline) throw new Error(`not every shard elected a leader within ${timeoutMs} ms: ${JSON.stringify(status?.shards.map((s) => [s.id, s.leader]))}`);
-      await sleep(100);
-    }
+  waitForLeaders(timeoutMs = 90_000): Promise<ClusterStatus> {
+    return this.cluster.waitForLeaders(timeoutMs);
   }
 
   /** A key that lives on `shard` (`prefix` then a number). */
@@ -265,47 +185,10 @@ export class NemesisCluster {
     for (let i = 0; ; i++) if (this.ring.shardOf(`${prefix}${i}`) === shard) return `${prefix}${i}`;
   }
 
-  /**
-   * Stops everything: paused nodes are resumed and killed (a frozen process cannot stop cleanly),
-   * the others get SIGTERM, then SIGKILL after `graceMs`; then the proxies close.
-   */
+  /** Stops everything: the nodes (a paused one is woken first, or it could not stop), then the proxies. */
   async stop(graceMs = 5_000): Promise<void> {
-    await Promise.all(
-      [...this.children.entries()].map(async ([node, child]) => {
-        this.expectedExit.add(node);
-        const exited = new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) resolve();
-          else child.once('exit', () => resolve());
-        });
-        if (this.paused.has(node)) {
-          child.kill('SIGCONT');
-          child.kill('SIGKILL');
-        } else child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        await exited;
-        clearTimeout(timer);
-      }),
-    );
-    this.children.clear();
+    await this.cluster.stop(graceMs);
     this.paused.clear();
     await Promise.all([...this.proxies.values()].map((proxy) => proxy.close()));
   }
-}
-
-/** Ports free right now on 127.0.0.1 (bound to port 0 and released; another process could take one meanwhile). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as { port: number }).port);
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  return ports;
 }

@@ -40,6 +40,14 @@ export interface LocalClusterOptions {
   readonly limits?: Partial<ServiceLimits>;
   /** Called when a node process exits without having been told to (its code or signal). */
   readonly onUnexpectedExit?: (node: string, how: string) => void;
+  /**
+   * Puts something between the nodes' Raft ports (the nemesis suite's fault-injecting proxies):
+   * called once the addresses are known, it returns where node `from` is to dial node `to`
+   * (`dialAddresses` in `from`'s config).
+   */
+  readonly links?: (nodes: readonly NodeAddress[]) => Promise<(from: string, to: string) => { readonly host: string; readonly port: number }>;
+  /** The deliberately broken build, for the test that the nemesis suite catches it (see `ClusterConfig`). */
+  readonly unsafeForTesting?: 'follower-reads';
 }
 
 /**
@@ -85,6 +93,7 @@ export class LocalCluster {
     const clusterSecret = randomBytes(24).toString('hex');
     // A new CA each start, like the secret: its key is never written, so nothing else can join.
     const tls = options.tls ? await writeThrowawayCa(join(dataDir, 'tls'), nodes) : undefined;
+    const dial = options.links ? await options.links(nodes) : undefined;
     for (const id of ids) {
       const files = tls?.nodes.get(id);
       const config: ClusterConfig = {
@@ -98,6 +107,8 @@ export class LocalCluster {
         ...(tls && files ? { tls: { ca: tls.caFile, cert: files.certFile, key: files.keyFile } } : {}),
         ...(options.clientToken !== undefined ? { clientToken: options.clientToken } : {}),
         ...(options.limits !== undefined ? { limits: options.limits } : {}),
+        ...(dial ? { dialAddresses: Object.fromEntries(ids.filter((peer) => peer !== id).map((peer) => [peer, dial(id, peer)])) } : {}),
+        ...(options.unsafeForTesting ? { unsafeForTesting: options.unsafeForTesting } : {}),
       };
       writeFileSync(join(dataDir, `${id}.json`), `${JSON.stringify(config, null, 2)}\n`);
       configs.set(id, config);
@@ -148,7 +159,7 @@ export class LocalCluster {
   /** Starts (or restarts) a node's process on its config and data. */
   startNode(node: string): void {
     if (this.children.has(node)) throw new Error(`node ${node} is running`);
-    const log = openSync(join(this.dataDir, `${node}.log`), 'a');
+    const log = openSync(this.logFile(node), 'a');
     const child = spawn(process.execPath, [BIN, 'node', '--config', join(this.dataDir, `${node}.json`), '--stop-on-stdin-close'], { stdio: ['pipe', log, log] });
     closeSync(log);
     this.children.set(node, child);
@@ -157,6 +168,17 @@ export class LocalCluster {
       if (this.children.get(node) === child) this.children.delete(node);
       if (!this.expectedExit.has(node)) this.options.onUnexpectedExit?.(node, signal ? `signal ${signal}` : `code ${code}`);
     });
+  }
+
+  /** The file a node's output is appended to. */
+  logFile(node: string): string {
+    return join(this.dataDir, `${node}.log`);
+  }
+
+  /** Sends a signal to a running node and returns at once (SIGSTOP and SIGCONT pause and resume it). */
+  signal(node: string, signal: NodeJS.Signals): boolean {
+    const child = this.children.get(node);
+    return child !== undefined && child.kill(signal);
   }
 
   /** Kills a node's process with `signal` (SIGKILL: as a crash) and waits until it is gone. */
@@ -179,8 +201,8 @@ export class LocalCluster {
       } catch {
         // Not up yet.
       }
-      if (!this.children.has(node)) throw new Error(`node ${node} exited while starting; see ${join(this.dataDir, `${node}.log`)}`);
-      if (Date.now() > deadline) throw new Error(`node ${node} did not answer within ${timeoutMs} ms; see ${join(this.dataDir, `${node}.log`)}`);
+      if (!this.children.has(node)) throw new Error(`node ${node} exited while starting; see ${this.logFile(node)}`);
+      if (Date.now() > deadline) throw new Error(`node ${node} did not answer within ${timeoutMs} ms; see ${this.logFile(node)}`);
       await sleep(100);
     }
   }
@@ -205,7 +227,7 @@ export class LocalCluster {
     }
   }
 
-  /** Stops every node: SIGTERM (a clean stop), SIGKILL after `graceMs`. */
+  /** Stops every node: SIGTERM (a clean stop), SIGKILL after `graceMs`; a paused node is woken first (SIGCONT), or it could not stop. */
   async stop(graceMs = 5_000): Promise<void> {
     await Promise.all(
       [...this.children.entries()].map(async ([node, child]) => {
@@ -214,6 +236,7 @@ export class LocalCluster {
           if (child.exitCode !== null || child.signalCode !== null) resolve();
           else child.once('exit', () => resolve());
         });
+        child.kill('SIGCONT');
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
         await exited;
@@ -225,7 +248,7 @@ export class LocalCluster {
 }
 
 /** Ports free right now on 127.0.0.1 (bound to port 0 and released; another process could take one meanwhile). */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: count },

@@ -237,3 +237,51 @@ export function logsUpTo(maxTerm: number, maxLog: number, values: readonly strin
   }
   return logs;
 }
+
+// ── ReadIndex reads (Ongaro's thesis §6.4): linearizable reads over a history ───────────────────
+
+/**
+ * What the servers show of client reads in one state: `known`, the highest index any running
+ * server knows committed; `issued`, the reads registered or answered so far (by request id); and
+ * `answered`, the readIndex of each read answered with one.
+ */
+export type ReadsView = {
+  readonly known: number;
+  readonly issued: readonly string[];
+  readonly answered: { readonly [read: string]: number };
+};
+
+/**
+ * The reads of a behaviour so far. `committed` is the highest index ever known committed; for each
+ * read, `after` is that index in the state before the read was issued (every write acknowledged
+ * before the read began is at or below it), and `answered` its readIndex once answered.
+ */
+export type ReadHistory = {
+  readonly committed: number;
+  readonly reads: { readonly [read: string]: { readonly after: number; readonly answered?: number } };
+};
+
+export const NO_READS: ReadHistory = { committed: 0, reads: {} };
+
+/** The read history after a step into `view`: new reads issued after what was committed before the step, answers, and new commits. */
+export function recordReads(history: ReadHistory, view: ReadsView): ReadHistory {
+  let reads = history.reads;
+  for (const read of view.issued) if (reads[read] === undefined) reads = { ...reads, [read]: { after: history.committed } };
+  for (const [read, readIndex] of Object.entries(view.answered)) {
+    const known = reads[read] ?? { after: history.committed };
+    if (known.answered === undefined) reads = { ...reads, [read]: { ...known, answered: readIndex } };
+  }
+  const committed = Math.max(history.committed, view.known);
+  return reads === history.reads && committed === history.committed ? history : { committed, reads };
+}
+
+/**
+ * Linearizable reads (thesis §6.4): a read answered with readIndex r is served from the state
+ * machine after entry r, so it reflects every entry committed before it was issued only if each
+ * such entry's index is at most r.
+ */
+export const LinearizableReads = (history: ReadHistory): boolean =>
+  Object.values(history.reads).every((read) => read.answered === undefined || read.answered >= read.after);
+
+/** Some read has been answered with a readIndex. */
+export const someReadAnswered = (history: ReadHistory): boolean => Object.values(history.reads).some((read) => read.answered !== undefined);

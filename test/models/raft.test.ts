@@ -25,6 +25,8 @@ import { raftModel, serverState } from '../../models/raft/_build.ts';
 import threeServers from '../../models/raft/three-servers.ts';
 import compaction from '../../models/raft/compaction.ts';
 import compactsUncommitted from '../../models/raft/broken/compacts-uncommitted.ts';
+import readIndex from '../../models/raft/read-index.ts';
+import staleRead from '../../models/raft/broken/stale-read.ts';
 
 const defaults = (file: typeof threeServers) => Object.fromEntries(Object.entries(file.parameters).map(([key, p]) => [key, p.default]));
 
@@ -332,5 +334,38 @@ describe('broken: a server that compacts entries it has not committed', () => {
     expect(stepper.step(booted.snapshot, compact).snapshot.context).toMatchObject({ lastIncludedIndex: 1, commitIndex: 1, log: [] });
     const correct = new Stepper(server);
     expect(correct.step(correct.start({ id: 's1', peers: ['s2', 's3'], durable: { currentTerm: 1, votedFor: null, log: [entry(1)] }, config: { electionTimeoutMs: 300, heartbeatTimeoutMs: 50 } }).snapshot, compact).effects).toEqual([]);
+  });
+});
+
+describe('raft/read-index: ReadIndex reads (thesis §6.4), exhaustive, in CI', () => {
+  it('every answered read comes after every entry known committed before it was issued, over the recorded number of states', () => {
+    const parameters = defaults(readIndex);
+    const result = check(readIndex.build(parameters));
+    expect(result).toMatchObject({ verdict: 'ok', distinct: 490426 });
+    expect(readIndex.expected(parameters)).toMatchObject({ verdict: 'ok', distinct: 490426 });
+    expect(result.goals).toEqual([
+      { name: 'EntryCommitted', reached: true },
+      { name: 'ReadAnswered', reached: true },
+    ]);
+  });
+});
+
+describe('broken: a leader that answers reads without confirming its leadership', () => {
+  it('a deposed leader answers with a stale readIndex: LinearizableReads fails', () => {
+    const result = check(staleRead.build({}));
+    expect(result.violation).toMatchObject({ property: 'LinearizableReads', kind: 'always' });
+    expect(staleRead.expected({})).toMatchObject({ verdict: 'violation', property: 'LinearizableReads' });
+    const trace = result.violation!.trace!;
+    // The last step: a leader of an older term than another leader's answers the read at once.
+    const last = trace.steps[trace.steps.length - 1]!;
+    expect(last.action).toMatchObject({ kind: 'spontaneous', event: { type: 'ReadRequest' } });
+    const answerer = trace.final.nodes.find((node) => node.id === (last.action as { node: string }).node)!;
+    const newer = trace.final.nodes.find((node) => role(node) === 'leader' && contextOf(node).currentTerm > contextOf(answerer).currentTerm)!;
+    expect(role(answerer)).toBe('leader');
+    expect(newer).toBeDefined();
+    const [answer] = (answerer.context as { readReplies: { result: { readIndex: number } }[] }).readReplies;
+    // It answered below what the newer leader had committed, and no follower had acknowledged its round.
+    expect(answer!.result.readIndex).toBeLessThan(contextOf(newer).commitIndex);
+    expect(contextOf(answerer).acknowledgedRound).toEqual({});
   });
 });

@@ -47,3 +47,16 @@ export const compactsUncommitted = server.provide({
     mayCompact: ({ context, event }) => event.type === 'Compact' && event.index > context.lastIncludedIndex && event.index <= lastLogIndex(context),
   },
 });
+
+/**
+ * A leader that answers a ReadIndex read without confirming its leadership (thesis §6.4 skips
+ * step 2's heartbeat round): it serves reads from its own commitIndex as soon as it has committed
+ * an entry of its term. A leader deposed without knowing it — partitioned, or merely not yet told
+ * of the new leader's term — still believes it leads, and answers with a readIndex below an entry
+ * the new leader has since committed: the read misses a write that completed before it began.
+ */
+export const leaderReadsWithoutConfirmation = server.provide({
+  guards: {
+    isReadConfirmed: () => true,
+  },
+});

@@ -39,11 +39,15 @@ export const validateRaftMessage = (value: unknown): true | string => {
       return typeof m.voteGranted === 'boolean' || '"voteGranted" must be a boolean';
     case 'AppendEntries':
       return (
-        (typeof m.leaderId === 'string' && isWhole(m.prevLogIndex) && isWhole(m.prevLogTerm) && isWhole(m.leaderCommit) && Array.isArray(m.entries) && m.entries.every(isEntry)) ||
+        (typeof m.leaderId === 'string' && isWhole(m.prevLogIndex) && isWhole(m.prevLogTerm) && isWhole(m.leaderCommit) && Array.isArray(m.entries) && m.entries.every(isEntry) && (m.round === undefined || isWhole(m.round))) ||
+        // (A `round`, if any, must be whole too: thesis §6.4's heartbeat round.)
         'needs leaderId, prevLogIndex, prevLogTerm, leaderCommit and well-formed entries'
       );
     case 'AppendEntriesResponse':
-      return (typeof m.success === 'boolean' && isWhole(m.matchIndex) && (m.rejectHint === undefined || isWhole(m.rejectHint))) || 'needs success and matchIndex (and a whole rejectHint, if any)';
+      return (
+        (typeof m.success === 'boolean' && isWhole(m.matchIndex) && (m.rejectHint === undefined || isWhole(m.rejectHint)) && (m.round === undefined || isWhole(m.round))) ||
+        'needs success and matchIndex (and a whole rejectHint, if any)'
+      );
     case 'InstallSnapshot':
       return (
         (typeof m.leaderId === 'string' && isWhole(m.lastIncludedIndex) && isWhole(m.lastIncludedTerm) && isWhole(m.offset) && typeof m.data === 'string' && typeof m.done === 'boolean') ||

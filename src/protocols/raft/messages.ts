@@ -45,6 +45,12 @@ export type AppendEntries = {
   readonly entries: readonly LogEntry[];
   /** The leader's commitIndex. */
   readonly leaderCommit: number;
+  /**
+   * The leader's heartbeat round (ReadIndex, Ongaro's thesis §6.4), present only while the leader
+   * has reads waiting for confirmation: the follower echoes it, and a read registered in round r
+   * is confirmed once a majority has answered a round ≥ r. Not in the paper's figure.
+   */
+  readonly round?: number;
 };
 
 export type AppendEntriesResponse = {
@@ -66,6 +72,8 @@ export type AppendEntriesResponse = {
    * the rejections).
    */
   readonly rejectHint?: number;
+  /** The `round` of the AppendEntries this answers, echoed (thesis §6.4), when it had one. */
+  readonly round?: number;
 };
 
 /**
@@ -122,6 +130,31 @@ export type ClientRequest = {
   readonly value?: string;
   readonly client?: string;
   readonly requestId?: string | number;
+};
+
+/**
+ * A client asks for a linearizable read (Ongaro's thesis §6.4, ReadIndex): no log entry is
+ * appended. The leader answers `{ readIndex }` once it has confirmed its leadership and its
+ * commitIndex reaches the read index; the host serves the read from its state machine once it has
+ * applied through readIndex. Anything else answers `{ error }`.
+ */
+export type ReadRequest = {
+  readonly type: 'ReadRequest';
+  readonly client: string;
+  readonly requestId: string | number;
+};
+
+/** A read a leader has registered and not yet answered (thesis §6.4 steps 1–3). */
+export type PendingRead = {
+  readonly client: string;
+  readonly requestId: string | number;
+  /** The heartbeat round started when the read was registered: acknowledgements of it or a later one confirm the leadership. */
+  readonly round: number;
+  /**
+   * The leader's commitIndex when it was registered — or, if no entry of the leader's term was
+   * committed yet, when the first one was (step 1) — and null until then.
+   */
+  readonly readIndex: number | null;
 };
 
 /**

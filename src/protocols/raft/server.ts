@@ -1,8 +1,8 @@
 import { and, assign, emit, enqueueActions, raise, setup } from 'xstate';
 import type { Delivered, Effect, NodeInput, ReplyEffect } from '../../node/index.ts';
-import { persist, send } from '../../node/index.ts';
+import { persist, reply, send } from '../../node/index.ts';
 import { entriesFrom, entryAt, lastLogIndex, lastLogTerm, termAt } from './log.ts';
-import type { AppendEntries, ClientRequest, Compact, InstallSnapshot, LogEntry, RaftMessage, Snapshot } from './messages.ts';
+import type { AppendEntries, ClientRequest, Compact, InstallSnapshot, LogEntry, PendingRead, RaftMessage, ReadRequest, Snapshot } from './messages.ts';
 import { isMajority } from './messages.ts';
 
 export interface RaftConfig {
@@ -72,9 +72,16 @@ export interface RaftContext {
    * where the next chunk starts. Reset whenever the leader's snapshot changes.
    */
   readonly snapshotOffset: Readonly<Record<string, number>>;
+  // Volatile state on leaders for ReadIndex reads (thesis §6.4); all empty while no read is asked.
+  /** The reads registered and not yet answered, in the order they came. */
+  readonly reads: readonly PendingRead[];
+  /** The last heartbeat round started: 0 upon election, one more for each read registered. */
+  readonly heartbeatRound: number;
+  /** For each follower, the highest heartbeat round it has answered in this term. */
+  readonly acknowledgedRound: Readonly<Record<string, number>>;
 }
 
-export type RaftEvent = Delivered<RaftMessage> | ClientRequest | Compact;
+export type RaftEvent = Delivered<RaftMessage> | ClientRequest | ReadRequest | Compact;
 
 type Message = Extract<RaftEvent, { term: number }>;
 const isMessage = (event: RaftEvent): event is Message => 'term' in event;
@@ -118,6 +125,17 @@ export function mergeRequest(context: RaftContext, request: Pick<AppendEntries, 
 /** The servers that store entry `index` (1-based): the leader itself, and every follower whose matchIndex reaches it. */
 export const replicasOf = (context: RaftContext, index: number): number =>
   (lastLogIndex(context) >= index ? 1 : 0) + context.peers.filter((peer) => (context.matchIndex[peer] ?? 0) >= index).length;
+
+/**
+ * Whether the leader has committed an entry of its own term: then its commitIndex is at least that
+ * of any committed entry (thesis §6.4 step 1). Entries of its term follow every earlier one in its
+ * log, so it is enough that the entry at commitIndex is of the current term.
+ */
+export const hasCommittedInTerm = (context: RaftContext): boolean => termAt(context, context.commitIndex) === context.currentTerm;
+
+/** The servers that have answered heartbeat round `round` or a later one of this term: the leader itself, and its followers. */
+export const acknowledgersOf = (context: RaftContext, round: number): number =>
+  1 + context.peers.filter((peer) => (context.acknowledgedRound[peer] ?? 0) >= round).length;
 
 /** §5.4.1: the candidate's log is at least as up-to-date as ours (later last term, or same term and at least as long). */
 const candidateIsUpToDate = (context: RaftContext, request: { lastLogTerm: number; lastLogIndex: number }): boolean => {
@@ -222,6 +240,12 @@ const stepDown = {
  *   the host's snapshot (§5.1); it keeps lastIncludedIndex and lastIncludedTerm, against which the
  *   AppendEntries consistency check of the entry after them is made. A leader whose nextIndex for
  *   a follower falls inside its snapshot sends InstallSnapshot instead, in chunks (Figure 5.3).
+ * - ReadIndex reads (thesis §6.4): a leader registers a `ReadRequest` with a new heartbeat round
+ *   and sends AppendEntries carrying the round; once it has committed an entry of its term, the
+ *   read's readIndex is its commitIndex; once a majority (itself included) has answered the round
+ *   or a later one, it answers `{ readIndex }`, and the host serves the read from its state machine
+ *   once it has applied through readIndex. No log entry is written. A server that is not leader
+ *   refuses a read, and a leader that steps down fails those it holds.
  *
  * currentTerm, votedFor, the log and the snapshot are persisted before any message that reveals
  * them is sent (the host releases a step's persists before its sends). A server boots, and restarts
@@ -287,6 +311,20 @@ export const server = setup({
      */
     isCommittable: ({ context }, { index }: { index: number }) =>
       termAt(context, index) === context.currentTerm && isMajority(replicasOf(context, index), context.peers.length + 1),
+    // ── ReadIndex reads (thesis §6.4) ──────────────────────────────────────────────────────
+    /**
+     * Step 1's precondition. This machine does not append a no-op at the start of a term (the
+     * thesis's way of committing an entry of the term at once), so a read registered before the
+     * leader has committed an entry of its term waits, its readIndex unset, until it has.
+     */
+    mayFixReadIndex: ({ context }) => hasCommittedInTerm(context),
+    /**
+     * Steps 2–3: the leader is still the leader — a majority, itself included, has answered a
+     * heartbeat of its term sent after the read was registered (round ≥ the read's round). No
+     * server of that majority had moved to a later term when it answered, so no later leader had
+     * been elected, and committed nothing, before the read was registered.
+     */
+    isReadConfirmed: ({ context }, { round }: { round: number }) => isMajority(acknowledgersOf(context, round), context.peers.length + 1),
   },
   actions: {
     // ── terms and votes ──────────────────────────────────────────────────────────────────────
@@ -322,7 +360,7 @@ export const server = setup({
       nextIndex: Object.fromEntries(context.peers.map((peer) => [peer, lastLogIndex(context) + 1])),
       matchIndex: Object.fromEntries(context.peers.map((peer) => [peer, 0])),
     })),
-    forgetLeadership: assign({ nextIndex: {}, matchIndex: {}, snapshotOffset: {} }),
+    forgetLeadership: assign({ nextIndex: {}, matchIndex: {}, snapshotOffset: {}, heartbeatRound: 0, acknowledgedRound: {} }),
     sendAppendEntries: enqueueActions(({ context, enqueue }) => {
       for (const peer of context.peers) enqueue.emit(send(peer, replicationFor(context, peer)));
     }),
@@ -358,6 +396,8 @@ export const server = setup({
         term: context.currentTerm,
         success: true,
         matchIndex: event.type === 'AppendEntries' ? event.prevLogIndex + event.entries.length : 0,
+        // Thesis §6.4: the heartbeat round is echoed, for the leader to count toward its reads.
+        ...(event.type === 'AppendEntries' && event.round !== undefined ? { round: event.round } : {}),
       }),
     ),
     rejectAppend: emit(({ context, event }) =>
@@ -368,6 +408,8 @@ export const server = setup({
         matchIndex: 0,
         // Only worth saying to a leader of our term: a stale leader steps down on our term anyway.
         ...(event.type === 'AppendEntries' && event.term === context.currentTerm ? { rejectHint: lastLogIndex(context) } : {}),
+        // A rejection of our term acknowledges the leader's term as well as a success does (§6.4).
+        ...(event.type === 'AppendEntries' && event.round !== undefined ? { round: event.round } : {}),
       }),
     ),
     recordMatch: assign(({ context, event }) => {
@@ -408,6 +450,60 @@ export const server = setup({
           enqueue.emit({ type: 'reply', client: entry.client, requestId: entry.requestId, result: { index, value: entry.value } } satisfies ReplyEffect);
         }
       }
+    }),
+    // ── ReadIndex reads (thesis §6.4) ────────────────────────────────────────────────────────
+    /** Every answer to a read goes out through this one action, `{ readIndex }` or `{ error }`. */
+    replyToRead: emit((_, { client, requestId, result }: { client: string; requestId: string | number; result: { readIndex: number } | { error: string } }) =>
+      reply(client, requestId, result),
+    ),
+    /** Only a leader serves reads; no leader is named, as ClientRequest's refusal names none. */
+    refuseRead: enqueueActions(({ event, enqueue }) => {
+      if (event.type === 'ReadRequest') enqueue({ type: 'replyToRead', params: { client: event.client, requestId: event.requestId, result: { error: 'not leader' } } } as never);
+    }),
+    /**
+     * Steps 1–2: the read is registered with a new heartbeat round, whose AppendEntries (carrying
+     * `round`) the transition sends next; its readIndex is fixed by `serveReads`, at once if the
+     * leader has committed an entry of its term.
+     */
+    registerRead: assign(({ context, event }) => {
+      if (event.type !== 'ReadRequest') return {};
+      const round = context.heartbeatRound + 1;
+      return { heartbeatRound: round, reads: [...context.reads, { client: event.client, requestId: event.requestId, round, readIndex: null }] };
+    }),
+    /** The heartbeat round a follower's answer echoes, if it is later than the last it answered. */
+    recordRoundAck: assign(({ context, event }) => {
+      if (event.type !== 'AppendEntriesResponse' || event.round === undefined || event.round <= (context.acknowledgedRound[event.from] ?? 0)) return {};
+      return { acknowledgedRound: { ...context.acknowledgedRound, [event.from]: event.round } };
+    }),
+    /**
+     * Steps 1, 3 and 4: each waiting read gets its readIndex (the commitIndex) once an entry of the
+     * term is committed; a read whose leadership is confirmed and whose readIndex the commitIndex
+     * reaches is answered `{ readIndex }`. Applying committed entries is the host's job here, so
+     * the host serves the read from its state machine once it has applied through readIndex (step
+     * 4's wait is the host's); the commitIndex of a leader never moves back, so it reaches the
+     * readIndex from the moment it is fixed.
+     */
+    serveReads: enqueueActions(({ context, enqueue, check }) => {
+      if (context.reads.length === 0) return;
+      const fixable = check({ type: 'mayFixReadIndex' } as never);
+      const waiting: PendingRead[] = [];
+      for (const read of context.reads) {
+        const readIndex = read.readIndex ?? (fixable ? context.commitIndex : null);
+        if (readIndex !== null && context.commitIndex >= readIndex && check({ type: 'isReadConfirmed', params: { round: read.round } } as never)) {
+          enqueue({ type: 'replyToRead', params: { client: read.client, requestId: read.requestId, result: { readIndex } } } as never);
+        } else {
+          waiting.push(readIndex === read.readIndex ? read : { ...read, readIndex });
+        }
+      }
+      if (waiting.length !== context.reads.length || waiting.some((read, i) => read !== context.reads[i])) enqueue.assign({ reads: waiting });
+    }),
+    /** A leader that steps down (or is deposed) fails its waiting reads: it can no longer confirm them. */
+    failReads: enqueueActions(({ context, enqueue }) => {
+      if (context.reads.length === 0) return;
+      for (const read of context.reads) {
+        enqueue({ type: 'replyToRead', params: { client: read.client, requestId: read.requestId, result: { error: 'not leader' } } } as never);
+      }
+      enqueue.assign({ reads: [] });
     }),
     // ── snapshots (thesis §5.1, Figure 5.3) ──────────────────────────────────────────────────
     /** The snapshot is stable, and the entries it replaces dropped, before anything relies on it. */
@@ -479,6 +575,9 @@ export const server = setup({
     nextIndex: {},
     matchIndex: {},
     snapshotOffset: {},
+    reads: [],
+    heartbeatRound: 0,
+    acknowledgedRound: {},
   }),
   initial: 'follower',
   // What every role does with a message from a newer or an older term; the roles handle messages
@@ -495,6 +594,7 @@ export const server = setup({
     InstallSnapshot: [stepDown, { guard: 'hasStaleTerm', actions: 'acknowledgeSnapshot' }],
     InstallSnapshotResponse: [stepDown],
     ClientRequest: { actions: 'refuseRequest' },
+    ReadRequest: { actions: 'refuseRead' },
     // In any role, at the host's request (thesis §5.1: each server snapshots on its own).
     Compact: { guard: 'mayCompact', actions: ['persistCompaction', 'compactLog'] },
   },
@@ -544,7 +644,7 @@ export const server = setup({
     leader: {
       // Upon election: AppendEntries (a heartbeat, §5.2) to every follower.
       entry: ['becomeLeader', 'sendAppendEntries'],
-      exit: 'forgetLeadership',
+      exit: ['failReads', 'forgetLeadership'],
       initial: 'replicating',
       states: {
         // On every heartbeatTimeout: AppendEntries to each follower, with the entries from its nextIndex.
@@ -556,15 +656,19 @@ export const server = setup({
         // Raft.tla's ClientRequest; the new entry goes out at once. A leader without peers (a group
         // of one) is its own majority: the entry commits on the spot (raft.tla's AdvanceCommitIndex
         // is enabled at any moment; with peers nothing new is committable before they answer).
-        ClientRequest: { actions: ['persistClientEntry', 'appendClientEntry', 'sendAppendEntries', 'advanceCommitIndex'] },
+        ClientRequest: { actions: ['persistClientEntry', 'appendClientEntry', 'sendAppendEntries', 'advanceCommitIndex', 'serveReads'] },
+        // Thesis §6.4: a read is registered, and a heartbeat round confirming the leadership starts
+        // at once (a group of one confirms it on the spot). No entry is appended.
+        ReadRequest: { actions: ['registerRead', 'sendAppendEntries', 'serveReads'] },
+        // Any answer of this term, success or not, acknowledges the heartbeat round it echoes.
         AppendEntriesResponse: [
-          { guard: and(['isCurrentTerm', 'isSuccess', 'ackedFullChunk']), actions: ['recordMatch', 'advanceCommitIndex', 'retryAppendEntries'] },
-          { guard: and(['isCurrentTerm', 'isSuccess']), actions: ['recordMatch', 'advanceCommitIndex'] },
-          { guard: 'isCurrentTerm', actions: ['retreatNextIndex', 'retryAppendEntries'] },
+          { guard: and(['isCurrentTerm', 'isSuccess', 'ackedFullChunk']), actions: ['recordMatch', 'recordRoundAck', 'advanceCommitIndex', 'serveReads', 'retryAppendEntries'] },
+          { guard: and(['isCurrentTerm', 'isSuccess']), actions: ['recordMatch', 'recordRoundAck', 'advanceCommitIndex', 'serveReads'] },
+          { guard: 'isCurrentTerm', actions: ['retreatNextIndex', 'recordRoundAck', 'serveReads', 'retryAppendEntries'] },
         ],
         InstallSnapshotResponse: [
-          { guard: and(['isCurrentTerm', 'snapshotDone', 'followerStillBehind']), actions: ['recordSnapshotMatch', 'advanceCommitIndex', 'retryAppendEntries'] },
-          { guard: and(['isCurrentTerm', 'snapshotDone']), actions: ['recordSnapshotMatch', 'advanceCommitIndex'] },
+          { guard: and(['isCurrentTerm', 'snapshotDone', 'followerStillBehind']), actions: ['recordSnapshotMatch', 'advanceCommitIndex', 'serveReads', 'retryAppendEntries'] },
+          { guard: and(['isCurrentTerm', 'snapshotDone']), actions: ['recordSnapshotMatch', 'advanceCommitIndex', 'serveReads'] },
           { guard: and(['isCurrentTerm', 'movesSnapshotOffset']), actions: ['recordSnapshotOffset', 'retryAppendEntries'] },
         ],
       },
@@ -593,6 +697,8 @@ export function appendEntriesFor(context: RaftContext, peer: string): AppendEntr
     prevLogTerm: termAt(context, prevLogIndex)!,
     entries: entriesFrom(context, prevLogIndex + 1, context.config.maxEntriesPerAppend),
     leaderCommit: context.commitIndex,
+    // The heartbeat round, only while reads wait (thesis §6.4): otherwise messages are as before.
+    ...(context.reads.length > 0 ? { round: context.heartbeatRound } : {}),
   };
 }
 

@@ -76,7 +76,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             workload: textFlag(values, 'workload') ?? 'all',
             seconds: number('seconds', 60, 1, 86_400),
             seed: number('seed', 1, 0, 2 ** 32 - 1),
-            faults: textFlag(values, 'faults') ?? 'kill,pause,partition,loss,delay,duplicate',
+            faults: textFlag(values, 'faults') ?? 'kill,pause,partition,loss,delay,duplicate,slow-fsync',
             nodes: number('nodes', 3, 1, 9),
             shards: number('shards', 3, 1, 64),
             clients: number('clients', 5, 1, 256),

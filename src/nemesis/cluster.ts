@@ -33,8 +33,13 @@ export interface NemesisClusterOptions {
  * traffic — while clients can still reach every node, and a node on the minority side still
  * reaches the leaders by forwarding: a partition of the cluster's back-end network.
  */
+/** How long each commit of a node with a slow disk waits first (slow-fsync). */
+export const SLOW_DISK_MS = 200;
+
 export class NemesisCluster {
   private readonly paused = new Set<string>();
+  /** Nodes whose disk is slow, by the process id that was switched (a restart has a fast disk). */
+  private readonly slowDisks = new Map<string, number>();
   readonly ring: HashRing;
 
   private constructor(
@@ -71,6 +76,7 @@ export class NemesisCluster {
         shards: options.shards,
         dataDir: options.dataDir,
         links,
+        slowDiskForTesting: SLOW_DISK_MS,
         ...(options.timers ? { timers: options.timers } : {}),
         ...(options.unsafeForTesting ? { unsafeForTesting: options.unsafeForTesting } : {}),
         ...(options.onUnexpectedExit ? { onUnexpectedExit: options.onUnexpectedExit } : {}),
@@ -131,6 +137,20 @@ export class NemesisCluster {
   /** SIGCONT: the node carries on where it stopped, its timers now long overdue. */
   resume(node: string): void {
     if (this.paused.delete(node)) this.cluster.signal(node, 'SIGCONT');
+  }
+
+  /** Slow fsync: every commit of the node's SQLite file first blocks it SLOW_DISK_MS (SIGUSR2: src/service/slow-disk.ts). */
+  slowDisk(node: string): void {
+    const pid = this.cluster.pid(node);
+    if (pid === undefined || this.slowDisks.get(node) === pid) return;
+    if (this.cluster.signal(node, 'SIGUSR2')) this.slowDisks.set(node, pid);
+  }
+
+  /** The node's disk at full speed again (unless it restarted meanwhile, with a fast one). */
+  fastDisk(node: string): void {
+    const pid = this.slowDisks.get(node);
+    this.slowDisks.delete(node);
+    if (pid !== undefined && this.cluster.pid(node) === pid) this.cluster.signal(node, 'SIGUSR2');
   }
 
   /** The proxy of the directed link `from`→`to`. */

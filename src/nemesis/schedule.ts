@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBetween, seededRandom } from '../runtime/random.ts';
 import { KvClient } from '../service/kv-client.ts';
-import type { NemesisCluster } from './cluster.ts';
+import { type NemesisCluster, SLOW_DISK_MS } from './cluster.ts';
 import type { PartitionMode } from './link-proxy.ts';
 
 /** The faults the nemesis injects; `unanimous nemesis --faults` takes a comma-separated subset. */
-export const FAULT_KINDS = ['kill', 'pause', 'partition', 'loss', 'delay', 'duplicate'] as const;
+export const FAULT_KINDS = ['kill', 'pause', 'partition', 'loss', 'delay', 'duplicate', 'slow-fsync'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** One fault as injected: what, on whom, from when to when (seconds since the run began). */
@@ -61,9 +61,9 @@ export interface ScheduleResult {
  *   both, Jepsen's `partition-majorities-ring` for three nodes).
  * - **loss** / **delay** / **duplicate** on every link: frames dropped with a chance of 5–30 %;
  *   held 20–400 ms (plus jitter, order kept); re-sent from the last few with a chance of 5–30 %.
- *
- * Slow fsync is not among them: the SQLite store (src/runtime/storage/sqlite-store.ts) offers no
- * hook to slow its commits, and the nemesis does not change the runtime to get one.
+ * - **slow-fsync**: one node's disk (a leader half of the time) made slow for the period — every
+ *   commit of its SQLite file blocks the process SLOW_DISK_MS first (src/service/slow-disk.ts),
+ *   so its persists, and with them its votes and acknowledgements, lag.
  */
 export class NemesisSchedule {
   private readonly random: () => number;
@@ -299,6 +299,12 @@ export class NemesisSchedule {
         const record = this.record(kind, `delay every frame ${delayMs}–${delayMs + jitterMs} ms on every link`, cluster.nodeIds);
         cluster.setLinks({ delayMs, jitterMs });
         return done(record, () => cluster.healNetwork(), 'every link healthy');
+      }
+      case 'slow-fsync': {
+        const { node, why } = await this.victim();
+        const record = this.record(kind, `slow disk on ${node} (${why}): each commit waits ${SLOW_DISK_MS} ms`, [node]);
+        cluster.slowDisk(node);
+        return done(record, () => cluster.fastDisk(node), `${node}'s disk at full speed`);
       }
       case 'duplicate': {
         const duplicateRate = Math.round((0.05 + 0.25 * this.random()) * 100) / 100;

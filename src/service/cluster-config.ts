@@ -70,6 +70,12 @@ export interface ClusterConfig {
    * 'follower-reads': a follower answers GET /kv/<key> from its own data, not through the leader.
    */
   readonly unsafeForTesting?: 'follower-reads';
+  /**
+   * Test-only, for the nemesis suite's slow-fsync fault: SIGUSR2 toggles a slow disk, on which
+   * every commit of the node's SQLite file first blocks the process this many milliseconds
+   * (src/service/slow-disk.ts). Absent: SIGUSR2 does nothing of the kind.
+   */
+  readonly slowDiskForTesting?: number;
 }
 
 /** What one client or one peer may hold of a node. */
@@ -174,7 +180,13 @@ export function parseClusterConfig(json: unknown): ClusterConfig {
     ...(config.compactEvery !== undefined ? { compactEvery: compactEvery(config.compactEvery) } : {}),
     ...(config.dialAddresses !== undefined ? { dialAddresses: dialAddresses(config.dialAddresses, nodeIds) } : {}),
     ...(config.unsafeForTesting !== undefined ? { unsafeForTesting: unsafeMode(config.unsafeForTesting) } : {}),
+    ...(config.slowDiskForTesting !== undefined ? { slowDiskForTesting: slowDiskDelay(config.slowDiskForTesting) } : {}),
   };
+}
+
+function slowDiskDelay(value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > 10_000) throw new ConfigError(`slowDiskForTesting must be a whole number of milliseconds from 1 to 10000, not ${JSON.stringify(value)}`);
+  return value as number;
 }
 
 function compactEvery(value: unknown): number {

@@ -1,3 +1,4 @@
+import { SlowDisk } from './slow-disk.ts';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { type Agent, createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -68,6 +69,7 @@ export class KvNode implements ShardRouter, ServedNode {
     private readonly file: SqliteFile,
     logger: Logger,
     private readonly tls: TlsMaterial | undefined,
+    private readonly slowDisk: SlowDisk | undefined,
   ) {
     this.agent = keepAliveAgent(512, tls ? { ca: tls.ca } : undefined);
     this.ring = new HashRing(
@@ -107,8 +109,12 @@ export class KvNode implements ShardRouter, ServedNode {
       file.close();
       throw error;
     });
-    const commitGroup = new CommitGroup((work) => file.transaction(work));
-    const node = new KvNode(config, transport, file, logger, tls);
+    const slowDisk = config.slowDiskForTesting !== undefined ? new SlowDisk(config.slowDiskForTesting, logger) : undefined;
+    const commitGroup = new CommitGroup((work) => {
+      slowDisk?.beforeCommit();
+      return file.transaction(work);
+    });
+    const node = new KvNode(config, transport, file, logger, tls, slowDisk);
     const mux = new ShardMux(transport, shardIds);
     for (const shard of hosted) {
       const replica = new ShardReplica({
@@ -263,6 +269,7 @@ export class KvNode implements ShardRouter, ServedNode {
     }
     await Promise.all([...this.replicas.values()].map((replica) => replica.stop()));
     this.file.close();
+    this.slowDisk?.close();
     await this.transport.close();
     this.agent.destroy();
   }

@@ -48,6 +48,8 @@ export interface LocalClusterOptions {
   readonly links?: (nodes: readonly NodeAddress[]) => Promise<(from: string, to: string) => { readonly host: string; readonly port: number }>;
   /** The deliberately broken build, for the test that the nemesis suite catches it (see `ClusterConfig`). */
   readonly unsafeForTesting?: 'follower-reads';
+  /** A slow disk every node can be switched to with SIGUSR2 (see `ClusterConfig.slowDiskForTesting`). */
+  readonly slowDiskForTesting?: number;
 }
 
 /**
@@ -109,6 +111,7 @@ export class LocalCluster {
         ...(options.limits !== undefined ? { limits: options.limits } : {}),
         ...(dial ? { dialAddresses: Object.fromEntries(ids.filter((peer) => peer !== id).map((peer) => [peer, dial(id, peer)])) } : {}),
         ...(options.unsafeForTesting ? { unsafeForTesting: options.unsafeForTesting } : {}),
+        ...(options.slowDiskForTesting !== undefined ? { slowDiskForTesting: options.slowDiskForTesting } : {}),
       };
       writeFileSync(join(dataDir, `${id}.json`), `${JSON.stringify(config, null, 2)}\n`);
       configs.set(id, config);

@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('unanimous nemesis', () => {
   it.each([
     [['--workload', 'regster'], /--workload takes register, bank, list-append or all, not "regster".*did you mean register/i],
-    [['--faults', 'kill,partiton'], /--faults takes kinds from kill,pause,partition,loss,delay,duplicate \(or none\), not "partiton".*partition/],
+    [['--faults', 'kill,partiton'], /--faults takes kinds from kill,pause,partition,loss,delay,duplicate,slow-fsync \(or none\), not "partiton".*partition/],
     [['--nodes', '10'], /--nodes takes at most 9, not 10/],
     [['--seconds', '0'], /--seconds takes a whole number >= 1/],
     [['--data', dir], /is not empty/],

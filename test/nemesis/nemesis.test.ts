@@ -22,7 +22,7 @@ describe('the nemesis suite', () => {
   it('the real build: every history checks out, no acknowledged write is lost, every kind of fault was injected, the cluster recovers', async () => {
     const report = await runNemesis({
       workloads: ['register', 'bank', 'list-append'],
-      seconds: 50,
+      seconds: 60,
       seed: 7,
       faults: FAULT_KINDS,
       nodes: 3,

@@ -163,7 +163,10 @@ export class Symmetry {
     return this.contents;
   }
 
-  /** A set's members sorted by signature (insertion sort: sets are small), ties by node index. */
+  /**
+   * A set's members sorted by signature (insertion sort: sets are small), ties by node index —
+   * in a scratch array that the next set's call reuses (runs are copied out of it).
+   */
   private inSignatureOrder(group: Int32Array): Int32Array {
     const order = group.length <= this.order.length ? this.order.subarray(0, group.length) : new Int32Array(group.length);
     order.set(group);
@@ -176,7 +179,7 @@ export class Symmetry {
       }
       order[j + 1] = node;
     }
-    return order.slice();
+    return order;
   }
 
   /**

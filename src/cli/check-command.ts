@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { traceToText } from '../inspect/trace-text.ts';
 import { githubError } from './github-annotations.ts';
 import { cannotWriteReport, type JUnitCase, junitXml, writeReport } from './junit.ts';
-import { buildModel, checkParametersTaken, listModelNames, loadModel, modelFilePath, resolveParameters, selectModels } from './models.ts';
+import { buildModel, checkParametersTaken, isModelFile, listModelNames, loadModel, modelFilePath, resolveParameters, selectModels } from './models.ts';
 import { duration, type ProgressMeter, QueueTrend } from './progress-meter.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -131,7 +131,7 @@ export async function checkCommand(options: CheckCommandOptions, out: (line: str
 function junitCase(run: ModelRun): JUnitCase {
   const { result, judgement } = run;
   const parameters = Object.entries(run.parameters).map(([key, value]) => `${key}=${value}`).join(' ');
-  const folder = run.model.includes('/') && !run.model.endsWith('.ts') ? run.model.slice(0, run.model.lastIndexOf('/')) : 'models';
+  const folder = run.model.includes('/') && !isModelFile(run.model) ? run.model.slice(0, run.model.lastIndexOf('/')) : 'models';
   const violation = result.violation;
   const details = violation ? `${violation.message}${violation.trace ? `\n\n${traceToText(violation.trace)}` : ''}` : '';
   const passed = passes(judgement);

@@ -21,10 +21,7 @@
 import { rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
-import { HashRing } from '../src/service/hash-ring.ts';
-import { requestJson } from '../src/service/http-json.ts';
-import type { ClusterStatus } from '../src/service/served-node.ts';
-import { LocalCluster } from '../src/service/local-cluster.ts';
+import { type ClusterStatus, HashRing, LocalCluster, requestJson } from '../src/service/index.ts';
 
 const { values } = parseArgs({
   options: {

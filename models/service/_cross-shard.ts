@@ -1,10 +1,6 @@
 import type { GlobalView, Model, NodeDefinition, Property } from '../../src/checker/index.ts';
 import { abstraction, always, sometimes, whenQuiescent } from '../../src/checker/index.ts';
-import { crossShardCommit, type CrossShardCommitConfig } from '../../src/service/cross-shard-commit.ts';
-import { splitByShard } from '../../src/service/cross-shard-coordinator.ts';
-import type { ShardImage } from '../../src/service/shard-state.ts';
-import { KvState } from '../../src/service/kv-state.ts';
-import { type OperationResult, parseTxn, type Txn } from '../../src/service/txn.ts';
+import { crossShardCommit, type CrossShardCommitConfig, KvState, type OperationResult, parseTxn, type ShardImage, splitByShard, type Txn } from '../../src/service/index.ts';
 import type { Json } from '../../src/node/index.ts';
 import type { RMState } from '../../spec/commit.ts';
 import { TCConsistent } from '../../spec/commit.ts';

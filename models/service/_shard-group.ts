@@ -1,9 +1,7 @@
 import { and, assign, enqueueActions, setup } from 'xstate';
 import type { Delivered, Effect, Json, NodeInput } from '../../src/node/index.ts';
 import { send } from '../../src/node/index.ts';
-import type { CommitMessage } from '../../src/service/cross-shard-commit.ts';
-import type { CommandResults, ShardCommand } from '../../src/service/shard-command.ts';
-import { type ShardImage, ShardState } from '../../src/service/shard-state.ts';
+import { type CommandResults, type CommitMessage, type ShardCommand, type ShardImage, ShardState } from '../../src/service/index.ts';
 
 export interface ShardGroupConfig {
   /**

@@ -4,7 +4,7 @@ import type { NodeMachine } from '../../src/node/index.ts';
 import { abstractReplica, byDestinationAnd } from '../../src/protocols/replicated-actor/index.ts';
 import type { ReadResult, ShardCompare, ShardOperation, TransactionCoordinatorConfig } from '../../src/protocols/two-phase-commit/index.ts';
 import { locksOf, participant, sharedLocksOf, transactionCoordinator } from '../../src/protocols/two-phase-commit/index.ts';
-import { KvState } from '../../src/service/kv-state.ts';
+import { KvState } from '../../src/service/index.ts';
 import type { RMState } from '../../spec/commit.ts';
 import { TCConsistent } from '../../spec/commit.ts';
 import { participantContext } from './_lock-table.ts';

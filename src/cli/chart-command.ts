@@ -1,10 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AnyStateMachine } from 'xstate';
-import { statechartToDot } from '../inspect/dot.ts';
-import { statechartToMermaid } from '../inspect/mermaid.ts';
-import { statechartOf } from '../inspect/statechart.ts';
-import { renderStatechartSvg } from '../inspect/svg.ts';
+import { renderStatechartSvg, statechartOf, statechartToDot, statechartToMermaid } from '../inspect/index.ts';
 import { MACHINES } from './machine-catalog.ts';
 import { isModelFile, listModelNames, openModel } from './models.ts';
 import { didYouMean } from './suggest.ts';

@@ -1,6 +1,6 @@
 import { check, judge, ModelError, passes, reasonOf, type CheckResult, type ExpectedResult, type Judgement, type Parameters } from '../checker/index.ts';
 import { relative } from 'node:path';
-import { traceToText } from '../inspect/trace-text.ts';
+import { traceToText } from '../inspect/index.ts';
 import { githubError } from './github-annotations.ts';
 import { cannotWriteReport, type JUnitCase, junitXml, writeReport } from './junit.ts';
 import { buildModel, checkParametersTaken, isModelFile, listModelNames, loadModel, modelFilePath, resolveParameters, selectModels } from './models.ts';

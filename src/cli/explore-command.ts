@@ -1,11 +1,7 @@
 import { untilStopped } from './until-stopped.ts';
 import { readFileSync } from 'node:fs';
 import { ModelError } from '../checker/index.ts';
-import { startExplorerServer, type ExplorerServer } from '../inspect/explorer/explorer-server.ts';
-import { ExplorerSession } from '../inspect/explorer/explorer-session.ts';
-import { replayTrace, type Replay } from '../inspect/explorer/replay.ts';
-import { isStepTrace, readRecordedDocument } from '../inspect/explorer/recorded-document.ts';
-import { readTraceDocument, TraceDocumentError } from '../inspect/explorer/trace-document.ts';
+import { type ExplorerServer, ExplorerSession, isStepTrace, readRecordedDocument, readTraceDocument, type Replay, replayTrace, startExplorerServer, TraceDocumentError } from '../inspect/index.ts';
 import { openModel } from './models.ts';
 import { UsageError } from './usage-error.ts';
 

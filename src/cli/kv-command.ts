@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { KvClient } from '../service/kv-client.ts';
-import { readCaFile, TlsFileError } from '../service/tls-files.ts';
+import { KvClient, readCaFile, TlsFileError } from '../service/index.ts';
 import { UsageError } from './usage-error.ts';
 
 export type KvAction = 'get' | 'put' | 'del' | 'txn' | 'status';

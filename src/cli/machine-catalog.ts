@@ -7,7 +7,7 @@ import { abstractReplica, replicated } from '../protocols/replicated-actor/index
 import { coordinator, participant } from '../protocols/three-phase-commit/index.ts';
 import { participant as keyValueParticipant, resourceManager, transactionCoordinator, transactionManager } from '../protocols/two-phase-commit/index.ts';
 import { peer } from '../protocols/zab/index.ts';
-import { crossShardCommit } from '../service/cross-shard-commit.ts';
+import { crossShardCommit } from '../service/index.ts';
 
 /**
  * Every machine by `<protocol>/<machine>` name, for the tools that show them (`unanimous chart`):

@@ -1,8 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { formatReport, passed } from '../nemesis/report.ts';
-import { runNemesis } from '../nemesis/run.ts';
-import { FAULT_KINDS, type FaultKind } from '../nemesis/schedule.ts';
-import { WORKLOAD_NAMES, type WorkloadName } from '../nemesis/workloads/workload.ts';
+import { FAULT_KINDS, type FaultKind, formatReport, passed, runNemesis, WORKLOAD_NAMES, type WorkloadName } from '../nemesis/index.ts';
 import { didYouMean } from './suggest.ts';
 import { UsageError } from './usage-error.ts';
 

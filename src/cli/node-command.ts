@@ -1,6 +1,5 @@
 import { untilStopped } from './until-stopped.ts';
-import { ConfigError, readClusterConfig } from '../service/cluster-config.ts';
-import { KvNode } from '../service/kv-node.ts';
+import { ConfigError, KvNode, readClusterConfig } from '../service/index.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface NodeCommandOptions {

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { replayRecordedSteps, type RecordedRun } from '../checker/recorded-steps.ts';
+import { replayRecordedSteps, type RecordedRun } from '../checker/index.ts';
 import { parseStepRecords, StepRecordsError, type StepRecord } from '../node/index.ts';
 import { openModel } from './models.ts';
 import { render, type TraceFormat } from './trace-command.ts';

@@ -1,6 +1,5 @@
 import { untilStopped } from './until-stopped.ts';
-import { checkClientToken, ConfigError } from '../service/cluster-config.ts';
-import { LocalCluster } from '../service/local-cluster.ts';
+import { checkClientToken, ConfigError, LocalCluster } from '../service/index.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface ServeCommandOptions {

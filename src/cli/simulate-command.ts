@@ -1,6 +1,5 @@
-import { judge, ModelError, passes, reasonOf, type ModelFile, type Parameters } from '../checker/index.ts';
-import { simulate, type SimulationResult, type SimulationViolation } from '../checker/simulate.ts';
-import { traceToText } from '../inspect/trace-text.ts';
+import { judge, ModelError, type ModelFile, type Parameters, passes, reasonOf, simulate, type SimulationResult, type SimulationViolation } from '../checker/index.ts';
+import { traceToText } from '../inspect/index.ts';
 import { openModel } from './models.ts';
 import { duration, type ProgressMeter } from './progress-meter.ts';
 import { UsageError } from './usage-error.ts';

@@ -1,9 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { traceToHtml } from '../inspect/trace-html.ts';
-import { tracesIn, TraceJsonError, type FoundTrace } from '../inspect/trace-json.ts';
-import { traceToMermaid } from '../inspect/trace-mermaid.ts';
-import { traceTable, traceTableToText } from '../inspect/trace-table.ts';
-import { traceToText } from '../inspect/trace-text.ts';
+import { type FoundTrace, TraceJsonError, tracesIn, traceTable, traceTableToText, traceToHtml, traceToMermaid, traceToText } from '../inspect/index.ts';
 import { readText } from './read-text.ts';
 import { UsageError } from './usage-error.ts';
 

@@ -1,9 +1,5 @@
-import { seededRandom } from '../runtime/random.ts';
-import type { TimerPolicy } from '../runtime/index.ts';
-import type { NodeAddress } from '../service/cluster-config.ts';
-import { HashRing } from '../service/hash-ring.ts';
-import { LocalCluster } from '../service/local-cluster.ts';
-import type { ClusterStatus } from '../service/served-node.ts';
+import { seededRandom, type TimerPolicy } from '../runtime/index.ts';
+import { type ClusterStatus, HashRing, LocalCluster, type NodeAddress } from '../service/index.ts';
 import { LinkProxy, type LinkFaults, type PartitionMode } from './link-proxy.ts';
 
 export interface NemesisClusterOptions {

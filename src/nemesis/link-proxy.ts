@@ -1,5 +1,5 @@
 import { type AddressInfo, createServer, connect, type Server, type Socket } from 'node:net';
-import { FRAME_HEADER_BYTES, FrameDecoder, FrameError } from '../runtime/transport/frames.ts';
+import { FRAME_HEADER_BYTES, FrameDecoder, FrameError } from '../runtime/index.ts';
 
 /** Where a proxy forwards to: the Raft port of the link's far end. */
 export interface ProxyTarget {

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seededRandom } from '../runtime/random.ts';
-import { requestJson } from '../service/http-json.ts';
-import type { NodeStatus } from '../service/served-node.ts';
+import { seededRandom } from '../runtime/index.ts';
+import { type NodeStatus, requestJson } from '../service/index.ts';
 import { NemesisCluster } from './cluster.ts';
 import type { LinkProxyStats } from './link-proxy.ts';
 import type { NemesisReport } from './report.ts';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomBetween, seededRandom } from '../runtime/random.ts';
-import { KvClient } from '../service/kv-client.ts';
+import { randomBetween, seededRandom } from '../runtime/index.ts';
+import { KvClient } from '../service/index.ts';
 import { type NemesisCluster, SLOW_DISK_MS } from './cluster.ts';
 import type { PartitionMode } from './link-proxy.ts';
 

@@ -1,16 +1,19 @@
 /**
- * `unanimous/service`: a client of the transactional key-value service's HTTP API, and the shapes
- * of what it sends and gets back. The service itself (nodes, shards, the cluster launcher) is run
- * with `unanimous serve` or `unanimous node`, not embedded: only the client is public.
- *
- * Answers come back as `{ status, body }` for the caller to judge: 200 with the result, 409 with
- * `{ error }` when a transaction's compare failed, 404 for a key not found, 4xx with `{ error }`
- * for a request the service refuses.
+ * The service layer's surface for the rest of the repository: the CLI (`unanimous serve`, `node`,
+ * `kv`), the nemesis, the models that check the service's own cross-shard code, and the benches
+ * import it from here, never a file of this folder directly. The package's `unanimous/service`
+ * entry is narrower — the client only (./package-entry.ts).
  */
-export { KvClient } from './kv-client.ts';
-export type { KvClientOptions } from './kv-client.ts';
-export type { JsonResponse } from './http-json.ts';
-export { MAX_KEY_BYTES, MAX_TXN_PARTS, MAX_VALUE_BYTES } from './txn.ts';
-export type { Compare, CompareOp, Operation, OperationResult, Txn, TxnResult } from './txn.ts';
-export type { ClusterStatus, NodeStatus } from './served-node.ts';
-export type { ReplicaStatus } from './shard-replica.ts';
+export * from './package-entry.ts';
+export { checkClientToken, ConfigError, type NodeAddress, readClusterConfig } from './cluster-config.ts';
+export { readCaFile, TlsFileError } from './tls-files.ts';
+export { KvNode } from './kv-node.ts';
+export { LocalCluster } from './local-cluster.ts';
+export { HashRing } from './hash-ring.ts';
+export { keepAliveAgent, requestJson } from './http-json.ts';
+export { crossShardCommit, type CommitMessage, type CrossShardCommitConfig } from './cross-shard-commit.ts';
+export { splitByShard } from './cross-shard-coordinator.ts';
+export { type ShardImage, ShardState } from './shard-state.ts';
+export { KvState } from './kv-state.ts';
+export type { CommandResults, ShardCommand } from './shard-command.ts';
+export { parseTxn } from './txn.ts';

@@ -83,7 +83,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('the package installed from its tarball into a project of its own', () => {
   it('is a tarball of a few hundred kB: the built code, the command, the models, no sources or tests', () => {
     expect(statSync(tarball).size).toBeLessThan(MAX_TARBALL_BYTES);
-    expect(packedFiles).toEqual(expect.arrayContaining(['bin/unanimous.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/cli/model-file-hooks.js', 'dist/src/service/index.d.ts', 'dist/models/two-phase/tla.js', 'README.md', 'LICENSE']));
+    expect(packedFiles).toEqual(expect.arrayContaining(['bin/unanimous.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/cli/model-file-hooks.js', 'dist/src/service/package-entry.d.ts', 'dist/models/two-phase/tla.js', 'README.md', 'LICENSE']));
     expect(packedFiles.filter((path) => /^(src|test|spec|models|scripts)\//.test(path))).toEqual([]);
     const installed = join(project, 'node_modules', 'unanimous');
     expect(existsSync(join(installed, 'src'))).toBe(false);

@@ -1,7 +1,7 @@
 import { defineModel } from '../../../src/checker/index.ts';
 import type { LockKeys } from '../../../src/protocols/two-phase-commit/index.ts';
 import { conflictOf } from '../../../src/protocols/two-phase-commit/index.ts';
-import { ShardState } from '../../../src/service/shard-state.ts';
+import { ShardState } from '../../../src/service/index.ts';
 import { crossShardModel } from '../_cross-shard.ts';
 
 /** A shard that lets a writer in beside the readers of a key: only write locks conflict. */

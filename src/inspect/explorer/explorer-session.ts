@@ -1,8 +1,5 @@
 import type { StateValue } from 'xstate';
-import type { SuccessorSink } from '../../checker/actions.ts';
-import type { Envelope, GlobalView, Model, Parameters, TraceAction, TraceNode, TraceState, TraceStep } from '../../checker/index.ts';
-import { ComposedSystem } from '../../checker/system.ts';
-import { traceFromStates } from '../../checker/trace.ts';
+import { ComposedSystem, type Envelope, type GlobalView, type Model, type Parameters, type SuccessorSink, type TraceAction, traceFromStates, type TraceNode, type TraceState, type TraceStep } from '../../checker/index.ts';
 import { canonicalJson, type DurableState } from '../../node/index.ts';
 import { statechartOf, type Statechart } from '../statechart.ts';
 import { describeAction, describeEnvelope, stateName } from '../trace-text.ts';

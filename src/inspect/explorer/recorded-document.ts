@@ -1,5 +1,4 @@
-import type { Model } from '../../checker/index.ts';
-import { replayRecordedSteps } from '../../checker/recorded-steps.ts';
+import { type Model, replayRecordedSteps } from '../../checker/index.ts';
 import { parseStepRecords, StepRecordsError } from '../../node/index.ts';
 import { TraceDocumentError, type TraceDocument } from './trace-document.ts';
 

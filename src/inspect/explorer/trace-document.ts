@@ -1,5 +1,4 @@
-import type { Parameters, Trace, TraceAction } from '../../checker/index.ts';
-import type { RecordedStepProblem } from '../../checker/recorded-steps.ts';
+import type { Parameters, RecordedStepProblem, Trace, TraceAction } from '../../checker/index.ts';
 
 /** A file that cannot be read as a trace: the message says what was expected. */
 export class TraceDocumentError extends Error {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkBank, describeBank, HistoryRecorder } from '../../history/index.ts';
-import { KvClient } from '../../service/kv-client.ts';
+import { KvClient } from '../../service/index.ts';
 import { attempt } from './outcome.ts';
 import { countOps, runWorkers, untilOk, type Workload, type WorkloadCheck, type WorkloadContext } from './workload.ts';
 

@@ -1,5 +1,5 @@
 import { checkListAppend, describeListAppend, type History, HistoryRecorder, pairOps, type MicroOp } from '../../history/index.ts';
-import { KvClient } from '../../service/kv-client.ts';
+import { KvClient } from '../../service/index.ts';
 import { attempt } from './outcome.ts';
 import { countOps, runWorkers, untilOk, type Workload, type WorkloadCheck, type WorkloadContext } from './workload.ts';
 

@@ -1,4 +1,4 @@
-import type { JsonResponse } from '../../service/http-json.ts';
+import type { JsonResponse } from '../../service/index.ts';
 
 /**
  * What one request to the service tells a history (Jepsen's ok / fail / info):

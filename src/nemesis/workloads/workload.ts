@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HistoryRecorder, pairOps, type History } from '../../history/index.ts';
-import { type JsonResponse, keepAliveAgent } from '../../service/http-json.ts';
-import { KvClient } from '../../service/kv-client.ts';
+import { type JsonResponse, keepAliveAgent, KvClient } from '../../service/index.ts';
 import type { NemesisCluster } from '../cluster.ts';
 import { attempt, type Outcome } from './outcome.ts';
 

@@ -20,7 +20,7 @@ import { InDoubtResolver } from './in-doubt-resolver.ts';
 import { CommandForwarder } from './command-forwarder.ts';
 import type { ClusterStatus, NodeStatus, ServedNode, TxnOutcome } from './served-node.ts';
 import type { ResultOf, ShardCommand } from './shard-command.ts';
-import type { Txn } from './txn.ts';
+import { isReadOnly, type Txn } from './txn.ts';
 
 /** How many nodes a command may be forwarded through (a stale leader hint can send it on once more). */
 const MAX_HOPS = 2;
@@ -184,7 +184,9 @@ export class KvNode implements ShardRouter, ServedNode {
       const replica = this.replicas.get(shard);
       if (replica?.isLeader()) {
         try {
-          return { kind: 'done', shard, result: await replica.propose(command) };
+          // A transaction that only reads is served by ReadIndex, with no log entry (thesis §6.4).
+          const result = command.kind === 'txn' && isReadOnly(command.txn) ? await replica.read(command.txn) : await replica.propose(command);
+          return { kind: 'done', shard, result: result as ResultOf<C> };
         } catch (error) {
           if (error instanceof OutcomeUnknownError) return { kind: 'error', status: 503, body: { error: error.message, shard, outcome: 'unknown' } };
           if (!(error instanceof NotLeaderError)) throw error;

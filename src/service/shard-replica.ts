@@ -1,10 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Json, Message } from '../node/index.ts';
 import type { CommitGroup, DurableStore, Logger, TimerPolicy, Transport } from '../runtime/index.ts';
-import { NodeHost, stderrLogger } from '../runtime/index.ts';
+import { NodeHost, RequestFailedError, stderrLogger } from '../runtime/index.ts';
 import { DEFAULT_RAFT_CONFIG, entryAt, lastLogIndex, type LogEntry, maySendBeforePersisting, type RaftConfig, type RaftContext, server } from '../protocols/raft/index.ts';
 import type { CommandResult, ResultOf, ShardCommand } from './shard-command.ts';
+import { ReadIndexReads } from './read-index-reads.ts';
 import { type ShardImage, ShardState } from './shard-state.ts';
+import { isReadOnly, type Txn, type TxnResult } from './txn.ts';
 
 /** Randomised election timeouts (§5.2), generous for a busy 2-core machine; heartbeats well below them. */
 export const SERVICE_RAFT_TIMERS: TimerPolicy = { electionTimeout: { min: 500, max: 1000 }, heartbeatTimeout: 100 };
@@ -154,8 +156,8 @@ interface Batch {
  * its callers get `NotLeaderError` and may safely retry. If nothing is known by the deadline, the
  * caller gets `OutcomeUnknownError`.
  *
- * Reads go through the log too (a get is a transaction): linearizable, at the cost of a write.
- * A newly elected leader first proposes a blank batch (Raft §8), so entries of earlier terms commit
+ * Reads do not: a transaction that only reads is answered by ReadIndex (thesis §6.4,
+ * `read`), linearizable at the cost of a heartbeat round and no log write. A newly elected leader first proposes a blank batch (Raft §8), so entries of earlier terms commit
  * at once; proposals of earlier terms do not count against `maxInFlight`.
  */
 export class ShardReplica {
@@ -188,6 +190,7 @@ export class ShardReplica {
   private stopped = false;
   /** The last term in which this replica, as leader, proposed its blank entry. */
   private noOpTerm = -1;
+  private readonly reads = new ReadIndexReads({ readIndex: () => this.confirmReadIndex(), appliedIndex: () => this.appliedIndex });
 
   constructor(private readonly options: ShardReplicaOptions) {
     this.logger = options.logger ?? stderrLogger(`${options.node}/${options.shard}`);
@@ -241,6 +244,7 @@ export class ShardReplica {
     if (this.proposeScheduled) clearImmediate(this.proposeScheduled);
     await this.host.stop();
     this.failAll(() => new OutcomeUnknownError(`${this.where}: the node is stopping`));
+    this.reads.failAll(() => new NotLeaderError(`${this.where}: the node is stopping`, undefined));
   }
 
   isLeader(): boolean {
@@ -271,6 +275,20 @@ export class ShardReplica {
     this.queue.push({ id, json: JSON.stringify([id, command]) });
     this.scheduleProposal();
     return result as Promise<ResultOf<C>>;
+  }
+
+  /**
+   * Answers a transaction that only reads, linearizably and without a log entry: once the Raft
+   * server has confirmed a read index (thesis §6.4) and this replica has applied through it, the
+   * transaction runs against the data here — locks of prepared parts refuse it as they would in
+   * the log. Throws `NotLeaderError` when the replica does not lead or cannot confirm that it
+   * still does; a read has no effect, so the caller may always retry it elsewhere.
+   */
+  read(txn: Txn): Promise<TxnResult> {
+    if (!isReadOnly(txn)) return Promise.reject(new TypeError('read: the transaction writes; propose it instead'));
+    if (this.stopped || !this.isLeader()) return Promise.reject(new NotLeaderError(`${this.where}: not the leader`, this.leader()));
+    // A read-only transaction changes nothing when applied, so applying it here is reading.
+    return this.reads.read(() => this.data.apply({ kind: 'txn', txn }));
   }
 
   status(): ReplicaStatus {
@@ -309,6 +327,20 @@ export class ShardReplica {
   appliedDigest(index = this.appliedIndex): string | undefined {
     if (index === this.chainBase) return this.baseDigest;
     return index < this.chainBase ? undefined : this.chain[index - this.chainBase - 1];
+  }
+
+  /** The server's read index for the next round of reads, or `NotLeaderError` when it gives none. */
+  private async confirmReadIndex(): Promise<number> {
+    let reply: Json;
+    try {
+      reply = await this.host.submit({ type: 'ReadRequest' }, { timeoutMs: this.proposalTimeoutMs });
+    } catch (error) {
+      if (!(error instanceof RequestFailedError)) throw error;
+      throw new NotLeaderError(`${this.where}: leadership not confirmed for the read (${error.message}); it took no effect, retry`, this.leader());
+    }
+    const readIndex = (reply as { readIndex?: unknown }).readIndex;
+    if (typeof readIndex !== 'number') throw new NotLeaderError(`${this.where}: ${(reply as { error?: unknown }).error ?? 'no read index'}`, this.leader());
+    return readIndex;
   }
 
   private get where(): string {
@@ -400,6 +432,7 @@ export class ShardReplica {
       const index = this.appliedIndex + 1;
       this.apply(index, entryAt(raft, index)!);
     }
+    this.reads.applied();
     this.compactIfDue();
     if (this.queue.length > 0) this.scheduleProposal();
   }

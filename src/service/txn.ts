@@ -32,6 +32,13 @@ export type Txn = {
   readonly ops: readonly Operation[];
 };
 
+/**
+ * Whether a transaction only reads: its operations are all gets (its compares read too). Applying
+ * it changes nothing, so a leader may answer it from its data after a ReadIndex confirmation
+ * instead of ordering it through the log (src/service/read-index-reads.ts).
+ */
+export const isReadOnly = (txn: Txn): boolean => txn.ops.every((op) => op.op === 'get');
+
 /** What one operation of a committed transaction gave. */
 export type OperationResult =
   | { readonly op: 'get'; readonly key: string; readonly found: false }

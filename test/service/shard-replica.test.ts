@@ -10,6 +10,7 @@ const IDS = ['n1', 'n2', 'n3'];
 /** Short timers: the group runs in this process on a MemoryNetwork with real time. */
 const TIMERS = { electionTimeout: { min: 60, max: 120 }, heartbeatTimeout: 15 };
 const put = (key: string, value: string) => ({ kind: 'txn', txn: parseTxn({ ops: [{ op: 'put', key, value }] }) }) as const;
+const get = (key: string) => parseTxn({ ops: [{ op: 'get', key }] });
 
 function group(seed: number, options: Partial<ShardReplicaOptions> = {}) {
   const network = new MemoryNetwork({ seed, faults: { delayMs: { min: 0, max: 2 } } });
@@ -183,6 +184,47 @@ describe('ShardReplica: snapshots and log compaction (Ongaro\'s thesis ch. 5)', 
       await g.stop();
     }
   }, 60_000);
+
+  it('answers read-only transactions by ReadIndex: no log entry, and every acknowledged write seen', async () => {
+    const g = group(5);
+    try {
+      const leader = await g.leader();
+      expect((await leader.propose(put('k', 'v1'))).committed).toBe(true);
+      const before = leader.status();
+      const reads = await Promise.all(Array.from({ length: 40 }, () => leader.read(get('k'))));
+      for (const read of reads) expect(read).toMatchObject({ committed: true, revision: 1, results: [{ op: 'get', key: 'k', found: true, value: 'v1' }] });
+      const after = leader.status();
+      expect([after.logLength, after.commitIndex]).toEqual([before.logLength, before.commitIndex]);
+      // A read that begins after a write was acknowledged sees it.
+      expect((await leader.propose(put('k', 'v2'))).committed).toBe(true);
+      expect(await leader.read(get('k'))).toMatchObject({ results: [{ value: 'v2' }] });
+      // Only a leader reads; a transaction that writes is not a read.
+      const follower = g.replicas.find((replica) => replica !== leader)!;
+      await expect(follower.read(get('k'))).rejects.toBeInstanceOf(NotLeaderError);
+      await expect(leader.read(put('k', 'x').txn)).rejects.toThrow(/writes/);
+    } finally {
+      await g.stop();
+    }
+  }, 30_000);
+
+  it('a leader cut off from the majority answers no read, so none is stale (thesis §6.4 step 2)', async () => {
+    const g = group(6, { proposalTimeoutMs: 1_000 });
+    try {
+      const old = await g.leader();
+      expect((await old.propose(put('k', 'old'))).committed).toBe(true);
+      const others = g.replicas.filter((replica) => replica !== old);
+      g.network.partition(old.status().node, others.map((replica) => replica.status().node));
+      const newLeader = await g.leader(others);
+      expect((await newLeader.propose(put('k', 'new'))).committed).toBe(true);
+      // The old leader may still believe it leads; without a majority's answer it gives no read index.
+      const stale = await old.read(get('k')).catch((error: unknown) => error);
+      expect(stale).toBeInstanceOf(NotLeaderError);
+      expect(await newLeader.read(get('k'))).toMatchObject({ results: [{ value: 'new' }] });
+    } finally {
+      g.network.heal();
+      await g.stop();
+    }
+  }, 30_000);
 
   it('refuses a compactEvery that is not a whole number >= 1', () => {
     const network = new MemoryNetwork({ seed: 1 });

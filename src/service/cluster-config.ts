@@ -60,6 +60,8 @@ export interface ClusterConfig {
    * Raft log once this many entries were applied since its last snapshot; 10,000 by default.
    */
   readonly compactEvery?: number;
+  /** Compaction by size: a snapshot also once the entries applied since the last one hold this many bytes; 32 MiB by default. */
+  readonly compactBytes?: number;
   /**
    * Where this node dials a peer's Raft port when not at the peer's own address (by peer id): the
    * nemesis suite puts a fault-injecting proxy there (src/nemesis/link-proxy.ts).
@@ -177,7 +179,8 @@ export function parseClusterConfig(json: unknown): ClusterConfig {
     ...(config.tls !== undefined ? { tls: tlsPaths(config.tls) } : {}),
     ...(config.clientToken !== undefined ? { clientToken: checkClientToken(config.clientToken, 'clientToken') } : {}),
     ...(config.limits !== undefined ? { limits: limits(config.limits) } : {}),
-    ...(config.compactEvery !== undefined ? { compactEvery: compactEvery(config.compactEvery) } : {}),
+    ...(config.compactEvery !== undefined ? { compactEvery: atLeastOne(config.compactEvery, 'compactEvery', 'entries applied between snapshots') } : {}),
+    ...(config.compactBytes !== undefined ? { compactBytes: atLeastOne(config.compactBytes, 'compactBytes', 'bytes of entries applied between snapshots') } : {}),
     ...(config.dialAddresses !== undefined ? { dialAddresses: dialAddresses(config.dialAddresses, nodeIds) } : {}),
     ...(config.unsafeForTesting !== undefined ? { unsafeForTesting: unsafeMode(config.unsafeForTesting) } : {}),
     ...(config.slowDiskForTesting !== undefined ? { slowDiskForTesting: slowDiskDelay(config.slowDiskForTesting) } : {}),
@@ -189,8 +192,8 @@ function slowDiskDelay(value: unknown): number {
   return value as number;
 }
 
-function compactEvery(value: unknown): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 1) throw new ConfigError(`compactEvery must be a whole number >= 1 (entries applied between snapshots), not ${JSON.stringify(value)}`);
+function atLeastOne(value: unknown, field: string, meaning: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) throw new ConfigError(`${field} must be a whole number >= 1 (${meaning}), not ${JSON.stringify(value)}`);
   return value as number;
 }
 

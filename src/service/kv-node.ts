@@ -127,6 +127,7 @@ export class KvNode implements ShardRouter, ServedNode {
         logger,
         ...(config.timers ? { timers: config.timers } : {}),
         ...(config.compactEvery !== undefined ? { compactEvery: config.compactEvery } : {}),
+        ...(config.compactBytes !== undefined ? { compactBytes: config.compactBytes } : {}),
       });
       node.replicas.set(shard.id, replica);
     }

@@ -32,6 +32,14 @@ const SERVICE_RAFT_CONFIG: RaftConfig = { ...DEFAULT_RAFT_CONFIG, maxEntriesPerA
  * the shard's data, so it is taken every this many entries, not more often.
  */
 export const DEFAULT_COMPACT_EVERY = 10_000;
+/**
+ * How many bytes of entries a replica lets its log suffix grow by before it snapshots, whatever
+ * their count: batches make entries large under load (a thousand puts in one), so a count alone
+ * would let the log hold millions of transactions. A snapshot of a shard of 100,000 small keys is
+ * about 10 MB of JSON, so 32 MiB of log between snapshots keeps the cost of taking one well below
+ * the log it saves.
+ */
+export const DEFAULT_COMPACT_BYTES = 32 * 1024 * 1024;
 
 /**
  * What a shard replica's snapshot holds (its JSON text is Raft's snapshot data): the shard's state
@@ -63,6 +71,8 @@ export interface ShardReplicaOptions {
   readonly proposalTimeoutMs?: number;
   /** Compact the log once this many entries were applied since the last snapshot (DEFAULT_COMPACT_EVERY by default). */
   readonly compactEvery?: number;
+  /** Compact it too once the entries applied since the last snapshot hold this many bytes (DEFAULT_COMPACT_BYTES by default). */
+  readonly compactBytes?: number;
 }
 
 /** This replica does not lead its group (any more): the transaction was not proposed and may be retried elsewhere. */
@@ -175,6 +185,9 @@ export class ShardReplica {
   private nextId = 1;
   private appliedIndex = 0;
   private readonly compactEvery: number;
+  private readonly compactBytes: number;
+  /** Bytes of the entries applied since the last snapshot (their values' lengths). */
+  private bytesSinceSnapshot = 0;
   /**
    * The digest chain of the applied log since the last snapshot: chain[i - chainBase - 1] covers
    * entries 1..i (term and value); the digest through chainBase itself came with the snapshot.
@@ -198,7 +211,9 @@ export class ShardReplica {
     this.maxInFlight = options.maxInFlight ?? 4;
     this.proposalTimeoutMs = options.proposalTimeoutMs ?? 5_000;
     this.compactEvery = options.compactEvery ?? DEFAULT_COMPACT_EVERY;
+    this.compactBytes = options.compactBytes ?? DEFAULT_COMPACT_BYTES;
     if (!Number.isSafeInteger(this.compactEvery) || this.compactEvery < 1) throw new RangeError(`compactEvery must be a whole number >= 1, not ${this.compactEvery}`);
+    if (!Number.isSafeInteger(this.compactBytes) || this.compactBytes < 1) throw new RangeError(`compactBytes must be a whole number >= 1, not ${this.compactBytes}`);
     const observed: Transport = {
       send: (to, message) => options.transport.send(to, message),
       onMessage: (handler) =>
@@ -438,14 +453,14 @@ export class ShardReplica {
   }
 
   /**
-   * Thesis §5.1: once `compactEvery` entries were applied since the last snapshot, the data is
-   * snapshotted at appliedIndex and the server compacts its log through there. The server persists
+   * Thesis §5.1: once `compactEvery` entries, or `compactBytes` bytes of them, were applied since
+   * the last snapshot, the data is snapshotted at appliedIndex and the server compacts its log through there. The server persists
    * the snapshot and drops the prefix in its next batch; until then a crash restarts from the
    * previous snapshot and the longer suffix, which is as good.
    */
   private compactIfDue(): void {
     const raft = this.raft();
-    if (this.appliedIndex - raft.lastIncludedIndex < this.compactEvery) return;
+    if (this.appliedIndex - raft.lastIncludedIndex < this.compactEvery && this.bytesSinceSnapshot < this.compactBytes) return;
     const digest = this.appliedDigest()!;
     const snapshot: ShardSnapshot = { digest, shard: this.data.image() };
     this.host.inject({ type: 'Compact', index: this.appliedIndex, snapshot: JSON.stringify(snapshot) });
@@ -456,6 +471,7 @@ export class ShardReplica {
     this.chain = [];
     this.chainBase = this.appliedIndex;
     this.baseDigest = digest;
+    this.bytesSinceSnapshot = 0;
   }
 
   /**
@@ -481,6 +497,7 @@ export class ShardReplica {
     }
     this.data = data;
     this.appliedIndex = raft.lastIncludedIndex;
+    this.bytesSinceSnapshot = 0;
     this.chain = [];
     this.chainBase = raft.lastIncludedIndex;
     this.baseDigest = snapshot.digest;
@@ -499,6 +516,7 @@ export class ShardReplica {
   /** Applies entry `index` to the data, answering the transactions this replica proposed in it. */
   private apply(index: number, entry: LogEntry): void {
     this.appliedIndex = index;
+    this.bytesSinceSnapshot += entry.value.length;
     const previous = this.appliedDigest(index - 1)!;
     this.chain.push(createHash('sha256').update(`${previous}\n${index} ${entry.term} ${entry.value}`).digest('hex'));
     const proposal = this.proposals.get(index);

@@ -31,10 +31,12 @@ describe('cluster configuration', () => {
     expect(refusal({ shards: [{ id: 'a b', replicas: ['n1'] }] })).toContain('shards[0].id must be an id');
     expect(refusal({ compactEvery: 0 })).toBe('compactEvery must be a whole number >= 1 (entries applied between snapshots), not 0');
     expect(refusal({ compactEvery: '100' })).toBe('compactEvery must be a whole number >= 1 (entries applied between snapshots), not "100"');
+    expect(refusal({ compactBytes: 1.5 })).toBe('compactBytes must be a whole number >= 1 (bytes of entries applied between snapshots), not 1.5');
   });
 
   it('takes the compaction threshold of the shard replicas', () => {
     expect(parseClusterConfig({ ...valid, compactEvery: 500 }).compactEvery).toBe(500);
+    expect(parseClusterConfig({ ...valid, compactBytes: 1 << 20 }).compactBytes).toBe(1 << 20);
   });
 
   it('places shard i on nodes i, i+1, i+2: with three nodes each holds a replica of every shard', () => {

@@ -226,8 +226,27 @@ describe('ShardReplica: snapshots and log compaction (Ongaro\'s thesis ch. 5)', 
     }
   }, 30_000);
 
+  it('compacts by size too: big batches trigger a snapshot long before compactEvery entries', async () => {
+    const g = group(7, { compactEvery: 1_000_000, compactBytes: 4_000 });
+    try {
+      const leader = await g.leader();
+      // 30 entries of 20 puts each, about 2 kB an entry.
+      for (let round = 0; round < 30; round++) {
+        const batch = await Promise.all(Array.from({ length: 20 }, (_, i) => leader.propose(put(`k${i}`, `${round}-${'x'.repeat(50)}`))));
+        expect(batch.every((result) => result.committed)).toBe(true);
+      }
+      const status = leader.status();
+      expect(status.snapshotIndex).toBeGreaterThan(0);
+      // The log suffix since the snapshot holds at most about compactBytes (a few entries).
+      expect(status.logLength).toBeLessThan(8);
+    } finally {
+      await g.stop();
+    }
+  }, 30_000);
+
   it('refuses a compactEvery that is not a whole number >= 1', () => {
     const network = new MemoryNetwork({ seed: 1 });
     expect(() => new ShardReplica({ shard: 's0', node: 'n1', peers: [], store: new MemoryStore(), transport: network.endpoint('n1'), compactEvery: 0 })).toThrow(/compactEvery/);
+    expect(() => new ShardReplica({ shard: 's0', node: 'n2', peers: [], store: new MemoryStore(), transport: network.endpoint('n2'), compactBytes: -1 })).toThrow(/compactBytes/);
   });
 });

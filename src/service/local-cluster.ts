@@ -48,6 +48,8 @@ export interface LocalClusterOptions {
   readonly links?: (nodes: readonly NodeAddress[]) => Promise<(from: string, to: string) => { readonly host: string; readonly port: number }>;
   /** The deliberately broken build, for the test that the nemesis suite catches it (see `ClusterConfig`). */
   readonly unsafeForTesting?: 'follower-reads';
+  /** Every node's compaction thresholds (see `ClusterConfig.compactEvery` and `compactBytes`). */
+  readonly compaction?: { readonly every?: number; readonly bytes?: number };
   /** A slow disk every node can be switched to with SIGUSR2 (see `ClusterConfig.slowDiskForTesting`). */
   readonly slowDiskForTesting?: number;
 }
@@ -109,6 +111,8 @@ export class LocalCluster {
         ...(tls && files ? { tls: { ca: tls.caFile, cert: files.certFile, key: files.keyFile } } : {}),
         ...(options.clientToken !== undefined ? { clientToken: options.clientToken } : {}),
         ...(options.limits !== undefined ? { limits: options.limits } : {}),
+        ...(options.compaction?.every !== undefined ? { compactEvery: options.compaction.every } : {}),
+        ...(options.compaction?.bytes !== undefined ? { compactBytes: options.compaction.bytes } : {}),
         ...(dial ? { dialAddresses: Object.fromEntries(ids.filter((peer) => peer !== id).map((peer) => [peer, dial(id, peer)])) } : {}),
         ...(options.unsafeForTesting ? { unsafeForTesting: options.unsafeForTesting } : {}),
         ...(options.slowDiskForTesting !== undefined ? { slowDiskForTesting: options.slowDiskForTesting } : {}),

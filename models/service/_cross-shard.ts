@@ -8,9 +8,9 @@ import { shardGroup, type ShardGroupConfig, shardGroupOf, type ShardStateClass }
 import { permutations } from '../_shared/permutations.ts';
 
 /** Keys k1 on shard s1 (every transaction's anchor) and k2 on s2. */
-const SHARD_OF: { readonly [key: string]: string } = { k1: 's1', k2: 's2' };
-const SHARDS = ['s1', 's2'];
-const ANCHOR = 's1';
+export const SHARD_OF: { readonly [key: string]: string } = { k1: 's1', k2: 's2' };
+export const SHARDS = ['s1', 's2'];
+export const ANCHOR = 's1';
 
 /**
  * The transactions, by coordinator, in the service's JSON shape. `writes`: both put both keys, so
@@ -41,16 +41,16 @@ export interface CrossShardSetup {
 }
 
 /** What the properties see of a shard: per transaction its TCommit state there, the anchor's decisions, the data. */
-type ShardPart = {
+export type ShardPart = {
   readonly txns: { readonly [txn: string]: RMState };
   readonly decisions: { readonly [txn: string]: string };
   readonly data: { readonly [key: string]: { readonly value: string; readonly version: number } };
   /** What each finished part's operations gave, as `{found, value, version}` for gets (revisions are per shard). */
   readonly reads: { readonly [txn: string]: readonly Json[] };
 };
-type View = { readonly [shard: string]: ShardPart };
+export type View = { readonly [shard: string]: ShardPart };
 
-function shardPart(image: ShardImage): ShardPart {
+export function shardPart(image: ShardImage): ShardPart {
   const txns: Record<string, RMState> = {};
   for (const [id] of image.prepared) txns[id] = 'prepared';
   for (const [id, outcome] of image.finished) txns[id] = outcome;
@@ -81,7 +81,7 @@ const readOf = (result: OperationResult): Json => (result.op === 'get' ? (result
  * compares, gives every finished part's gets what they read, and — on every shard where all of
  * them are finished — leaves the same values and versions.
  */
-function serializable(current: View, transactions: { readonly [id: string]: Txn }): boolean {
+export function serializable(current: View, transactions: { readonly [id: string]: Txn }): boolean {
   const committed = Object.keys(transactions).filter((id) => current[ANCHOR]!.decisions[id] === 'committed');
   return permutations(committed).some((order) => {
     const kv = new KvState();
@@ -141,7 +141,7 @@ export function crossShardModel(setup: CrossShardSetup): Model {
   };
 }
 
-const FINAL = ['committed', 'aborted', 'unknown', 'unconfirmed'];
+export const FINAL = ['committed', 'aborted', 'unknown', 'unconfirmed'];
 
 /** The properties, given the transactions by id and each one's coordinator. */
 export function crossShardProperties(transactions: { readonly [id: string]: Txn }, coordinatorOfTxn: { readonly [id: string]: string }): Property[] {

@@ -76,7 +76,9 @@ const answers = (context: CrossShardCommitContext, event: CommitEvent, kind: Sha
  *    applies the part in one step (2PC's "last agent" optimization; Samaras et al., "Two-Phase
  *    Commit Optimizations in a Commercial Distributed Environment", 1995), or logs abort. Its
  *    answer is the decision that stands: the first logged, which is abort if a participant, tired
- *    of waiting, asked the anchor to abort first.
+ *    of waiting, asked the anchor to abort first. An answer that the anchor no longer remembers
+ *    (a late copy of this decide, applied after the transaction was pruned: shard-state.ts) ends
+ *    the transaction unknown, not aborted: it may have committed.
  * 3. **finishing**: the other shards are told to apply their parts; the transaction is answered
  *    once all have, with every operation's result.
  *
@@ -97,6 +99,7 @@ export const crossShardCommit = setup({
     allPrepared: ({ context }) => context.prepared.length === othersOf(context.config).length,
     committedAtAnchor: ({ context, event }) => answers(context, event, 'decide') && event.type === 'Result' && (event.result as CommandResults['decide']).outcome === 'committed',
     abortedAtAnchor: ({ context, event }) => answers(context, event, 'decide') && event.type === 'Result',
+    forgottenAtAnchor: ({ context, event }) => answers(context, event, 'decide') && event.type === 'Result' && (event.result as CommandResults['decide']).forgotten === true,
     answersDecide: ({ context, event }) => answers(context, event, 'decide'),
     answersPrepare: ({ context, event }) => answers(context, event, 'prepare'),
     applied: ({ context, event }) => answers(context, event, 'finish') && event.type === 'Result' && (event.result as CommandResults['finish']).result?.committed === true,
@@ -130,6 +133,9 @@ export const crossShardCommit = setup({
     }),
     decisionUnknown: assign({
       verdict: ({ context, event }) => ({ status: 'unknown', error: `the decision of transaction ${context.config.id} could not be confirmed at its anchor ${anchorOf(context.config).shard} (${event.type === 'Unreachable' ? event.error : 'no answer'}); it may or may not have committed` }) as const,
+    }),
+    decisionForgotten: assign({
+      verdict: ({ context }) => ({ status: 'unknown', error: `the decision of transaction ${context.config.id} is older than what its anchor ${anchorOf(context.config).shard} remembers; it may or may not have committed` }) as const,
     }),
     requestFinishes: enqueueActions(({ context, enqueue }, params: { outcome: 'committed' | 'aborted' }) => {
       for (const { shard } of othersOf(context.config)) enqueue.emit(send(shard, command({ kind: 'finish', id: context.config.id, outcome: params.outcome })));
@@ -175,6 +181,8 @@ export const crossShardCommit = setup({
       on: {
         Result: [
           { guard: 'committedAtAnchor', target: 'finishing', actions: 'recordAnchorPart' },
+          // A late copy of this decide, answered after the anchor pruned the decision (shard-state.ts).
+          { guard: 'forgottenAtAnchor', target: 'unknown', actions: 'decisionForgotten' },
           { guard: 'abortedAtAnchor', target: 'aborting', actions: 'abortedByAnchor' },
         ],
         Unreachable: { guard: 'answersDecide', target: 'unknown', actions: 'decisionUnknown' },

@@ -3,7 +3,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import type { Effect } from '../node/index.ts';
 import { Stepper } from '../node/index.ts';
 import { type CommitMessage, type CrossShardVerdict, crossShardCommit, type ShardPart, verdictOf } from './cross-shard-commit.ts';
-import type { ResultOf, ShardCommand } from './shard-command.ts';
+import { type ResultOf, type ShardCommand, stampedTxnId } from './shard-command.ts';
 import type { Compare, Operation, OperationResult, Txn } from './txn.ts';
 
 export type { ShardPart } from './cross-shard-commit.ts';
@@ -67,13 +67,16 @@ const stepper = new Stepper(crossShardCommit);
 export class CrossShardCoordinator {
   constructor(
     private readonly router: ShardRouter,
-    /** Prefix of the transaction ids this coordinator makes (its node id), so ids say who coordinated. */
+    /** Put in the transaction ids this coordinator makes (its node id), so ids say who coordinated. */
     private readonly node: string,
+    /** The clock that stamps the ids, in ms since the epoch: shards prune what is stamped below their watermark (shard-state.ts). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   run(parts: readonly ShardPart[]): Promise<CrossShardOutcome> {
     const shards = parts.map(({ shard }) => shard);
-    const config = { id: `${this.node}.${randomUUID()}`, parts, voteTimeoutMs: 0 };
+    // `<stamp>.<node>.<uuid>`: at most 15 + 64 + 36 + 2 characters, within a shard command's 128.
+    const config = { id: stampedTxnId(this.now(), this.node, randomUUID()), parts, voteTimeoutMs: 0 };
     return new Promise((resolve) => {
       let snapshot: AnyMachineSnapshot;
       const release = (effects: readonly Effect[]) => {

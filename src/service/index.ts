@@ -14,6 +14,7 @@ export { keepAliveAgent, requestJson } from './http-json.ts';
 export { crossShardCommit, type CommitMessage, type CrossShardCommitConfig } from './cross-shard-commit.ts';
 export { splitByShard } from './cross-shard-coordinator.ts';
 export { type ShardImage, ShardState } from './shard-state.ts';
+export { txnMemoryPruning, type TxnMemoryPruningConfig } from './txn-memory-pruning.ts';
 export { KvState } from './kv-state.ts';
 export type { CommandResults, ShardCommand } from './shard-command.ts';
 export { parseTxn } from './txn.ts';

@@ -17,6 +17,7 @@ import { ShardMux } from './shard-mux.ts';
 import { NotLeaderError, OutcomeUnknownError, ShardReplica } from './shard-replica.ts';
 import { type CommandOutcome, CrossShardCoordinator, type ShardRouter, splitByShard } from './cross-shard-coordinator.ts';
 import { InDoubtResolver } from './in-doubt-resolver.ts';
+import { TxnMemoryPruner } from './txn-memory-pruner.ts';
 import { CommandForwarder } from './command-forwarder.ts';
 import type { ClusterStatus, NodeStatus, ServedNode, TxnOutcome } from './served-node.ts';
 import type { ResultOf, ShardCommand } from './shard-command.ts';
@@ -60,6 +61,8 @@ export class KvNode implements ShardRouter, ServedNode {
   private readonly coordinator: CrossShardCoordinator;
   private readonly forwarder: CommandForwarder;
   private readonly resolver: InDoubtResolver;
+  /** Forgets finished transactions across shards below a watermark (txn-memory-pruning.ts); runs on the leader of the first shard. */
+  private readonly pruner: TxnMemoryPruner;
   private http: Server | undefined;
   private stopping = false;
 
@@ -79,6 +82,8 @@ export class KvNode implements ShardRouter, ServedNode {
     this.coordinator = new CrossShardCoordinator(this, config.self);
     this.forwarder = new CommandForwarder((node) => this.endpointOf(addressOf(config, node)), config.clusterSecret, this.agent, logger);
     this.resolver = new InDoubtResolver(() => this.replicas.values(), this, { resolveAfterMs: RESOLVE_AFTER_MS, intervalMs: RESOLVE_AFTER_MS / 5, logger });
+    const firstShard = config.shards[0]!.id;
+    this.pruner = new TxnMemoryPruner(this, config.shards.map((shard) => shard.id), () => this.replicas.get(firstShard)?.isLeader() === true, { logger });
   }
 
   /** Opens the replicas' stores, binds the Raft and HTTP ports, and starts every replica. */
@@ -133,6 +138,7 @@ export class KvNode implements ShardRouter, ServedNode {
     }
     for (const replica of node.replicas.values()) replica.start();
     node.resolver.start();
+    node.pruner.start();
     // HTTPS from TLS 1.2 on (RFC 9325 §3.1.1), which any current client speaks; no client certificate asked.
     const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, apiHandler(node)) : createServer(apiHandler(node));
     http.keepAliveTimeout = 30_000;
@@ -265,6 +271,7 @@ export class KvNode implements ShardRouter, ServedNode {
     if (this.stopping) return;
     this.stopping = true;
     this.resolver.stop();
+    this.pruner.stop();
     const http = this.http;
     if (http) {
       http.closeAllConnections();

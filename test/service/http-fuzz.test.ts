@@ -414,7 +414,7 @@ async function randomRequests(target: Target, numRuns: number): Promise<void> {
 /** A forwarded command that is refused: the batch it is in is refused whole. */
 const badCommand: fc.Arbitrary<{ readonly command: Json; readonly error: string }> = fc.oneof(
   nonObject.map((command) => ({ command, error: 'a shard command is a JSON object with a "kind"' })),
-  anyJson.filter((kind) => !['txn', 'prepare', 'finish', 'decide'].includes(kind as string)).map((kind) => ({ command: { kind }, error: '"kind" must be one of' })),
+  anyJson.filter((kind) => !['txn', 'prepare', 'finish', 'decide', 'prune'].includes(kind as string)).map((kind) => ({ command: { kind }, error: '"kind" must be one of' })),
   badTxn.map(({ body, error }) => ({ command: { kind: 'txn', txn: body }, error })),
   fc.tuple(fc.oneof(nonString, fc.constantFrom('', 'has space', 'x'.repeat(129), 'tab\tid', 'é')), validTxn).map(([id, part]) => ({ command: { kind: 'prepare', id, anchor: 's0', part }, error: '"id" must be 1 to 128 printable ASCII characters' })),
   fc.tuple(fc.oneof(nonString, fc.constantFrom('', 'x'.repeat(65), 'bad anchor', 's0\n', '-s0', 'ſ0')), validTxn).map(([anchor, part]) => ({ command: { kind: 'prepare', id: 'tx-1', anchor, part }, error: '"anchor" must name a shard' })),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { splitByShard } from '../../src/service/cross-shard-coordinator.ts';
 import { InvalidRequestError, parseTxn } from '../../src/service/txn.ts';
-import { parseShardCommand, type ShardCommand } from '../../src/service/shard-command.ts';
+import { parseShardCommand, type ShardCommand, stampedTxnId, txnStampOf } from '../../src/service/shard-command.ts';
 import { ShardState } from '../../src/service/shard-state.ts';
 
 const txn = (body: unknown) => ({ kind: 'txn', txn: parseTxn(body) }) as const;
@@ -94,6 +94,138 @@ describe('ShardState: one shard data shared by its own transactions and the part
   });
 });
 
+describe('ShardState: pruning the memory of finished transactions below a watermark', () => {
+  const put = (key: string, value: string) => ({ ops: [{ op: 'put', key, value }] });
+  const id = (stamp: number) => stampedTxnId(stamp, 'n1', `u${stamp}`);
+  const prune = (below: number, committedBelow?: number): ShardCommand => ({ kind: 'prune', below, ...(committedBelow !== undefined ? { committedBelow } : {}) });
+
+  it('refuses a late duplicate prepare below the watermark, after its part committed or aborted and was forgotten; keeps what is above', () => {
+    const state = new ShardState();
+    expect(state.apply(prepare(id(100), put('a', '1')))).toEqual({ vote: 'prepared' });
+    expect(state.apply({ kind: 'finish', id: id(100), outcome: 'committed' })).toMatchObject({ outcome: 'committed', result: { committed: true } });
+    expect(state.apply({ kind: 'finish', id: id(150), outcome: 'aborted' })).toEqual({ outcome: 'aborted' });
+    expect(state.apply(prepare(id(300), put('c', '1')))).toEqual({ vote: 'prepared' });
+    expect(state.apply({ kind: 'finish', id: id(300), outcome: 'committed' })).toMatchObject({ outcome: 'committed' });
+
+    // An id without a stamp (a node from before pruning) is kept, as it would have been.
+    expect(state.apply({ kind: 'finish', id: 'legacy', outcome: 'aborted' })).toEqual({ outcome: 'aborted' });
+
+    expect(state.apply(prune(200))).toEqual({ watermark: 200, committedWatermark: 0, preparedFloor: 200 });
+    expect(state.remembered).toEqual({ finished: 2, results: 2, decisions: 0 });
+
+    // The committed part is not prepared (nor applied) again, and takes no lock: a write to its key goes through.
+    expect(state.apply(prepare(id(100), put('a', '1')))).toEqual({ vote: 'refused', reason: `transaction ${id(100)} is older than this shard's watermark: it is over here, or too late to begin; retry` });
+    expect(state.apply(prepare(id(150), put('b', '1')))).toMatchObject({ vote: 'refused' });
+    expect(state.preparedParts.size).toBe(0);
+    expect(state.apply(txn(put('a', '2')))).toMatchObject({ committed: true });
+    // A late finish below the watermark changes nothing: the part finished before it was forgotten.
+    expect(state.apply({ kind: 'finish', id: id(100), outcome: 'committed' })).toEqual({ outcome: 'committed' });
+    expect(state.kv.read('a')).toMatchObject({ value: '2', version: 2 });
+    // Above the watermark the record is kept, and the repeated prepare answered as before.
+    expect(state.apply(prepare(id(300), put('c', '1')))).toEqual({ vote: 'prepared' });
+    expect(state.apply({ kind: 'finish', id: id(300), outcome: 'committed' })).toMatchObject({ outcome: 'committed', result: { committed: true } });
+    expect(state.apply(prepare('legacy', put('c', '1')))).toEqual({ vote: 'refused', reason: 'transaction legacy was already aborted on this shard' });
+    // Nothing stamped below the watermark begins any more; at the watermark, or without a stamp, it does.
+    expect(state.apply(prepare(id(199), put('d', '1')))).toMatchObject({ vote: 'refused' });
+    expect(state.apply(prepare(id(200), put('d', '1')))).toEqual({ vote: 'prepared' });
+    expect(state.apply(prepare('t1', put('e', '1')))).toEqual({ vote: 'prepared' });
+  });
+
+  it('answers a late decide commit below the watermark aborted when the decision was aborted and forgotten, and logs nothing', () => {
+    const anchor = new ShardState();
+    // A resolver aborted t100 at the anchor before its coordinator's decide arrived.
+    expect(anchor.apply({ kind: 'decide', id: id(100), outcome: 'aborted' })).toEqual({ outcome: 'aborted' });
+    expect(anchor.apply({ kind: 'decide', id: id(300), outcome: 'aborted' })).toEqual({ outcome: 'aborted' });
+    anchor.apply(prune(200));
+    expect(anchor.decisionOf(id(100))).toBeUndefined();
+    const late = anchor.apply({ kind: 'decide', id: id(100), outcome: 'committed', part: parseTxn(put('a', '1')) });
+    expect(late).toEqual({ outcome: 'aborted', reason: `transaction ${id(100)} is older than its anchor's watermark and was never committed; retry` });
+    expect(anchor.kv.read('a')).toBeUndefined();
+    expect(anchor.decisionOf(id(100))).toBeUndefined();
+    // Above the watermark the abort is remembered and still stands.
+    expect(anchor.apply({ kind: 'decide', id: id(300), outcome: 'committed', part: parseTxn(put('a', '1')) })).toEqual({ outcome: 'aborted' });
+    expect(anchor.kv.read('a')).toBeUndefined();
+  });
+
+  it('keeps a committed decision until every shard\'s prepared floor is above it; then a late decide is told it was forgotten', () => {
+    const anchor = new ShardState();
+    const committed = anchor.apply({ kind: 'decide', id: id(100), outcome: 'committed', part: parseTxn(put('a', '1')) });
+    expect(committed).toMatchObject({ outcome: 'committed', result: { committed: true } });
+    // The watermark alone forgets no commit: a participant may still be in doubt and ask.
+    anchor.apply(prune(200));
+    expect(anchor.decisionOf(id(100))).toBe('committed');
+    expect(anchor.apply({ kind: 'decide', id: id(100), outcome: 'aborted' })).toEqual({ outcome: 'committed' });
+    // Every shard's floor is above it: the commit goes. A late decide, commit or abort, cannot be told which it was.
+    expect(anchor.apply(prune(200, 150))).toEqual({ watermark: 200, committedWatermark: 150, preparedFloor: 200 });
+    expect(anchor.decisionOf(id(100))).toBeUndefined();
+    const forgotten = { outcome: 'aborted', forgotten: true, reason: `transaction ${id(100)} is older than the decisions this anchor remembers: whichever it was, every part has finished` };
+    expect(anchor.apply({ kind: 'decide', id: id(100), outcome: 'committed', part: parseTxn(put('a', '1')) })).toEqual(forgotten);
+    expect(anchor.apply({ kind: 'decide', id: id(100), outcome: 'aborted' })).toEqual(forgotten);
+    expect(anchor.kv.read('a')).toMatchObject({ value: '1', version: 1 });
+    // Watermarks only rise, and the committed one never passes the other.
+    expect(anchor.apply(prune(100, 100))).toEqual({ watermark: 200, committedWatermark: 150, preparedFloor: 200 });
+    expect(anchor.apply(prune(250, 250))).toEqual({ watermark: 250, committedWatermark: 250, preparedFloor: 250 });
+  });
+
+  it('never prunes a prepared part: it keeps its locks, answers the floor, and finishes as decided', () => {
+    const state = new ShardState();
+    expect(state.apply(prepare(id(120), put('a', '1')))).toEqual({ vote: 'prepared' });
+    expect(state.apply(prune(500))).toEqual({ watermark: 500, committedWatermark: 0, preparedFloor: 120 });
+    expect(state.apply(prepare(id(120), put('a', '1')))).toEqual({ vote: 'prepared' });
+    expect(state.apply(txn(put('a', '2')))).toMatchObject({ committed: false, reason: expect.stringContaining(`locked by transaction ${id(120)}`) });
+    expect(state.apply({ kind: 'finish', id: id(120), outcome: 'committed' })).toMatchObject({ outcome: 'committed', result: { committed: true } });
+    expect(state.kv.read('a')).toMatchObject({ value: '1' });
+    expect(state.apply(prune(500))).toMatchObject({ preparedFloor: 500 });
+    expect(state.remembered).toEqual({ finished: 0, results: 0, decisions: 0 });
+  });
+
+  it('replicas that apply the same prunes hold the same state, and an image keeps the watermarks', () => {
+    const commands: ShardCommand[] = [prepare(id(1), put('a', '1')), { kind: 'finish', id: id(1), outcome: 'committed' }, { kind: 'decide', id: id(2), outcome: 'aborted' }, prune(10, 5)];
+    const [one, two] = [new ShardState(), new ShardState()];
+    for (const command of commands) {
+      one.apply(command);
+      two.apply(command);
+    }
+    expect(one.digest()).toBe(two.digest());
+    const restored = new ShardState(JSON.parse(JSON.stringify(one.image())));
+    expect(restored.digest()).toBe(one.digest());
+    expect(restored.watermarks).toEqual({ below: 10, committedBelow: 5 });
+    expect(restored.apply(prepare(id(1), put('a', '1')))).toMatchObject({ vote: 'refused' });
+    two.apply(prune(11));
+    expect(two.digest()).not.toBe(one.digest());
+  });
+
+  it('keeps the memory bounded: many transactions across shards with a prune every so often', () => {
+    const [anchor, participant] = [new ShardState(), new ShardState()];
+    const horizon = 1_000;
+    let largest = 0;
+    for (let stamp = 1; stamp <= 20_000; stamp++) {
+      const txnId = id(stamp);
+      const key = `k${stamp % 50}`;
+      participant.apply(prepare(txnId, put(key, String(stamp))));
+      if (stamp % 7 === 0) {
+        // Every seventh is aborted by a resolver, the decide of its coordinator coming too late.
+        anchor.apply({ kind: 'decide', id: txnId, outcome: 'aborted' });
+        anchor.apply({ kind: 'decide', id: txnId, outcome: 'committed', part: parseTxn(put(key, String(stamp))) });
+        participant.apply({ kind: 'finish', id: txnId, outcome: 'aborted' });
+      } else {
+        anchor.apply({ kind: 'decide', id: txnId, outcome: 'committed', part: parseTxn(put(key, String(stamp))) });
+        participant.apply({ kind: 'finish', id: txnId, outcome: 'committed' });
+      }
+      if (stamp % 250 === 0) {
+        const below = stamp - horizon;
+        const floors = [anchor, participant].map((shard) => (shard.apply(prune(below)) as { preparedFloor: number }).preparedFloor);
+        for (const shard of [anchor, participant]) shard.apply(prune(below, Math.min(below, ...floors)));
+      }
+      largest = Math.max(largest, ...[anchor, participant].flatMap((shard) => Object.values(shard.remembered)));
+    }
+    // A horizon and an interval of transactions, not 20,000.
+    expect(largest).toBeLessThanOrEqual(horizon + 250);
+    expect(anchor.remembered.decisions).toBeGreaterThan(horizon - 1);
+    expect(participant.kv.read('k0')).toMatchObject({ value: '20000' });
+  });
+});
+
 describe('shard commands from other nodes and the split of a transaction by shard', () => {
   it('parses commands and refuses malformed ones with a reason', () => {
     expect(parseShardCommand({ kind: 'finish', id: 'n1.x', outcome: 'aborted' })).toEqual({ kind: 'finish', id: 'n1.x', outcome: 'aborted' });
@@ -108,13 +240,45 @@ describe('shard commands from other nodes and the split of a transaction by shar
       throw new Error('accepted');
     };
     expect(refusal([])).toBe('a shard command is a JSON object with a "kind"');
-    expect(refusal({ kind: 'merge' })).toBe('"kind" must be one of "txn", "prepare", "finish", "decide"');
+    expect(refusal({ kind: 'merge' })).toBe('"kind" must be one of "txn", "prepare", "finish", "decide", "prune"');
     expect(refusal({ kind: 'decide', id: 't', outcome: 'maybe' })).toBe('"outcome" must be "committed" or "aborted"');
     expect(refusal({ kind: 'decide', id: '', outcome: 'aborted' })).toBe('"id" must be 1 to 128 printable ASCII characters');
     expect(refusal({ kind: 'finish', id: 't', outcome: 'aborted', extra: 1 })).toBe('finish command: unknown field "extra"');
     expect(refusal({ kind: 'txn', txn: { ops: [] } })).toBe('"ops" must hold at least one operation');
     expect(refusal({ kind: 'prepare', id: 't', part: { ops: [] } })).toBe('"anchor" must name a shard');
     expect(refusal({ kind: 'decide', id: 't', outcome: 'aborted', part: { ops: [{ op: 'get', key: 'k' }] } })).toBe('only a commit decision carries the anchor\'s "part"');
+  });
+
+  it('parses prune commands and refuses malformed ones with a reason', () => {
+    expect(parseShardCommand({ kind: 'prune', below: 1_700_000_000_000 })).toEqual({ kind: 'prune', below: 1_700_000_000_000 });
+    expect(parseShardCommand({ kind: 'prune', below: 20, committedBelow: 10 })).toEqual({ kind: 'prune', below: 20, committedBelow: 10 });
+    const refusal = (body: unknown) => {
+      try {
+        parseShardCommand(body);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidRequestError);
+        return (error as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    const notAWatermark = (field: string) => `"${field}" must be a whole number from 0 to 999999999999999`;
+    expect(refusal({ kind: 'prune' })).toBe(notAWatermark('below'));
+    expect(refusal({ kind: 'prune', below: '10' })).toBe(notAWatermark('below'));
+    expect(refusal({ kind: 'prune', below: -1 })).toBe(notAWatermark('below'));
+    expect(refusal({ kind: 'prune', below: 1.5 })).toBe(notAWatermark('below'));
+    expect(refusal({ kind: 'prune', below: 1e16 })).toBe(notAWatermark('below'));
+    expect(refusal({ kind: 'prune', below: 10, committedBelow: null })).toBe(notAWatermark('committedBelow'));
+    expect(refusal({ kind: 'prune', below: 10, committedBelow: 11 })).toBe('"committedBelow" must not be above "below": a committed decision is forgotten only with the rest');
+    expect(refusal({ kind: 'prune', below: 10, id: 't' })).toBe('prune command: unknown field "id"');
+  });
+
+  it('reads the stamp of a transaction id, and counts an id without one as younger than any watermark', () => {
+    const stamped = stampedTxnId(1_700_000_000_123, 'node-with-a-64-character-name-'.padEnd(64, 'x'), '0b7e5c1a-7d8e-4f6a-9b3c-2d1e0f9a8b7c');
+    expect(stamped.length).toBeLessThanOrEqual(128);
+    expect(parseShardCommand({ kind: 'finish', id: stamped, outcome: 'aborted' })).toMatchObject({ id: stamped });
+    expect(txnStampOf(stamped)).toBe(1_700_000_000_123);
+    expect(txnStampOf('n1.0b7e5c1a')).toBe(Infinity);
+    expect(txnStampOf('12345')).toBe(Infinity);
   });
 
   it('splits compares and operations by shard, keeping each operation\'s place', () => {

@@ -285,3 +285,87 @@ export const LinearizableReads = (history: ReadHistory): boolean =>
 
 /** Some read has been answered with a readIndex. */
 export const someReadAnswered = (history: ReadHistory): boolean => Object.values(history.reads).some((read) => read.answered !== undefined);
+
+// ── Leadership transfer (Ongaro's thesis §3.10) ─────────────────────────────────────────────────
+
+/** A leader's transfer as the transfer properties see it: its term, target, whether TimeoutNow went out, its whole log. */
+export type TransferState = {
+  readonly term: number;
+  readonly to: string;
+  readonly timeoutNowSent: boolean;
+  readonly log: readonly Entry[];
+};
+
+/** What the transfer history sees: every leader transferring its leadership now, by leader id; every server's term. */
+export type Transfers = {
+  readonly transfers: { readonly [leader: string]: TransferState };
+  readonly terms: { readonly [server: string]: number };
+};
+
+/**
+ * The transfers of a behaviour so far. `begun` counts the transfers leaders have taken on (so a
+ * model can bound them); `active` is each leader's transfer under way — its term, and whether it
+ * has sent TimeoutNow — to tell a new transfer, or a new sending, from one going on.
+ * `timeoutNow[term][target]` is the leader of that term that last sent TimeoutNow to the target,
+ * the target's term then, and the leader's log as it was when it sent it (a transferring leader takes no client request,
+ * so its log at the state after the sending is its log at the moment of sending; and a leader's
+ * log only grows, so the last sending's log covers every earlier one's). Keyed by term and server
+ * id, so that the value is canonical and renaming servers (symmetry) renames keys and values.
+ */
+export type TransferHistory = {
+  readonly begun: number;
+  readonly active: { readonly [leader: string]: { readonly term: number; readonly timeoutNowSent: boolean } };
+  readonly timeoutNow: { readonly [term: string]: { readonly [target: string]: { readonly leader: string; readonly targetTerm: number; readonly log: readonly Entry[] } } };
+};
+
+export const NO_TRANSFERS: TransferHistory = { begun: 0, active: {}, timeoutNow: {} };
+
+/** The transfer history after a step into `transfers`: transfers begun counted, TimeoutNow sendings recorded. */
+export function recordTransfers(history: TransferHistory, { transfers, terms }: Transfers): TransferHistory {
+  let { begun, timeoutNow } = history;
+  const active: { [leader: string]: { term: number; timeoutNowSent: boolean } } = {};
+  let sameActive = Object.keys(transfers).length === Object.keys(history.active).length;
+  for (const [leader, transfer] of Object.entries(transfers)) {
+    const before = history.active[leader];
+    active[leader] = { term: transfer.term, timeoutNowSent: transfer.timeoutNowSent };
+    if (before?.term !== transfer.term || before.timeoutNowSent !== transfer.timeoutNowSent) sameActive = false;
+    // A transfer whose leader was not transferring in that term in the state before is a new one
+    // (between two transfers of one term there is a state with none: the one the first ended in).
+    if (before?.term !== transfer.term) begun++;
+    if (transfer.timeoutNowSent && !(before?.term === transfer.term && before.timeoutNowSent)) {
+      timeoutNow = { ...timeoutNow, [transfer.term]: { ...timeoutNow[transfer.term], [transfer.to]: { leader, targetTerm: terms[transfer.to] ?? 0, log: transfer.log } } };
+    }
+  }
+  return sameActive && begun === history.begun && timeoutNow === history.timeoutNow ? history : { begun, active: sameActive ? history.active : active, timeoutNow };
+}
+
+/** A TimeoutNow message in flight: its sender, its target and its term. */
+export type TimeoutNowInFlight = { readonly from: string; readonly to: string; readonly term: number };
+
+/**
+ * Thesis §3.10: a leader sends TimeoutNow only to a server whose log holds its own — it waits
+ * until the target's matchIndex is its last log index — so that the election it starts can be
+ * won. Stated over the logs themselves, not the leader's belief: every TimeoutNow in flight was
+ * sent by the leader of its term in a transfer to its target, and while the target has not moved
+ * past that term (it cannot have lost the leader's entries), its log begins with the whole log the
+ * leader had when it sent it. A target of a later term had heard of a later leader; to it the
+ * message is stale.
+ */
+export function TimeoutNowOnlyToUpToDate(history: TransferHistory, servers: Servers, inFlight: readonly TimeoutNowInFlight[]): boolean {
+  return inFlight.every(({ from, to, term }) => {
+    const sent = history.timeoutNow[term]?.[to];
+    if (sent === undefined || sent.leader !== from) return false;
+    const target = servers[to];
+    return target === undefined || target.term > term || samePrefix(target.log, sent.log, sent.log.length);
+  });
+}
+
+/**
+ * A transfer completed: the target of a TimeoutNow leads a term later than both the one it was
+ * sent in and the target's own term then — a term it was elected in after the TimeoutNow was sent
+ * (a stale leader may send TimeoutNow to a server that leads a later term already).
+ */
+export const transferCompleted = (history: TransferHistory, servers: Servers): boolean =>
+  Object.entries(history.timeoutNow).some(([term, targets]) =>
+    Object.entries(targets).some(([to, { targetTerm }]) => servers[to]?.role === 'leader' && servers[to]!.term > Math.max(Number(term), targetTerm)),
+  );

@@ -60,3 +60,18 @@ export const leaderReadsWithoutConfirmation = server.provide({
     isReadConfirmed: () => true,
   },
 });
+
+/**
+ * A leader that sends TimeoutNow as soon as it takes on a leadership transfer, without waiting for
+ * the target's matchIndex to reach its last log index (thesis §3.10 step 1). The target campaigns
+ * with a log that lacks some of the leader's entries: the voters that hold them refuse it (§5.4.1),
+ * so the election it forces is one it may well lose — the leadership is not transferred, clients
+ * are refused for the transfer's whole timeout, and the election the target started deposes the
+ * leader all the same. Safety holds (the vote's up-to-date check protects it); what fails is the
+ * transfer's own rule, TimeoutNowOnlyToUpToDate (spec/raft.ts).
+ */
+export const transfersToLaggingFollower = server.provide({
+  guards: {
+    transfereeCaughtUp: ({ context }) => context.transfer !== null,
+  },
+});

@@ -55,6 +55,9 @@ export const validateRaftMessage = (value: unknown): true | string => {
       );
     case 'InstallSnapshotResponse':
       return (isWhole(m.lastIncludedIndex) && isWhole(m.received) && typeof m.done === 'boolean') || 'needs lastIncludedIndex, received and done';
+    case 'TimeoutNow':
+      // Only the term, checked above (thesis §3.10).
+      return true;
     default:
       return `not a Raft message type: ${JSON.stringify(m.type)}`;
   }

@@ -121,7 +121,18 @@ export type InstallSnapshotResponse = {
   readonly done: boolean;
 };
 
-export type RaftMessage = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse | InstallSnapshot | InstallSnapshotResponse;
+/**
+ * Sent by a leader transferring its leadership (Ongaro's thesis §3.10) to the server it hands it
+ * to, once that server's log matches its own: the target starts an election at once, as if its
+ * election timer had fired. It needs no answer — the target's RequestVote of the next term is one.
+ */
+export type TimeoutNow = {
+  readonly type: 'TimeoutNow';
+  /** The leader's term: a target that has moved on to a later term ignores it. */
+  readonly term: number;
+};
+
+export type RaftMessage = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse | InstallSnapshot | InstallSnapshotResponse | TimeoutNow;
 
 /** A client asks the leader to append a command (raft.tla's ClientRequest). */
 export type ClientRequest = {
@@ -168,6 +179,48 @@ export type Compact = {
   readonly index: number;
   readonly snapshot: string;
 };
+
+/**
+ * The host asks a server to hand its leadership to `to` (thesis §3.10: to move leadership onto a
+ * better-placed server, or off one about to be taken down). Only a leader not already transferring
+ * takes it, for a peer of its group; it then refuses client requests until the transfer ends.
+ * With `client` and `requestId`, the request is answered exactly once (a `TransferAnswer`): at once
+ * if refused, else when the transfer ends — the leader stepped down, or the transfer timed out.
+ */
+export type TransferLeadership = {
+  readonly type: 'TransferLeadership';
+  /** The server to lead next: one of the leader's peers. */
+  readonly to: string;
+  readonly client?: string;
+  readonly requestId?: string | number;
+};
+
+/** A transfer a leader has taken on and not yet ended (thesis §3.10): whom to, and whom to answer. */
+export type LeadershipTransfer = {
+  readonly to: string;
+  readonly client?: string;
+  readonly requestId?: string | number;
+};
+
+/**
+ * The answer to a TransferLeadership, exactly one per request that names a client:
+ * - `{ steppedDown: true }`: the leader learnt of a later term while transferring, and is a
+ *   follower now — in the ordinary run, because the target campaigned on TimeoutNow. Whether the
+ *   target won is not known here: the host learns the new leader as for any election.
+ * - `{ error }`, the leader still being leader for `'transfer timed out'` and none of the others:
+ *   - `'not leader'`: this server does not lead (as a ClientRequest's refusal; no leader is named);
+ *   - `'already leader'`: the target is this server itself;
+ *   - `'unknown server'`: the target is not a member of the group;
+ *   - `'transfer in progress'`: this leader is transferring already (to that target or another);
+ *   - `'transfer timed out'`: no election took the leadership within an election timeout; the
+ *     leader took client requests again.
+ */
+export type TransferAnswer =
+  | { readonly steppedDown: true }
+  | { readonly error: 'not leader' | 'already leader' | 'unknown server' | 'transfer in progress' | 'transfer timed out' };
+
+/** What a leader answers a ClientRequest with while it transfers its leadership (thesis §3.10): not appended, ask again (the next leader). */
+export const TRANSFER_IN_PROGRESS = 'leadership transfer in progress';
 
 /** The snapshot as a server keeps it, in its durable image under `snapshot` (thesis §5.1, Figure 5.1). */
 export type Snapshot = {

@@ -2,8 +2,21 @@ import { and, assign, emit, enqueueActions, raise, setup } from 'xstate';
 import type { Delivered, Effect, NodeInput, ReplyEffect } from '../../node/index.ts';
 import { persist, reply, send } from '../../node/index.ts';
 import { entriesFrom, entryAt, lastLogIndex, lastLogTerm, termAt } from './log.ts';
-import type { AppendEntries, ClientRequest, Compact, InstallSnapshot, LogEntry, PendingRead, RaftMessage, ReadRequest, Snapshot } from './messages.ts';
-import { isMajority } from './messages.ts';
+import type {
+  AppendEntries,
+  ClientRequest,
+  Compact,
+  InstallSnapshot,
+  LeadershipTransfer,
+  LogEntry,
+  PendingRead,
+  RaftMessage,
+  ReadRequest,
+  Snapshot,
+  TransferAnswer,
+  TransferLeadership,
+} from './messages.ts';
+import { isMajority, TRANSFER_IN_PROGRESS } from './messages.ts';
 
 export interface RaftConfig {
   /** How long a follower waits to hear from a leader, and a candidate for a majority (§5.2). */
@@ -79,9 +92,12 @@ export interface RaftContext {
   readonly heartbeatRound: number;
   /** For each follower, the highest heartbeat round it has answered in this term. */
   readonly acknowledgedRound: Readonly<Record<string, number>>;
+  // Volatile state on leaders for leadership transfer (thesis §3.10); null while none is asked.
+  /** The transfer under way: the peer to hand the leadership to, and whom to answer when it ends. */
+  readonly transfer: LeadershipTransfer | null;
 }
 
-export type RaftEvent = Delivered<RaftMessage> | ClientRequest | ReadRequest | Compact;
+export type RaftEvent = Delivered<RaftMessage> | ClientRequest | ReadRequest | Compact | TransferLeadership;
 
 type Message = Extract<RaftEvent, { term: number }>;
 const isMessage = (event: RaftEvent): event is Message => 'term' in event;
@@ -246,6 +262,12 @@ const stepDown = {
  *   or a later one, it answers `{ readIndex }`, and the host serves the read from its state machine
  *   once it has applied through readIndex. No log entry is written. A server that is not leader
  *   refuses a read, and a leader that steps down fails those it holds.
+ * - Leadership transfer (thesis §3.10): on the host's `TransferLeadership` to a peer, a leader
+ *   stops taking client requests, goes on replicating until the target's matchIndex is its last
+ *   log index, and then sends the target `TimeoutNow`, on which the target campaigns at once. The
+ *   transfer ends when the leader steps down (the target's RequestVote of the next term deposes
+ *   it), or is abandoned when its `electionTimeout`, armed as the transfer began, fires: it
+ *   takes client requests again.
  *
  * currentTerm, votedFor, the log and the snapshot are persisted before any message that reveals
  * them is sent (the host releases a step's persists before its sends). A server boots, and restarts
@@ -325,6 +347,17 @@ export const server = setup({
      * been elected, and committed nothing, before the read was registered.
      */
     isReadConfirmed: ({ context }, { round }: { round: number }) => isMajority(acknowledgersOf(context, round), context.peers.length + 1),
+    // ── leadership transfer (thesis §3.10) ───────────────────────────────────────────────────
+    /** A transfer to the leader itself: it leads already, there is nothing to hand over. */
+    isTransferToSelf: ({ context, event }) => event.type === 'TransferLeadership' && event.to === context.id,
+    /** A transfer to a server that is not a member of the group: it could never win an election here. */
+    isTransferToNonMember: ({ context, event }) => event.type === 'TransferLeadership' && !context.peers.includes(event.to),
+    /**
+     * §3.10 step 1: the target's log holds the whole of the leader's — its matchIndex is the
+     * leader's last log index (never above it: a leader's log only grows) — so that it can win
+     * the election TimeoutNow starts, every voter finding its log at least as up-to-date (§5.4.1).
+     */
+    transfereeCaughtUp: ({ context }) => context.transfer !== null && (context.matchIndex[context.transfer.to] ?? 0) >= lastLogIndex(context),
   },
   actions: {
     // ── terms and votes ──────────────────────────────────────────────────────────────────────
@@ -360,7 +393,8 @@ export const server = setup({
       nextIndex: Object.fromEntries(context.peers.map((peer) => [peer, lastLogIndex(context) + 1])),
       matchIndex: Object.fromEntries(context.peers.map((peer) => [peer, 0])),
     })),
-    forgetLeadership: assign({ nextIndex: {}, matchIndex: {}, snapshotOffset: {}, heartbeatRound: 0, acknowledgedRound: {} }),
+    // A leader that steps down ends its transfer with its leadership (thesis §3.10).
+    forgetLeadership: assign({ nextIndex: {}, matchIndex: {}, snapshotOffset: {}, heartbeatRound: 0, acknowledgedRound: {}, transfer: null }),
     sendAppendEntries: enqueueActions(({ context, enqueue }) => {
       for (const peer of context.peers) enqueue.emit(send(peer, replicationFor(context, peer)));
     }),
@@ -372,9 +406,10 @@ export const server = setup({
     /** The log is persistent state: the entry is stable before the AppendEntries that carry it. */
     persistClientEntry: emit(({ context, event }) => persist({ append: { log: [clientEntry(context, event)] } })),
     appendClientEntry: assign({ log: ({ context, event }) => [...context.log, clientEntry(context, event)] }),
-    refuseRequest: enqueueActions(({ event, enqueue }) => {
+    /** A request not appended: `not leader` by default, or the reason given (a leader transferring its leadership). */
+    refuseRequest: enqueueActions(({ event, enqueue }, params?: { error: string }) => {
       if (event.type === 'ClientRequest' && event.client !== undefined && event.requestId !== undefined) {
-        enqueue.emit({ type: 'reply', client: event.client, requestId: event.requestId, result: { error: 'not leader' } } satisfies ReplyEffect);
+        enqueue.emit({ type: 'reply', client: event.client, requestId: event.requestId, result: { error: params?.error ?? 'not leader' } } satisfies ReplyEffect);
       }
     }),
     /** Steps 3–4 made durable: the cut and the new entries, before the acknowledgement. */
@@ -505,6 +540,28 @@ export const server = setup({
       }
       enqueue.assign({ reads: [] });
     }),
+    // ── leadership transfer (thesis §3.10) ───────────────────────────────────────────────────
+    /** The transfer is taken on: whom to hand the leadership to, and whom to answer when it ends. */
+    beginTransfer: assign({
+      transfer: ({ event }) =>
+        event.type === 'TransferLeadership'
+          ? { to: event.to, ...(event.client !== undefined && event.requestId !== undefined ? { client: event.client, requestId: event.requestId } : {}) }
+          : null,
+    }),
+    /** A TransferLeadership not taken on is answered at once, if it names a client (see `TransferAnswer`). */
+    refuseTransfer: enqueueActions(({ event, enqueue }, params: { error: Extract<TransferAnswer, { error: string }>['error'] }) => {
+      if (event.type === 'TransferLeadership' && event.client !== undefined && event.requestId !== undefined) {
+        enqueue.emit(reply(event.client, event.requestId, { error: params.error } satisfies TransferAnswer));
+      }
+    }),
+    /** The transfer under way, if any, is answered as it ends (its client, if it named one). */
+    answerTransfer: enqueueActions(({ context, enqueue }, answer: TransferAnswer) => {
+      const transfer = context.transfer;
+      if (transfer?.client !== undefined && transfer.requestId !== undefined) enqueue.emit(reply(transfer.client, transfer.requestId, answer));
+    }),
+    /** §3.10 step 2: the target's log matches, so it may start its election now rather than wait for its timer. */
+    sendTimeoutNow: emit(({ context }) => send(context.transfer?.to ?? '', { type: 'TimeoutNow', term: context.currentTerm })),
+    forgetTransfer: assign({ transfer: null }),
     // ── snapshots (thesis §5.1, Figure 5.3) ──────────────────────────────────────────────────
     /** The snapshot is stable, and the entries it replaces dropped, before anything relies on it. */
     persistCompaction: emit(({ context, event }) => compactionChange(context, snapshotOf(context, event))),
@@ -578,6 +635,7 @@ export const server = setup({
     reads: [],
     heartbeatRound: 0,
     acknowledgedRound: {},
+    transfer: null,
   }),
   initial: 'follower',
   // What every role does with a message from a newer or an older term; the roles handle messages
@@ -595,6 +653,11 @@ export const server = setup({
     InstallSnapshotResponse: [stepDown],
     ClientRequest: { actions: 'refuseRequest' },
     ReadRequest: { actions: 'refuseRead' },
+    // Only a leader transfers its leadership (thesis §3.10).
+    TransferLeadership: { actions: { type: 'refuseTransfer', params: { error: 'not leader' } } },
+    // A TimeoutNow of a newer term makes its target adopt the term first, then campaign at once as
+    // a follower of it; one of an older term is stale — its sender no longer leads — and ignored.
+    TimeoutNow: [stepDown],
     // In any role, at the host's request (thesis §5.1: each server snapshots on its own).
     Compact: { guard: 'mayCompact', actions: ['persistCompaction', 'compactLog'] },
   },
@@ -626,6 +689,9 @@ export const server = setup({
           // Out of order (a lost or duplicated chunk): say how much is here, for the leader to resume.
           { guard: 'isCurrentTerm', target: 'follower', reenter: true, actions: 'acknowledgeSnapshot' },
         ],
+        // Thesis §3.10 step 2: the leader of this term hands us its leadership — start an election
+        // now, as if the election timer had fired (a new term, a vote for ourselves, RequestVote).
+        TimeoutNow: { guard: 'isCurrentTerm', target: 'candidate' },
       },
     },
     candidate: {
@@ -639,17 +705,59 @@ export const server = setup({
         // The leader of this term has been elected: return to follower and accept its request.
         AppendEntries: { guard: 'isCurrentTerm', target: 'follower', actions: 'handleAgain' },
         InstallSnapshot: { guard: 'isCurrentTerm', target: 'follower', actions: 'handleAgain' },
+        // A TimeoutNow of our own term (sent by a leader of it that we had not yet heard from):
+        // campaign again at once, in the next term, as on electionTimeout.
+        TimeoutNow: { guard: 'isCurrentTerm', target: 'candidate', reenter: true },
       },
     },
     leader: {
       // Upon election: AppendEntries (a heartbeat, §5.2) to every follower.
       entry: ['becomeLeader', 'sendAppendEntries'],
-      exit: ['failReads', 'forgetLeadership'],
+      // Deposed (the only way out of leading): reads failed, a transfer under way answered and ended.
+      exit: ['failReads', { type: 'answerTransfer', params: { steppedDown: true } }, 'forgetLeadership'],
       initial: 'replicating',
       states: {
         // On every heartbeatTimeout: AppendEntries to each follower, with the entries from its nextIndex.
         replicating: {
           after: { heartbeatTimeout: { target: 'replicating', reenter: true, actions: 'sendAppendEntries' } },
+          on: {
+            TransferLeadership: [
+              { guard: 'isTransferToSelf', actions: { type: 'refuseTransfer', params: { error: 'already leader' } } },
+              { guard: 'isTransferToNonMember', actions: { type: 'refuseTransfer', params: { error: 'unknown server' } } },
+              { target: 'transferring', actions: 'beginTransfer' },
+            ],
+          },
+        },
+        /**
+         * Thesis §3.10: handing the leadership to `transfer.to`. No client request is taken, so the
+         * log stops growing and the target can catch up; replication goes on as before (heartbeats,
+         * retries, answers), and so do reads. Within an election timeout the target has won an
+         * election — and this leader, told of the new term, stepped down — or the transfer is
+         * abandoned and client requests are taken again.
+         */
+        transferring: {
+          initial: 'catchingUp',
+          // "Within an election timeout": the election timer itself, armed as the transfer starts
+          // (a host's timer policy has its duration already, randomised as for elections).
+          after: {
+            electionTimeout: { target: 'replicating', actions: [{ type: 'answerTransfer', params: { error: 'transfer timed out' } }, 'forgetTransfer'] },
+          },
+          on: {
+            ClientRequest: { actions: { type: 'refuseRequest', params: { error: TRANSFER_IN_PROGRESS } } },
+            TransferLeadership: { actions: { type: 'refuseTransfer', params: { error: 'transfer in progress' } } },
+          },
+          states: {
+            // Step 1: normal replication brings the target up to date; once its matchIndex is the
+            // last log index — at once, or on the answer that takes it there — TimeoutNow goes out.
+            catchingUp: {
+              always: { guard: 'transfereeCaughtUp', target: 'timeoutNowSent', actions: 'sendTimeoutNow' },
+              after: { heartbeatTimeout: { target: 'catchingUp', reenter: true, actions: 'sendAppendEntries' } },
+            },
+            // Step 2 done: the target campaigns. TimeoutNow is sent once; if it is lost, the transfer times out.
+            timeoutNowSent: {
+              after: { heartbeatTimeout: { target: 'timeoutNowSent', reenter: true, actions: 'sendAppendEntries' } },
+            },
+          },
         },
       },
       on: {

@@ -184,6 +184,7 @@ const SCHEMA: Record<string, Record<string, Kind>> = {
   AppendEntriesResponse: { term: 'whole', success: 'boolean', matchIndex: 'whole' },
   InstallSnapshot: { term: 'whole', leaderId: 'string', lastIncludedIndex: 'whole', lastIncludedTerm: 'whole', offset: 'whole', data: 'string', done: 'boolean' },
   InstallSnapshotResponse: { term: 'whole', lastIncludedIndex: 'whole', received: 'whole', done: 'boolean' },
+  TimeoutNow: { term: 'whole' },
 };
 const OPTIONAL: Record<string, Record<string, Kind>> = { AppendEntriesResponse: { rejectHint: 'whole' } };
 
@@ -258,7 +259,7 @@ const FOREIGN_TYPES = [
   'Prepare', 'Promise', 'Accept', 'Accepted', 'Nack', 'Phase1a', 'Phase1b', 'Phase2a', 'Phase2b', 'Heartbeat',
   'CanCommit', 'PreCommit', 'DoCommit', 'Yes', 'No', 'Abort', 'Commit', 'Prepared', 'Refused', 'Decide', 'DecisionReq', 'StateReq', 'StateReport',
   'Candidate', 'FollowerInfo', 'NewEpoch', 'AckEpoch', 'NewLeader', 'AckNewLeader', 'Proposal', 'Ack',
-  'ClientRequest', 'Compact',
+  'ClientRequest', 'Compact', 'TransferLeadership', 'ReadRequest',
 ];
 const foreignMessage = fc.tuple(fc.constantFrom(...FOREIGN_TYPES), fc.dictionary(fc.constantFrom('ballot', 'value', 'epoch', 'zxid', 'history', 'txn', 'rm', 'index', 'snapshot', 'votedBallot', 'votedValue'), anyJson, { maxKeys: 4 }), whole).map(([type, fields, term]) => ({ type, term, ...fields, shard: SHARD }));
 

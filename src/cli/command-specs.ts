@@ -187,9 +187,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'kv',
     summary: 'one request to the key-value service',
-    usage: ['kv get <key>', 'kv put <key> <value>', 'kv del <key>', "kv txn '<json>'|@file|-", 'kv status'],
+    usage: ['kv get <key>', 'kv put <key> <value>', 'kv del <key>', "kv txn '<json>'|@file|-", 'kv status', 'kv transfer <shard> <node>'],
     description: [
       'Sends one request to any node (which forwards to the shard\'s leader) and prints its JSON answer.',
+      'transfer moves a shard\'s leadership to the replica on <node> (Raft\'s leadership transfer).',
       'A transaction: {"compare":[{"key":"a","value":"x"}|{"key":"a","revision":3,"op":"=="}|',
       '{"key":"a","exists":false}], "ops":[{"op":"get|put|delete","key":"a","value":"y"}]}',
     ].join('\n'),

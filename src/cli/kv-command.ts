@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { KvClient, readCaFile, TlsFileError } from '../service/index.ts';
 import { UsageError } from './usage-error.ts';
 
-export type KvAction = 'get' | 'put' | 'del' | 'txn' | 'status';
-export const KV_ACTIONS: readonly KvAction[] = ['get', 'put', 'del', 'txn', 'status'];
+export type KvAction = 'get' | 'put' | 'del' | 'txn' | 'status' | 'transfer';
+export const KV_ACTIONS: readonly KvAction[] = ['get', 'put', 'del', 'txn', 'status', 'transfer'];
 
 export interface KvCommandOptions {
   readonly action: KvAction;
@@ -17,7 +17,7 @@ export interface KvCommandOptions {
 }
 
 /**
- * `unanimous kv get|put|del|txn|status --endpoint URL ...`: one request to the service, its JSON
+ * `unanimous kv get|put|del|txn|status|transfer --endpoint URL ...`: one request to the service, its JSON
  * answer printed. Exit status 0 for a 2xx answer, 1 for any other (key not found, transaction
  * aborted, no leader: the answer says which), 2 for bad arguments or an unreachable endpoint.
  */
@@ -29,6 +29,7 @@ export async function kvCommand(options: KvCommandOptions, out: (line: string) =
     del: [1, 'kv del <key>'],
     txn: [1, `kv txn '<json>' (or @file, or - for stdin)`],
     status: [0, 'kv status'],
+    transfer: [2, 'kv transfer <shard> <node>'],
   };
   const [count, usage] = arity[action];
   if (args.length !== count) throw new UsageError(`usage: unanimous ${usage} --endpoint URL`);
@@ -66,6 +67,9 @@ export async function kvCommand(options: KvCommandOptions, out: (line: string) =
         break;
       case 'status':
         response = await client.status();
+        break;
+      case 'transfer':
+        response = await client.transferLeadership(args[0]!, args[1]!);
         break;
     }
   } catch (error) {

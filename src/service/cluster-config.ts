@@ -63,6 +63,11 @@ export interface ClusterConfig {
   /** Compaction by size: a snapshot also once the entries applied since the last one hold this many bytes; 32 MiB by default. */
   readonly compactBytes?: number;
   /**
+   * Where shard leaders go: 'spread' (the default) moves each shard's leadership to the first of
+   * its replicas by leadership transfer (leader-placement.ts); 'elected' leaves it where elections put it.
+   */
+  readonly leaderPlacement?: 'spread' | 'elected';
+  /**
    * Where this node dials a peer's Raft port when not at the peer's own address (by peer id): the
    * nemesis suite puts a fault-injecting proxy there (src/nemesis/link-proxy.ts).
    */
@@ -180,6 +185,7 @@ export function parseClusterConfig(json: unknown): ClusterConfig {
     ...(config.clientToken !== undefined ? { clientToken: checkClientToken(config.clientToken, 'clientToken') } : {}),
     ...(config.limits !== undefined ? { limits: limits(config.limits) } : {}),
     ...(config.compactEvery !== undefined ? { compactEvery: atLeastOne(config.compactEvery, 'compactEvery', 'entries applied between snapshots') } : {}),
+    ...(config.leaderPlacement !== undefined ? { leaderPlacement: placementPolicy(config.leaderPlacement) } : {}),
     ...(config.compactBytes !== undefined ? { compactBytes: atLeastOne(config.compactBytes, 'compactBytes', 'bytes of entries applied between snapshots') } : {}),
     ...(config.dialAddresses !== undefined ? { dialAddresses: dialAddresses(config.dialAddresses, nodeIds) } : {}),
     ...(config.unsafeForTesting !== undefined ? { unsafeForTesting: unsafeMode(config.unsafeForTesting) } : {}),
@@ -190,6 +196,11 @@ export function parseClusterConfig(json: unknown): ClusterConfig {
 function slowDiskDelay(value: unknown): number {
   if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > 10_000) throw new ConfigError(`slowDiskForTesting must be a whole number of milliseconds from 1 to 10000, not ${JSON.stringify(value)}`);
   return value as number;
+}
+
+function placementPolicy(value: unknown): 'spread' | 'elected' {
+  if (value !== 'spread' && value !== 'elected') throw new ConfigError(`leaderPlacement must be "spread" or "elected", not ${JSON.stringify(value)}`);
+  return value;
 }
 
 function atLeastOne(value: unknown, field: string, meaning: string): number {

@@ -22,6 +22,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  *   POST   /txn  {compare, ops}  200 {committed: true, revision, results, shard} | 409 {committed: false, reason}
  *                                 across shards: 200 {committed: true, revisions: {shard: revision}, results, shards}
  *   GET    /status               the cluster: nodes, shards, leaders, terms, commit indexes (?local=1: this node only)
+ *   POST   /admin/shards/<shard>/transfer  {"to": "<node>"}   moves the shard's leadership to that node's replica
+ *                                 (Raft's leadership transfer): 200 {shard, from, leader, term} | 400 | 404 | 409 | 503
  *   GET    /debug/applied/<shard>[?at=N]   this node's replica: applied index, digest of its applied log, of its data
  *   POST   /internal/commands  {commands: [{shard, hops, command}]}   between nodes (with the cluster secret): shard
  *                                 commands (shard-command.ts) for their shards' leaders; 200 {outcomes: [{status, body}]}
@@ -140,12 +142,26 @@ async function route(node: ServedNode, req: IncomingMessage, res: ServerResponse
     const outcomes = await Promise.all(commands.map((item) => runForwarded(node, item)));
     return reply(res, 200, { outcomes });
   }
+  const transfer = /^\/admin\/shards\/([^/]+)\/transfer$/.exec(path);
+  if (transfer) {
+    if (method !== 'POST') return notAllowed(res, method, path, 'POST');
+    const shard = decodePathSegment(transfer[1]!, 'the shard');
+    const body = await readJson(req);
+    const to = (body as { to?: unknown } | null)?.to;
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof to !== 'string') throw new InvalidRequestError('POST /admin/shards/<shard>/transfer takes a JSON object {"to": "<node id>"}');
+    const extra = Object.keys(body).filter((field) => field !== 'to');
+    if (extra.length > 0) throw new InvalidRequestError(`POST /admin/shards/<shard>/transfer: unknown field ${JSON.stringify(extra[0])}`);
+    const hops = Number(url.searchParams.get('hops') ?? '0');
+    if (!Number.isSafeInteger(hops) || hops < 0) throw new InvalidRequestError('hops must be a whole number >= 0');
+    const outcome = await node.transferLeadership(shard, to, hops);
+    return reply(res, outcome.status, outcome.body);
+  }
   const debug = /^\/debug\/applied\/([^/]+)$/.exec(path);
   if (debug) {
     if (method !== 'GET') return notAllowed(res, method, path, 'GET');
     return answerApplied(node, res, decodePathSegment(debug[1]!, 'the shard'), url.searchParams.get('at'));
   }
-  reply(res, 404, { error: `no route ${method} ${path}; the routes are /kv/<key>, /txn, /status, /debug/applied/<shard>` });
+  reply(res, 404, { error: `no route ${method} ${path}; the routes are /kv/<key>, /txn, /status, /admin/shards/<shard>/transfer, /debug/applied/<shard>` });
 }
 
 /** The key from the raw URL (not the normalised pathname, which would fold "/kv/a/../b"). */

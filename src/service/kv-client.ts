@@ -49,6 +49,11 @@ export class KvClient {
     return this.call('POST', '/txn', txn);
   }
 
+  /** Moves `shard`'s leadership to node `to` (Raft's leadership transfer); any node takes the request. */
+  transferLeadership(shard: string, to: string): Promise<JsonResponse> {
+    return this.call('POST', `/admin/shards/${encodeURIComponent(shard)}/transfer`, { to });
+  }
+
   status(local = false): Promise<JsonResponse> {
     return this.call('GET', local ? '/status?local=1' : '/status');
   }

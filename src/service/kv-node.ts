@@ -18,6 +18,7 @@ import { NotLeaderError, OutcomeUnknownError, ShardReplica } from './shard-repli
 import { type CommandOutcome, CrossShardCoordinator, type ShardRouter, splitByShard } from './cross-shard-coordinator.ts';
 import { InDoubtResolver } from './in-doubt-resolver.ts';
 import { TxnMemoryPruner } from './txn-memory-pruner.ts';
+import { LeaderPlacement } from './leader-placement.ts';
 import { CommandForwarder } from './command-forwarder.ts';
 import type { ClusterStatus, NodeStatus, ServedNode, TxnOutcome } from './served-node.ts';
 import type { ResultOf, ShardCommand } from './shard-command.ts';
@@ -63,6 +64,8 @@ export class KvNode implements ShardRouter, ServedNode {
   private readonly resolver: InDoubtResolver;
   /** Forgets finished transactions across shards below a watermark (txn-memory-pruning.ts); runs on the leader of the first shard. */
   private readonly pruner: TxnMemoryPruner;
+  /** Moves the leadership of shards led here to their preferred leaders (unless `leaderPlacement: 'elected'`). */
+  private readonly placement: LeaderPlacement;
   private http: Server | undefined;
   private stopping = false;
 
@@ -83,6 +86,8 @@ export class KvNode implements ShardRouter, ServedNode {
     this.forwarder = new CommandForwarder((node) => this.endpointOf(addressOf(config, node)), config.clusterSecret, this.agent, logger);
     this.resolver = new InDoubtResolver(() => this.replicas.values(), this, { resolveAfterMs: RESOLVE_AFTER_MS, intervalMs: RESOLVE_AFTER_MS / 5, logger });
     const firstShard = config.shards[0]!.id;
+    const preferred = new Map(config.shards.map((shard) => [shard.id, shard.replicas[0]!]));
+    this.placement = new LeaderPlacement(config.self, () => this.replicas.values(), (shard) => preferred.get(shard)!, { logger });
     this.pruner = new TxnMemoryPruner(this, config.shards.map((shard) => shard.id), () => this.replicas.get(firstShard)?.isLeader() === true, { logger });
   }
 
@@ -139,6 +144,7 @@ export class KvNode implements ShardRouter, ServedNode {
     for (const replica of node.replicas.values()) replica.start();
     node.resolver.start();
     node.pruner.start();
+    if (config.leaderPlacement !== 'elected') node.placement.start();
     // HTTPS from TLS 1.2 on (RFC 9325 §3.1.1), which any current client speaks; no client certificate asked.
     const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, apiHandler(node)) : createServer(apiHandler(node));
     http.keepAliveTimeout = 30_000;
@@ -213,6 +219,48 @@ export class KvNode implements ShardRouter, ServedNode {
     return { kind: 'error', status: 503, body: { error: `shard ${shard} has no reachable leader right now (${lastProblem}); the command was not applied, retry`, shard, retryable: true } };
   }
 
+  /**
+   * Moves `shard`'s leadership to node `to` (an operator's request, `POST /admin/shards/<shard>/transfer`):
+   * on this node if its replica leads, else forwarded to the node believed to lead, as `runOn`
+   * forwards commands. Refuses what cannot be done before touching anything: an unknown shard
+   * (404), a node that is not in the cluster or holds no replica of the shard (400).
+   */
+  async transferLeadership(shard: string, to: string, hops = 0): Promise<{ readonly status: number; readonly body: object }> {
+    const placement = this.config.shards.find((s) => s.id === shard);
+    if (placement === undefined) return { status: 404, body: { error: `unknown shard ${JSON.stringify(shard)}; the shards are ${this.config.shards.map((s) => s.id).join(', ')}` } };
+    if (!this.config.nodes.some((node) => node.id === to)) return { status: 400, body: { error: `unknown node ${JSON.stringify(to)}; the nodes are ${this.config.nodes.map((n) => n.id).join(', ')}` } };
+    if (!placement.replicas.includes(to)) return { status: 400, body: { error: `${to} holds no replica of shard ${shard} (its replicas: ${placement.replicas.join(', ')}), so it cannot lead it` } };
+    const deadline = Date.now() + LEADER_WAIT_MS;
+    while (!this.stopping) {
+      const replica = this.replicas.get(shard);
+      if (replica?.isLeader()) {
+        const from = this.id;
+        const outcome = await replica.transferLeadership(to);
+        return outcome.transferred
+          ? { status: 200, body: { shard, from, leader: outcome.leader, term: outcome.term } }
+          : { status: outcome.status, body: { shard, error: outcome.error, leader: outcome.leader, ...(outcome.status === 503 ? { retryable: true } : {}) } };
+      }
+      const target = this.leaderOf(shard);
+      if (hops < MAX_HOPS && target !== undefined && target !== this.id) {
+        const address = this.config.nodes.find((node) => node.id === target)!;
+        try {
+          const response = await requestJson(`${this.endpointOf(address)}/admin/shards/${encodeURIComponent(shard)}/transfer?hops=${hops + 1}`, {
+            body: { to },
+            timeoutMs: 30_000,
+            agent: this.agent,
+            ...(this.config.clientToken !== undefined ? { headers: { authorization: `Bearer ${this.config.clientToken}` } } : {}),
+          });
+          if (!(response.status === 503 && (response.body as { retryable?: boolean }).retryable === true && Date.now() < deadline)) return { status: response.status, body: response.body as object };
+        } catch {
+          // The node believed to lead did not answer: look again.
+        }
+      }
+      if (Date.now() > deadline) break;
+      await sleep(25);
+    }
+    return { status: 503, body: { shard, error: `shard ${shard} has no reachable leader right now; nothing was changed, retry`, retryable: true } };
+  }
+
   /** Whether a request's `authorization` header carries the cluster's secret (compared in constant time). */
   fromClusterNode(authorization: string | undefined): boolean {
     return carriesBearer(authorization, this.config.clusterSecret);
@@ -272,6 +320,7 @@ export class KvNode implements ShardRouter, ServedNode {
     this.stopping = true;
     this.resolver.stop();
     this.pruner.stop();
+    this.placement.stop();
     const http = this.http;
     if (http) {
       http.closeAllConnections();

@@ -48,6 +48,8 @@ export interface LocalClusterOptions {
   readonly links?: (nodes: readonly NodeAddress[]) => Promise<(from: string, to: string) => { readonly host: string; readonly port: number }>;
   /** The deliberately broken build, for the test that the nemesis suite catches it (see `ClusterConfig`). */
   readonly unsafeForTesting?: 'follower-reads';
+  /** Where shard leaders go (see `ClusterConfig.leaderPlacement`; 'spread' by default). */
+  readonly leaderPlacement?: 'spread' | 'elected';
   /** Every node's compaction thresholds (see `ClusterConfig.compactEvery` and `compactBytes`). */
   readonly compaction?: { readonly every?: number; readonly bytes?: number };
   /** A slow disk every node can be switched to with SIGUSR2 (see `ClusterConfig.slowDiskForTesting`). */
@@ -111,6 +113,7 @@ export class LocalCluster {
         ...(tls && files ? { tls: { ca: tls.caFile, cert: files.certFile, key: files.keyFile } } : {}),
         ...(options.clientToken !== undefined ? { clientToken: options.clientToken } : {}),
         ...(options.limits !== undefined ? { limits: options.limits } : {}),
+        ...(options.leaderPlacement !== undefined ? { leaderPlacement: options.leaderPlacement } : {}),
         ...(options.compaction?.every !== undefined ? { compactEvery: options.compaction.every } : {}),
         ...(options.compaction?.bytes !== undefined ? { compactBytes: options.compaction.bytes } : {}),
         ...(dial ? { dialAddresses: Object.fromEntries(ids.filter((peer) => peer !== id).map((peer) => [peer, dial(id, peer)])) } : {}),

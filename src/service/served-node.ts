@@ -44,6 +44,8 @@ export interface ServedNode {
   execute(txn: Txn): Promise<TxnOutcome>;
   /** Runs a command on `shard`'s leader, here or forwarded (`hops`: how many nodes forwarded it already). */
   runOn<C extends ShardCommand>(shard: string, command: C, hops?: number): Promise<CommandOutcome<ResultOf<C>>>;
+  /** Moves a shard's leadership to node `to` (`hops`: how many nodes forwarded the request already). */
+  transferLeadership(shard: string, to: string, hops?: number): Promise<{ readonly status: number; readonly body: object }>;
   /** Whether a request's `authorization` header carries the cluster's secret. */
   fromClusterNode(authorization: string | undefined): boolean;
   /** This node's own view: its replicas. */

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Json, Message } from '../node/index.ts';
 import type { CommitGroup, DurableStore, Logger, TimerPolicy, Transport } from '../runtime/index.ts';
 import { NodeHost, RequestFailedError, stderrLogger } from '../runtime/index.ts';
-import { DEFAULT_RAFT_CONFIG, entryAt, lastLogIndex, type LogEntry, maySendBeforePersisting, type RaftConfig, type RaftContext, server } from '../protocols/raft/index.ts';
+import { DEFAULT_RAFT_CONFIG, entryAt, lastLogIndex, type LogEntry, maySendBeforePersisting, type RaftConfig, type RaftContext, server, type TransferAnswer } from '../protocols/raft/index.ts';
 import type { CommandResult, ResultOf, ShardCommand } from './shard-command.ts';
 import { ReadIndexReads } from './read-index-reads.ts';
 import { type ShardImage, ShardState } from './shard-state.ts';
@@ -40,6 +40,11 @@ export const DEFAULT_COMPACT_EVERY = 10_000;
  * the log it saves.
  */
 export const DEFAULT_COMPACT_BYTES = 32 * 1024 * 1024;
+
+/** How a leadership transfer ended: who leads now (null while an election is still open), or why it did not happen. */
+export type TransferOutcome =
+  | { readonly transferred: true; readonly leader: string; readonly term: number }
+  | { readonly transferred: false; readonly status: 400 | 409 | 503; readonly error: string; readonly leader: string | null };
 
 /**
  * What a shard replica's snapshot holds (its JSON text is Raft's snapshot data): the shard's state
@@ -293,6 +298,50 @@ export class ShardReplica {
   }
 
   /**
+   * Hands this replica's leadership of the shard to the replica on node `to`, by the Raft
+   * machine's checked rule (thesis §3.10, models/raft/transfer.ts): the server stops taking client
+   * requests — the replica keeps its queued transactions meanwhile — catches `to` up and sends it
+   * TimeoutNow, and `to` wins the election its log entitles it to. Resolves once `to` is heard
+   * leading (or the transfer failed: its reason, and who leads); `to` already leading is success.
+   */
+  async transferLeadership(to: string): Promise<TransferOutcome> {
+    if (to === this.options.node && this.isLeader()) return { transferred: true, leader: to, term: this.raft().currentTerm };
+    if (this.stopped || !this.isLeader()) return { transferred: false, status: 503, error: `${this.where}: not the leader`, leader: this.leader() ?? null };
+    const term = this.raft().currentTerm;
+    let answer: TransferAnswer;
+    try {
+      // The machine answers within an election timeout (it abandons the transfer then), or steps down sooner.
+      answer = (await this.host.submit({ type: 'TransferLeadership', to }, { timeoutMs: this.transferTimeoutMs() })) as TransferAnswer;
+    } catch (error) {
+      if (!(error instanceof RequestFailedError)) throw error;
+      return { transferred: false, status: 503, error: `${this.where}: ${error.message}`, leader: this.leader() ?? null };
+    } finally {
+      // Transactions held while the server took none are proposed now, or told to go elsewhere.
+      this.scheduleProposal();
+    }
+    if ('error' in answer) {
+      const status = answer.error === 'transfer in progress' ? 409 : answer.error === 'unknown server' ? 400 : 503;
+      return { transferred: false, status, error: `${this.where}: ${answer.error}`, leader: this.leader() ?? null };
+    }
+    // Stepped down: the next leader is learnt from its first AppendEntries, as after any election.
+    const deadline = Date.now() + this.transferTimeoutMs();
+    for (;;) {
+      const hint = this.leaderHint;
+      if (hint !== undefined && hint.term > term) {
+        return hint.node === to ? { transferred: true, leader: to, term: hint.term } : { transferred: false, status: 409, error: `${this.where}: ${hint.node} won the election, not ${to}`, leader: hint.node };
+      }
+      if (Date.now() > deadline) return { transferred: false, status: 503, error: `${this.where}: stepped down for ${to}, but no leader was heard from since`, leader: null };
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** Longer than the machine's own limit on a transfer, one election timeout. */
+  private transferTimeoutMs(): number {
+    const timeout = (this.options.timers ?? SERVICE_RAFT_TIMERS).electionTimeout;
+    return 2 * (typeof timeout === 'number' ? timeout : timeout.max) + 1_000;
+  }
+
+  /**
    * Answers a transaction that only reads, linearizably and without a log entry: once the Raft
    * server has confirmed a read index (thesis §6.4) and this replica has applied through it, the
    * transaction runs against the data here — locks of prepared parts refuse it as they would in
@@ -366,6 +415,10 @@ export class ShardReplica {
     return this.host.context as RaftContext;
   }
 
+  private transferring(): boolean {
+    return this.raft().transfer !== null;
+  }
+
   private role(): 'leader' | 'candidate' | 'follower' {
     const state = this.host.status().state;
     if (state === 'follower' || state === 'candidate') return state;
@@ -388,6 +441,9 @@ export class ShardReplica {
 
   /** Proposes queued transactions, a batch per entry, while the in-flight limit allows. */
   private proposeQueued(): void {
+    // A leader handing its leadership over takes no client request (thesis §3.10): the queue waits
+    // for the transfer's end — proposed here if it failed, refused below once this replica stepped down.
+    if (this.transferring()) return;
     while (this.queue.length > 0 && this.inFlight() < this.maxInFlight) {
       if (this.stopped || !this.isLeader()) {
         const hint = this.leader();
@@ -435,7 +491,7 @@ export class ShardReplica {
   /** After each durable batch of the host: apply what is newly committed, then propose what waits. */
   private afterFlush(): void {
     const raft = this.raft();
-    if (this.isLeader() && this.noOpTerm !== raft.currentTerm) {
+    if (this.isLeader() && this.noOpTerm !== raft.currentTerm && !this.transferring()) {
       // Raft §8: a new leader commits a blank entry of its term at once, which commits every entry
       // of earlier terms it holds (§5.4.2) instead of leaving them, and the reads queued behind
       // them, until the next client write.

@@ -244,6 +244,32 @@ describe('ShardReplica: snapshots and log compaction (Ongaro\'s thesis ch. 5)', 
     }
   }, 30_000);
 
+  it('hands its leadership to a chosen follower (thesis §3.10), holding the transactions that arrive meanwhile', async () => {
+    const g = group(8);
+    try {
+      const leader = await g.leader();
+      expect((await leader.propose(put('k', 'v1'))).committed).toBe(true);
+      const target = g.replicas.find((replica) => replica !== leader)!;
+      const to = target.status().node;
+      const moving = leader.transferLeadership(to);
+      // Proposed while the leader takes no client request: held, then refused as leadership moved.
+      const during = leader.propose(put('k', 'during')).catch((error: unknown) => error);
+      const outcome = await moving;
+      expect(outcome).toMatchObject({ transferred: true, leader: to });
+      expect(target.isLeader()).toBe(true);
+      expect(await during).toBeInstanceOf(NotLeaderError);
+      expect((await target.propose(put('k', 'v2'))).committed).toBe(true);
+      // Already leading is success; a node outside the group is refused and nothing moves.
+      expect(await target.transferLeadership(to)).toMatchObject({ transferred: true, leader: to });
+      expect(await target.transferLeadership('n9')).toMatchObject({ transferred: false, status: 400 });
+      expect(target.isLeader()).toBe(true);
+      // A follower cannot transfer what it does not hold.
+      expect(await leader.transferLeadership(leader.status().node)).toMatchObject({ transferred: false, status: 503 });
+    } finally {
+      await g.stop();
+    }
+  }, 30_000);
+
   it('refuses a compactEvery that is not a whole number >= 1', () => {
     const network = new MemoryNetwork({ seed: 1 });
     expect(() => new ShardReplica({ shard: 's0', node: 'n1', peers: [], store: new MemoryStore(), transport: network.endpoint('n1'), compactEvery: 0 })).toThrow(/compactEvery/);

@@ -113,7 +113,7 @@ describe('unanimous serve, node and kv', () => {
     expect(badConfig.stderr).toContain(`--config ${badFile}: self: "n9" is not one of the nodes (n1)`);
     const badAction = cli('kv', 'frob', '--endpoint', 'http://127.0.0.1:1');
     expect(badAction.status).toBe(2);
-    expect(badAction.stderr).toContain('kv takes one of get, put, del, txn, status, not "frob"');
+    expect(badAction.stderr).toContain('kv takes one of get, put, del, txn, status, transfer, not "frob"');
     const unreachable = cli('kv', 'get', 'a', '--endpoint', 'http://127.0.0.1:1');
     expect(unreachable.status).toBe(2);
     expect(unreachable.stderr).toContain('http://127.0.0.1:1');

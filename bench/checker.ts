@@ -3,6 +3,7 @@
  *
  *   npm run bench:checker                                   # 3..9 RMs, 3 runs each, medians
  *   npm run bench:checker -- --runs 5 --from 8 --to 9
+ *   npm run bench:checker -- --from 8 --to 8 --workers 2     # our runs on 2 worker threads (default 1)
  *   npm run bench:checker -- --from 9 --to 9 --tlc-jar ~/tla2tools.jar --tla-dir ~/Examples/specifications/transaction_commit
  *
  * Each run is a fresh `unanimous check two-phase/tla --rms N --json` process, so every figure
@@ -27,14 +28,16 @@ const { values } = parseArgs({
     'tlc-jar': { type: 'string' },
     'tla-dir': { type: 'string' },
     'tlc-workers': { type: 'string', default: '1' },
+    workers: { type: 'string', default: '1' },
   },
 });
 const runs = Number(values.runs);
 const from = Number(values.from);
 const to = Number(values.to);
+const workers = Number(values.workers);
 const withTlc = values['tlc-jar'] !== undefined;
-if (![runs, from, to].every((n) => Number.isInteger(n) && n > 0) || from > to || withTlc !== (values['tla-dir'] !== undefined)) {
-  console.error('usage: bench/checker.ts [--runs N] [--from RMS] [--to RMS] [--tlc-jar JAR --tla-dir DIR [--tlc-workers W]]');
+if (![runs, from, to, workers].every((n) => Number.isInteger(n) && n > 0) || from > to || withTlc !== (values['tla-dir'] !== undefined)) {
+  console.error('usage: bench/checker.ts [--runs N] [--from RMS] [--to RMS] [--workers N] [--tlc-jar JAR --tla-dir DIR [--tlc-workers W]]');
   process.exit(2);
 }
 
@@ -56,7 +59,7 @@ interface Ours {
 
 function runOurs(rms: number): Ours {
   const started = performance.now();
-  const child = spawnSync(process.execPath, [cli, 'check', 'two-phase/tla', '--rms', String(rms), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const child = spawnSync(process.execPath, [cli, 'check', 'two-phase/tla', '--rms', String(rms), '--workers', String(workers), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const wall = seconds(started);
   if (child.status !== 0) throw new Error(child.stderr || child.stdout);
   const [{ result }] = JSON.parse(child.stdout) as { result: { distinct: number; generated: number; depth: number; seconds: number } }[];

@@ -25,6 +25,16 @@ export interface CheckOptions {
   /** Called about every `progressEveryMs` during long runs. */
   readonly onProgress?: (progress: Progress) => void;
   readonly progressEveryMs?: number;
+  /**
+   * Worker threads for `checkParallel` (parallel-explore.ts), which defaults to the machine's
+   * cores; `check` always explores on the calling thread.
+   */
+  readonly workers?: number;
+  /**
+   * For `checkParallel`: explore up to this many states on the calling thread first, and start
+   * workers only when the run goes beyond them (default 65,536; 0 starts them at once).
+   */
+  readonly parallelAfterStates?: number;
 }
 
 export interface Progress {
@@ -77,6 +87,10 @@ export interface CheckResult {
   readonly limitHit?: 'maxStates' | 'maxDepth' | 'maxSeconds';
   /** Present when the model has liveness properties. */
   readonly liveness?: LivenessStatistics;
+  /** Set by `checkParallel`: the worker threads the exploration ran on (1: the calling thread alone). */
+  readonly workers?: number;
+  /** Set by `checkParallel` when more workers were asked for than used: why the model ran on one. */
+  readonly oneWorkerBecause?: string;
 }
 
 /**

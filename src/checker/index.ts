@@ -11,6 +11,8 @@ export { ModelError } from './model-error.ts';
 export type { Fairness, FairnessClause, FairnessEntry, FairFamily } from './fairness.ts';
 export { traceFromStates, type Trace, type TraceAction, type TraceNode, type TraceState, type TraceStep } from './trace.ts';
 export * from './judgement.ts';
+export { checkParallel } from './parallel-explore.ts';
+export type { ModelSource } from './model-source.ts';
 export { simulate, type SimulateOptions, type SimulationProgress, type SimulationResult, type SimulationViolation } from './simulate.ts';
 export { replayRecordedSteps, type RecordedRun, type RecordedStepProblem } from './recorded-steps.ts';
 export type { SuccessorSink } from './actions.ts';

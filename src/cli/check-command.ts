@@ -1,4 +1,4 @@
-import { check, judge, ModelError, passes, reasonOf, type CheckResult, type ExpectedResult, type Judgement, type Parameters } from '../checker/index.ts';
+import { checkParallel, judge, ModelError, passes, reasonOf, type CheckResult, type ExpectedResult, type Judgement, type Parameters } from '../checker/index.ts';
 import { relative } from 'node:path';
 import { traceToText } from '../inspect/index.ts';
 import { githubError } from './github-annotations.ts';
@@ -13,6 +13,8 @@ export interface CheckCommandOptions {
   readonly maxStates?: number;
   readonly maxDepth?: number;
   readonly maxSeconds?: number;
+  /** Worker threads to explore on (checkParallel: 1 explores on this thread). */
+  readonly workers: number;
   /** Let a bounded run that finds nothing pass (it is still never "as recorded"). */
   readonly allowIncomplete: boolean;
   /** Use the models' symmetry sets (true unless --no-symmetry). */
@@ -64,7 +66,8 @@ export async function checkCommand(options: CheckCommandOptions, out: (line: str
     let result: CheckResult;
     const trend = new QueueTrend();
     try {
-      result = check(model, {
+      result = await checkParallel({ file: modelFilePath(name), parameters, symmetry: options.symmetry, model }, {
+        workers: options.workers,
         ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
         ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
         ...(options.maxSeconds !== undefined ? { maxSeconds: options.maxSeconds } : {}),

@@ -55,6 +55,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'max-states': { type: 'string', value: 'N', description: 'stop at a state beyond the first N distinct states (result: incomplete)', default: 'no bound' },
       'max-depth': { type: 'string', value: 'N', description: 'explore behaviours of at most N states (result: incomplete if any went further)', default: 'no bound' },
       'max-seconds': { type: 'string', value: 'S', description: 'stop after about S seconds (result: incomplete)', default: 'no bound' },
+      workers: { type: 'string', value: 'N', description: 'explore on N worker threads, with the same counts as one (models with liveness properties or symmetry sets, and runs of at most 65,536 states, run on one; --json says why)', default: '1' },
       'allow-incomplete': { type: 'boolean', description: 'a bounded run that found no violation exits 0 (still never "as recorded"; a broken variant whose violation was not found exits 1)' },
       'no-symmetry': { type: 'boolean', description: 'explore every state, ignoring the models\' symmetry sets (held to the count recorded for that)' },
       json: { type: 'boolean', description: 'print the runs, counterexample traces included, as JSON' },

@@ -133,6 +133,8 @@ async function runCheck({ values, positionals }: ParsedCommand, out: Out): Promi
       ...optional('maxStates', wholeNumberFlag(values, 'max-states', 1)),
       ...optional('maxDepth', wholeNumberFlag(values, 'max-depth', 1)),
       ...optional('maxSeconds', wholeNumberFlag(values, 'max-seconds', 1)),
+      // One until parallel runs measure faster than one here (see parallel-explore.ts); os.availableParallelism() then.
+      workers: wholeNumberFlag(values, 'workers', 1) ?? 1,
       allowIncomplete: values['allow-incomplete'] === true,
       symmetry: values['no-symmetry'] !== true,
       json: values.json === true,

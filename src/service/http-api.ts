@@ -186,7 +186,7 @@ function parseForwarded(body: unknown): ForwardedCommand[] {
   return commands.map((item: unknown, i) => {
     const { shard, hops, command } = (item ?? {}) as { shard?: unknown; hops?: unknown; command?: unknown };
     if (typeof shard !== 'string') throw new InvalidRequestError(`commands[${i}].shard must be a shard id`);
-    if (!Number.isInteger(hops) || (hops as number) < 0) throw new InvalidRequestError(`commands[${i}].hops must be a whole number >= 0`);
+    if (!Number.isSafeInteger(hops) || (hops as number) < 0) throw new InvalidRequestError(`commands[${i}].hops must be a whole number >= 0`);
     try {
       return { shard, hops: hops as number, command: parseShardCommand(command) };
     } catch (error) {

@@ -440,7 +440,7 @@ async function badInternalCommands(target: Target, numRuns: number): Promise<voi
           commands.splice(i, 0, { shard: target.shards[0], hops: 0, command });
           return { authorization: withSecret[0][1], body: jsonBody({ commands }), status: 400, error: `commands[${i}].command: ${error}` };
         }),
-        fc.tuple(fc.oneof(fc.record({ shard: nonString, hops: fc.constant(0) }), fc.record({ shard: fc.constant('s0'), hops: notWholeNumber.filter((hops) => !Number.isInteger(hops)) })), fuzzKey).map(([item, key]) => ({
+        fc.tuple(fc.oneof(fc.record({ shard: nonString, hops: fc.constant(0) }), fc.record({ shard: fc.constant('s0'), hops: fc.oneof(notWholeNumber.filter((hops) => !Number.isInteger(hops)), fc.constantFrom(1e300, 2 ** 53, -1)) })), fuzzKey).map(([item, key]) => ({
           authorization: withSecret[0][1],
           body: jsonBody({ commands: [{ ...good(key), ...item }] }),
           status: 400,

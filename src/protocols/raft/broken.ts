@@ -4,7 +4,7 @@ import { persist } from '../../node/index.ts';
 import type { RaftMessage } from './messages.ts';
 import { lastLogIndex } from './log.ts';
 import { isMajority } from './messages.ts';
-import { replicasOf, server, type RaftContext, type RaftEvent } from './server.ts';
+import { latestConfiguration, replicasOf, server, type RaftContext, type RaftEvent } from './server.ts';
 
 /**
  * Deliberately broken Raft servers, each a known mistake, kept so that tests can show the checker
@@ -19,7 +19,7 @@ import { replicasOf, server, type RaftContext, type RaftEvent } from './server.t
  */
 export const leaderCommitsOldTerm = server.provide({
   guards: {
-    isCommittable: ({ context }, { index }: { index: number }) => index <= lastLogIndex(context) && isMajority(replicasOf(context, index), context.peers.length + 1),
+    isCommittable: ({ context }, { index }: { index: number }) => index <= lastLogIndex(context) && isMajority(replicasOf(context, index), latestConfiguration(context).members.length),
   },
 });
 
@@ -73,5 +73,21 @@ export const leaderReadsWithoutConfirmation = server.provide({
 export const transfersToLaggingFollower = server.provide({
   guards: {
     transfereeCaughtUp: ({ context }) => context.transfer !== null,
+  },
+});
+
+/**
+ * Single-server membership changes as the thesis first gave them (§4.2), without the fix Ongaro
+ * published on raft-dev on 10 July 2015 ("bug in single-server membership changes"): a leader
+ * appends a configuration entry as soon as no change is uncommitted in its log, before it has
+ * committed an entry of its own term. From {a,b,c,d}: the leader of term 1 appends "add e" and
+ * only it stores it; b, elected in term 2 without it, appends "remove d" and gives it to c. The
+ * two configurations, {a,b,c,d,e} and {a,b,c}, each built on {a,b,c,d} by one change, share no
+ * majority: a is elected in term 3 by a, d and e, while c is elected in term 3 by b and c — two
+ * leaders in one term (ElectionSafety; models/raft/broken/membership-before-term-commit.ts).
+ */
+export const changesMembershipBeforeCommittingInTerm = server.provide({
+  guards: {
+    hasCommittedInCurrentTerm: () => true,
   },
 });

@@ -39,3 +39,29 @@ export const entriesFrom = (server: CompactedLog, from: number, count?: number):
   if (start < 0) throw new RangeError(`entries from ${from}: compacted up to ${server.lastIncludedIndex}`);
   return server.log.slice(start, count === undefined ? undefined : start + count);
 };
+
+/** A compacted log with the configuration its snapshot records (Ongaro's thesis §4.1, §5.1). */
+export interface ConfiguredLog extends CompactedLog {
+  /** The configuration at lastIncludedIndex as the snapshot records it; null when no configuration entry at or before it set one. */
+  readonly snapshotConfig: readonly string[] | null;
+}
+
+/** A configuration (thesis §4.1): its members, sorted, and the index of the entry that set it (0 for the initial one). */
+export interface Configuration {
+  readonly members: readonly string[];
+  readonly index: number;
+}
+
+/**
+ * The configuration in force at entry `index` as set by the log (§4.1: the latest configuration
+ * entry at or before it, committed or not), or by the snapshot when the entries that set it are
+ * compacted away; null when none set one — the initial configuration holds. Reading the log
+ * backwards from `index` is what makes a truncated log fall back to the previous configuration.
+ */
+export function configurationSetAt(server: ConfiguredLog, index: number): Configuration | null {
+  for (let i = Math.min(index, lastLogIndex(server)); i > server.lastIncludedIndex; i--) {
+    const config = entryAt(server, i)!.config;
+    if (config !== undefined) return { members: config, index: i };
+  }
+  return server.snapshotConfig === null ? null : { members: server.snapshotConfig, index: server.lastIncludedIndex };
+}

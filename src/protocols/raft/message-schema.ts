@@ -1,6 +1,16 @@
 const isWhole = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
 
-const ENTRY_FIELDS: ReadonlySet<string> = new Set(['term', 'value', 'client', 'requestId']);
+const ENTRY_FIELDS: ReadonlySet<string> = new Set(['term', 'value', 'client', 'requestId', 'config']);
+
+/**
+ * A configuration (thesis §4.1), as a configuration entry or a snapshot carries it: a non-empty
+ * array of distinct, non-empty server ids, sorted as the machine keeps them (a group is never
+ * left without servers; every server compares configurations as sorted arrays).
+ */
+const isConfiguration = (value: unknown): boolean =>
+  Array.isArray(value) &&
+  value.length > 0 &&
+  value.every((id, i) => typeof id === 'string' && id.length > 0 && (i === 0 || (value[i - 1] as string) < id));
 
 /**
  * A log entry: exactly LogEntry's fields. Found by fuzzing: an entry with any other field passed,
@@ -11,7 +21,7 @@ const ENTRY_FIELDS: ReadonlySet<string> = new Set(['term', 'value', 'client', 'r
  * never stored.
  */
 const isEntry = (value: unknown): boolean => {
-  const entry = value as { term?: unknown; value?: unknown; client?: unknown; requestId?: unknown };
+  const entry = value as { term?: unknown; value?: unknown; client?: unknown; requestId?: unknown; config?: unknown };
   return (
     typeof entry === 'object' &&
     entry !== null &&
@@ -20,7 +30,8 @@ const isEntry = (value: unknown): boolean => {
     isWhole(entry.term) &&
     typeof entry.value === 'string' &&
     (entry.client === undefined || typeof entry.client === 'string') &&
-    (entry.requestId === undefined || typeof entry.requestId === 'string' || typeof entry.requestId === 'number')
+    (entry.requestId === undefined || typeof entry.requestId === 'string' || typeof entry.requestId === 'number') &&
+    (entry.config === undefined || isConfiguration(entry.config))
   );
 };
 
@@ -50,8 +61,14 @@ export const validateRaftMessage = (value: unknown): true | string => {
       );
     case 'InstallSnapshot':
       return (
-        (typeof m.leaderId === 'string' && isWhole(m.lastIncludedIndex) && isWhole(m.lastIncludedTerm) && isWhole(m.offset) && typeof m.data === 'string' && typeof m.done === 'boolean') ||
-        'needs leaderId, lastIncludedIndex, lastIncludedTerm, offset, data (a string) and done'
+        (typeof m.leaderId === 'string' &&
+          isWhole(m.lastIncludedIndex) &&
+          isWhole(m.lastIncludedTerm) &&
+          isWhole(m.offset) &&
+          typeof m.data === 'string' &&
+          typeof m.done === 'boolean' &&
+          (m.config === undefined || isConfiguration(m.config))) ||
+        'needs leaderId, lastIncludedIndex, lastIncludedTerm, offset, data (a string) and done (and a well-formed config, if any)'
       );
     case 'InstallSnapshotResponse':
       return (isWhole(m.lastIncludedIndex) && isWhole(m.received) && typeof m.done === 'boolean') || 'needs lastIncludedIndex, received and done';

@@ -5,14 +5,29 @@
  * kept only because the paper names them.
  */
 
-/** One log entry: the term in which a leader received it, and the client's command. */
+/**
+ * One log entry: the term in which a leader received it, and the client's command — or, with
+ * `config`, a configuration entry (Ongaro's thesis §4.1): the whole membership of the group from
+ * that entry on. A configuration entry's `value` is not a command but `configurationValue(config)`,
+ * a readable name of the membership, so that logs, digests and traces tell configurations apart;
+ * a host applying committed entries must recognise the entry by its `config` and not apply it.
+ */
 export type LogEntry = {
   readonly term: number;
   readonly value: string;
   /** Who asked for it, when a client is to be answered once the entry commits. */
   readonly client?: string;
   readonly requestId?: string | number;
+  /**
+   * A configuration entry: the servers of the group (sorted), itself included if it is a member.
+   * Every server uses the latest such entry in its log, committed or not, from the moment it is
+   * appended (§4.1); absent from client entries, whose shape is as before.
+   */
+  readonly config?: readonly string[];
 };
+
+/** The `value` of a configuration entry for `members`: `config:s1,s2,s3`. */
+export const configurationValue = (members: readonly string[]): string => `config:${members.join(',')}`;
 
 /** Invoked by candidates to gather votes (§5.2). */
 export type RequestVote = {
@@ -98,6 +113,12 @@ export type InstallSnapshot = {
   readonly data: string;
   /** Whether this is the last chunk. */
   readonly done: boolean;
+  /**
+   * The configuration at lastIncludedIndex (thesis §4.1, §5.1: the snapshot replaces the
+   * configuration entries it covers, so it carries the latest of them), when a configuration
+   * entry set it; absent, the group's initial configuration (no change at or before that index).
+   */
+  readonly config?: readonly string[];
 };
 
 export type InstallSnapshotResponse = {
@@ -228,9 +249,77 @@ export type Snapshot = {
   readonly lastIncludedTerm: number;
   /** The application's state after applying every entry through lastIncludedIndex. */
   readonly data: string;
+  /**
+   * The latest configuration at lastIncludedIndex (thesis §4.1, §5.1), when a configuration entry
+   * at or before it set one; absent, the initial configuration. Absent in every snapshot of a group
+   * whose membership never changed, so such snapshots are as they were before membership changes.
+   */
+  readonly config?: readonly string[];
 };
 
-/** A majority of the `servers` — any two intersect (§5.2, §5.4). */
+/**
+ * The host asks a leader to add one server to the group or remove one (Ongaro's thesis §4.2:
+ * single-server changes, one at a time). Exactly one of `add` and `remove`. With `client` and
+ * `requestId` it is answered exactly once (a `MembershipAnswer`): at once if refused, else when
+ * the configuration entry commits, or when the leader loses its leadership first.
+ *
+ * A server being added is started beforehand with `joining: true` in its RaftConfig and the group's
+ * members as its peers, and an empty durable image: it never campaigns until its log makes it a
+ * member, and is caught up by ordinary replication (or InstallSnapshot) once the entry adding it is
+ * appended. The thesis's non-voting catch-up phase (§4.2.1) is not implemented: the new server
+ * counts toward majorities from the moment the entry is appended.
+ */
+export type ChangeMembership = {
+  readonly type: 'ChangeMembership';
+  /** The server to add: not a member of the leader's latest configuration. */
+  readonly add?: string;
+  /** The server to remove: a member of it (the leader itself included), not the last one. */
+  readonly remove?: string;
+  readonly client?: string;
+  readonly requestId?: string | number;
+};
+
+/** A membership change a leader has appended and not yet seen committed, with whom to answer (thesis §4.2). */
+export type PendingMembershipChange = {
+  /** The index of its configuration entry. */
+  readonly index: number;
+  readonly client: string;
+  readonly requestId: string | number;
+};
+
+/**
+ * The answer to a ChangeMembership, exactly one per request that names a client:
+ * - `{ index, members }`: the configuration entry at `index`, making the group `members`, committed.
+ * - `{ error }`:
+ *   - `'not leader'`: this server does not lead (as a ClientRequest's refusal; no leader is named);
+ *   - `'invalid change'`: not exactly one of add and remove, or not a server id;
+ *   - `'transfer in progress'`: this leader is handing over its leadership (thesis §3.10);
+ *   - `'change in progress'`: the latest configuration entry is not committed yet (§4.2: one at a time);
+ *   - `'no entry committed in this term'`: the leader has not yet committed an entry of its own
+ *     term (Ongaro's fix of July 2015; see the `hasCommittedInCurrentTerm` guard). Retry once one
+ *     has — a host that appends a blank entry at the start of each term needs wait only for it;
+ *   - `'already a member'`, `'not a member'`: the target of an add is in the configuration, of a
+ *     remove is not;
+ *   - `'last member'`: the change would leave the group without servers;
+ *   - `'leadership lost'`: the leader stepped down before the entry committed. Its outcome is
+ *     unknown — a later leader may commit it or overwrite it: read the configuration to learn it.
+ */
+export type MembershipAnswer =
+  | { readonly index: number; readonly members: readonly string[] }
+  | {
+      readonly error:
+        | 'not leader'
+        | 'invalid change'
+        | 'transfer in progress'
+        | 'change in progress'
+        | 'no entry committed in this term'
+        | 'already a member'
+        | 'not a member'
+        | 'last member'
+        | 'leadership lost';
+    };
+
+/** A majority of the `servers` — any two of one configuration intersect (§5.2, §5.4). */
 export const isMajority = (members: number, servers: number): boolean => members * 2 > servers;
 
 /** The term of the last entry of a log, 0 for an empty one. */

@@ -1,14 +1,17 @@
-import { and, assign, emit, enqueueActions, raise, setup } from 'xstate';
+import { and, assign, emit, enqueueActions, not, raise, setup } from 'xstate';
 import type { Delivered, Effect, NodeInput, ReplyEffect } from '../../node/index.ts';
 import { persist, reply, send } from '../../node/index.ts';
-import { entriesFrom, entryAt, lastLogIndex, lastLogTerm, termAt } from './log.ts';
+import { configurationSetAt, entriesFrom, entryAt, lastLogIndex, lastLogTerm, termAt, type Configuration } from './log.ts';
 import type {
   AppendEntries,
+  ChangeMembership,
   ClientRequest,
   Compact,
   InstallSnapshot,
   LeadershipTransfer,
   LogEntry,
+  MembershipAnswer,
+  PendingMembershipChange,
   PendingRead,
   RaftMessage,
   ReadRequest,
@@ -16,7 +19,7 @@ import type {
   TransferAnswer,
   TransferLeadership,
 } from './messages.ts';
-import { isMajority, TRANSFER_IN_PROGRESS } from './messages.ts';
+import { configurationValue, isMajority, TRANSFER_IN_PROGRESS } from './messages.ts';
 
 export interface RaftConfig {
   /** How long a follower waits to hear from a leader, and a candidate for a majority (§5.2). */
@@ -38,6 +41,13 @@ export interface RaftConfig {
    * many bytes (JSON escaping, UTF-8) plus a few dozen.
    */
   readonly maxSnapshotChunk?: number;
+  /**
+   * This server is being added to a group (Ongaro's thesis §4.2, §4.4): its initial configuration
+   * is its `peers` — the group it joins — without itself, so it never campaigns until a
+   * configuration entry in its log (or a snapshot's configuration) makes it a member. Without it,
+   * the initial configuration is the peers and the server itself.
+   */
+  readonly joining?: boolean;
 }
 
 export const DEFAULT_RAFT_CONFIG: RaftConfig = { electionTimeoutMs: 300, heartbeatTimeoutMs: 50, value: 'v' };
@@ -46,7 +56,11 @@ export const DEFAULT_RAFT_CONFIG: RaftConfig = { electionTimeoutMs: 300, heartbe
 export interface RaftContext {
   readonly config: RaftConfig;
   readonly id: string;
-  /** The other servers, sorted. */
+  /**
+   * The other servers the host named at boot, sorted: with the server itself (unless `joining`),
+   * the initial configuration (thesis §4.1), in force until a configuration entry replaces it.
+   * Elections and commitment use the latest configuration (`latestConfiguration`), never this.
+   */
   readonly peers: readonly string[];
   // Persistent state on all servers, mirrored in the durable image before anyone is told of it.
   /** The latest term this server has seen (0 on first boot, increases monotonically). */
@@ -64,6 +78,8 @@ export interface RaftContext {
   readonly lastIncludedTerm: number;
   /** The snapshot's data: the application's state after entry lastIncludedIndex, as the host serialised it; null for none. */
   readonly snapshot: string | null;
+  /** The configuration the snapshot records at lastIncludedIndex (thesis §4.1, §5.1); null when no configuration entry set one there. */
+  readonly snapshotConfig: readonly string[] | null;
   // Volatile state on all servers.
   /**
    * The index of the highest entry known to be committed: lastIncludedIndex after every boot, since
@@ -95,9 +111,12 @@ export interface RaftContext {
   // Volatile state on leaders for leadership transfer (thesis §3.10); null while none is asked.
   /** The transfer under way: the peer to hand the leadership to, and whom to answer when it ends. */
   readonly transfer: LeadershipTransfer | null;
+  // Volatile state on leaders for membership changes (thesis §4.2); null while none is to be answered.
+  /** The change this leader appended and has not seen committed, when its host is to be answered. */
+  readonly membershipChange: PendingMembershipChange | null;
 }
 
-export type RaftEvent = Delivered<RaftMessage> | ClientRequest | ReadRequest | Compact | TransferLeadership;
+export type RaftEvent = Delivered<RaftMessage> | ClientRequest | ReadRequest | Compact | TransferLeadership | ChangeMembership;
 
 type Message = Extract<RaftEvent, { term: number }>;
 const isMessage = (event: RaftEvent): event is Message => 'term' in event;
@@ -138,9 +157,31 @@ export function mergeRequest(context: RaftContext, request: Pick<AppendEntries, 
   return mergeEntries(context.log, Math.max(0, request.prevLogIndex - context.lastIncludedIndex), request.entries.slice(skipped));
 }
 
-/** The servers that store entry `index` (1-based): the leader itself, and every follower whose matchIndex reaches it. */
+/** The initial configuration (thesis §4.1): the peers and the server itself — or, for a server being added, the peers alone. */
+export const initialMembers = (context: Pick<RaftContext, 'id' | 'peers' | 'config'>): readonly string[] =>
+  context.config.joining ? context.peers : [...context.peers, context.id].sort();
+
+/**
+ * The configuration a server uses for elections and commitment (thesis §4.1): the latest in its
+ * log, committed or not, from the moment the entry is appended; the snapshot's when the log holds
+ * none after it; else the initial one. A truncated log falls back to the one before.
+ */
+export const latestConfiguration = (context: RaftContext): Configuration =>
+  configurationSetAt(context, lastLogIndex(context)) ?? { members: initialMembers(context), index: 0 };
+
+/** The other members of the latest configuration: whom a candidate asks for votes and a leader replicates to. */
+export const otherMembers = (context: RaftContext): readonly string[] => latestConfiguration(context).members.filter((member) => member !== context.id);
+
+/** Whether `count` servers are a majority of the latest configuration (§5.2, §4.1). */
+const isConfigurationMajority = (context: RaftContext, count: number): boolean => isMajority(count, latestConfiguration(context).members.length);
+
+/**
+ * The members of the latest configuration that store entry `index` (1-based): the leader itself if
+ * it is one (a leader removing itself does not count itself, thesis §4.2.2), and every follower
+ * whose matchIndex reaches it.
+ */
 export const replicasOf = (context: RaftContext, index: number): number =>
-  (lastLogIndex(context) >= index ? 1 : 0) + context.peers.filter((peer) => (context.matchIndex[peer] ?? 0) >= index).length;
+  latestConfiguration(context).members.filter((member) => (member === context.id ? lastLogIndex(context) >= index : (context.matchIndex[member] ?? 0) >= index)).length;
 
 /**
  * Whether the leader has committed an entry of its own term: then its commitIndex is at least that
@@ -149,9 +190,15 @@ export const replicasOf = (context: RaftContext, index: number): number =>
  */
 export const hasCommittedInTerm = (context: RaftContext): boolean => termAt(context, context.commitIndex) === context.currentTerm;
 
-/** The servers that have answered heartbeat round `round` or a later one of this term: the leader itself, and its followers. */
+/** The members that have answered heartbeat round `round` or a later one of this term: the leader itself (if a member), and its followers. */
 export const acknowledgersOf = (context: RaftContext, round: number): number =>
-  1 + context.peers.filter((peer) => (context.acknowledgedRound[peer] ?? 0) >= round).length;
+  latestConfiguration(context).members.filter((member) => member === context.id || (context.acknowledgedRound[member] ?? 0) >= round).length;
+
+/** A change names exactly one server, to add or to remove (thesis §4.2), by a non-empty id. */
+const namesOneServer = (change: ChangeMembership): boolean => {
+  const target = change.add ?? change.remove;
+  return (change.add === undefined) !== (change.remove === undefined) && typeof target === 'string' && target.length > 0;
+};
 
 /** §5.4.1: the candidate's log is at least as up-to-date as ours (later last term, or same term and at least as long). */
 const candidateIsUpToDate = (context: RaftContext, request: { lastLogTerm: number; lastLogIndex: number }): boolean => {
@@ -181,6 +228,7 @@ const withChunk = (context: RaftContext, chunk: InstallSnapshot): Snapshot => ({
   lastIncludedIndex: chunk.lastIncludedIndex,
   lastIncludedTerm: chunk.lastIncludedTerm,
   data: (chunk.offset === 0 ? '' : context.receiving!.data) + chunk.data,
+  ...(chunk.config !== undefined ? { config: chunk.config } : {}),
 });
 
 /** How much of the snapshot a chunk belongs to the follower holds, 0 when it holds none of it. */
@@ -202,6 +250,8 @@ export function compacted(context: RaftContext, snapshot: Snapshot): Partial<Raf
     lastIncludedIndex: snapshot.lastIncludedIndex,
     lastIncludedTerm: snapshot.lastIncludedTerm,
     snapshot: snapshot.data,
+    // The configuration entries through lastIncludedIndex go with the log: the snapshot keeps the latest (thesis §5.1).
+    snapshotConfig: snapshot.config ?? null,
     commitIndex: Math.max(context.commitIndex, snapshot.lastIncludedIndex),
     receiving: null,
     // The followers being sent the old snapshot start the new one from its first chunk.
@@ -223,7 +273,11 @@ const compactionChange = (context: RaftContext, snapshot: Snapshot) =>
  * the server holds), or the one received so far with an InstallSnapshot's chunk.
  */
 const snapshotOf = (context: RaftContext, event: RaftEvent): Snapshot => {
-  if (event.type === 'Compact') return { lastIncludedIndex: event.index, lastIncludedTerm: termAt(context, event.index)!, data: event.snapshot };
+  if (event.type === 'Compact') {
+    // The snapshot records the configuration in force at its last entry (thesis §5.1), if an entry set one.
+    const config = configurationSetAt(context, event.index)?.members;
+    return { lastIncludedIndex: event.index, lastIncludedTerm: termAt(context, event.index)!, data: event.snapshot, ...(config !== undefined ? { config } : {}) };
+  }
   if (event.type === 'InstallSnapshot') return withChunk(context, event);
   throw new TypeError(`no snapshot comes with ${event.type}`);
 };
@@ -268,6 +322,16 @@ const stepDown = {
  *   transfer ends when the leader steps down (the target's RequestVote of the next term deposes
  *   it), or is abandoned when its `electionTimeout`, armed as the transfer began, fires: it
  *   takes client requests again.
+ * - Membership changes (thesis ch. 4, single-server changes): the configuration is a log entry
+ *   (`config`); every server uses the latest in its log, committed or not (§4.1), for elections
+ *   and commitment, and a server not in its own latest configuration never campaigns. On the
+ *   host's `ChangeMembership` a leader appends the configuration with one server added or removed
+ *   — one change at a time (none while the latest is uncommitted), and only once it has committed
+ *   an entry of its own term (Ongaro's fix, raft-dev, July 2015) — and answers when it commits. A
+ *   leader that removed itself replicates the entry without counting itself, and steps down once
+ *   it commits (§4.2.2). The snapshot carries the configuration at its last entry. Not
+ *   implemented: the non-voting catch-up of new servers (§4.2.1) and the protection against
+ *   disruptive removed servers (§4.2.3).
  *
  * currentTerm, votedFor, the log and the snapshot are persisted before any message that reveals
  * them is sent (the host releases a step's persists before its sends). A server boots, and restarts
@@ -297,7 +361,13 @@ export const server = setup({
       (context.votedFor === null || context.votedFor === event.from) &&
       candidateIsUpToDate(context, event),
     isVoteGranted: ({ event }) => event.type === 'RequestVoteResponse' && event.voteGranted,
-    hasVoteMajority: ({ context }) => isMajority(context.votesGranted.length, context.peers.length + 1),
+    /** §5.2 with §4.1: votes from a majority of the candidate's latest configuration (only members' votes count). */
+    hasVoteMajority: ({ context }) => {
+      const { members } = latestConfiguration(context);
+      return isMajority(context.votesGranted.filter((voter) => members.includes(voter)).length, members.length);
+    },
+    /** Thesis §4.2.2: only a member of its own latest configuration starts elections (a removed server, or one not yet added, waits). */
+    isInOwnConfiguration: ({ context }) => latestConfiguration(context).members.includes(context.id),
     logMatchesPrev: ({ context, event }) => event.type === 'AppendEntries' && logMatches(context, event.prevLogIndex, event.prevLogTerm),
     isSuccess: ({ event }) => event.type === 'AppendEntriesResponse' && event.success,
     // ── snapshots (thesis §5.1, Figure 5.3) ─────────────────────────────────────────────────
@@ -332,7 +402,7 @@ export const server = setup({
      * replicas; they commit indirectly, with the first entry of the leader's own term (Log Matching).
      */
     isCommittable: ({ context }, { index }: { index: number }) =>
-      termAt(context, index) === context.currentTerm && isMajority(replicasOf(context, index), context.peers.length + 1),
+      termAt(context, index) === context.currentTerm && isConfigurationMajority(context, replicasOf(context, index)),
     // ── ReadIndex reads (thesis §6.4) ──────────────────────────────────────────────────────
     /**
      * Step 1's precondition. This machine does not append a no-op at the start of a term (the
@@ -346,18 +416,41 @@ export const server = setup({
      * server of that majority had moved to a later term when it answered, so no later leader had
      * been elected, and committed nothing, before the read was registered.
      */
-    isReadConfirmed: ({ context }, { round }: { round: number }) => isMajority(acknowledgersOf(context, round), context.peers.length + 1),
+    isReadConfirmed: ({ context }, { round }: { round: number }) => isConfigurationMajority(context, acknowledgersOf(context, round)),
     // ── leadership transfer (thesis §3.10) ───────────────────────────────────────────────────
     /** A transfer to the leader itself: it leads already, there is nothing to hand over. */
     isTransferToSelf: ({ context, event }) => event.type === 'TransferLeadership' && event.to === context.id,
     /** A transfer to a server that is not a member of the group: it could never win an election here. */
-    isTransferToNonMember: ({ context, event }) => event.type === 'TransferLeadership' && !context.peers.includes(event.to),
+    isTransferToNonMember: ({ context, event }) => event.type === 'TransferLeadership' && !latestConfiguration(context).members.includes(event.to),
     /**
      * §3.10 step 1: the target's log holds the whole of the leader's — its matchIndex is the
      * leader's last log index (never above it: a leader's log only grows) — so that it can win
      * the election TimeoutNow starts, every voter finding its log at least as up-to-date (§5.4.1).
      */
     transfereeCaughtUp: ({ context }) => context.transfer !== null && (context.matchIndex[context.transfer.to] ?? 0) >= lastLogIndex(context),
+    // ── membership changes (thesis §4.2) ─────────────────────────────────────────────────────
+    /** Not exactly one server named, to add or to remove (§4.2: one server at a time). */
+    isInvalidChange: ({ event }) => event.type === 'ChangeMembership' && !namesOneServer(event),
+    /** §4.2: the latest configuration entry is not committed yet — a change is under way, and changes go one at a time. */
+    isChangeInProgress: ({ context }) => latestConfiguration(context).index > context.commitIndex,
+    /**
+     * Ongaro's fix of single-server changes (raft-dev, "bug in single-server membership changes",
+     * 10 July 2015): a leader appends a configuration entry only once it has committed an entry of
+     * its own term. Until then its log may end in a configuration that a change begun by an
+     * earlier term's leader, unknown to it, has superseded on other servers; a change based on it
+     * and that other change need not share a majority — two leaders in one term. Committing an
+     * entry of its term first makes every such concurrent change either committed here or never
+     * committable (the entry is on a majority that no earlier configuration's leader can win).
+     */
+    hasCommittedInCurrentTerm: ({ context }) => hasCommittedInTerm(context),
+    isAddOfMember: ({ context, event }) => event.type === 'ChangeMembership' && event.add !== undefined && latestConfiguration(context).members.includes(event.add),
+    isRemoveOfNonMember: ({ context, event }) => event.type === 'ChangeMembership' && event.remove !== undefined && !latestConfiguration(context).members.includes(event.remove),
+    isRemoveOfLastMember: ({ context, event }) => event.type === 'ChangeMembership' && event.remove !== undefined && latestConfiguration(context).members.length === 1,
+    /** §4.2.2: the leader's latest configuration leaves it out and is committed: the leader has done its part, and steps down. */
+    isRemovedByCommittedConfiguration: ({ context }) => {
+      const { members, index } = latestConfiguration(context);
+      return !members.includes(context.id) && index <= context.commitIndex;
+    },
   },
   actions: {
     // ── terms and votes ──────────────────────────────────────────────────────────────────────
@@ -377,7 +470,7 @@ export const server = setup({
     // ── elections (§5.2) ─────────────────────────────────────────────────────────────────────
     startElection: assign(({ context }) => ({ currentTerm: context.currentTerm + 1, votedFor: context.id, votesGranted: [context.id] })),
     requestVotes: enqueueActions(({ context, enqueue }) => {
-      for (const peer of context.peers) {
+      for (const peer of otherMembers(context)) {
         enqueue.emit(
           send(peer, { type: 'RequestVote', term: context.currentTerm, candidateId: context.id, lastLogIndex: lastLogIndex(context), lastLogTerm: lastLogTerm(context) }),
         );
@@ -389,14 +482,16 @@ export const server = setup({
     }),
     forgetVotes: assign({ votesGranted: [] }),
     // ── log replication (§5.3) ───────────────────────────────────────────────────────────────
+    // A server added later has no entry here: replication starts it at the leader's last index + 1, and its rejection moves it back (§5.3).
     becomeLeader: assign(({ context }) => ({
-      nextIndex: Object.fromEntries(context.peers.map((peer) => [peer, lastLogIndex(context) + 1])),
-      matchIndex: Object.fromEntries(context.peers.map((peer) => [peer, 0])),
+      nextIndex: Object.fromEntries(otherMembers(context).map((peer) => [peer, lastLogIndex(context) + 1])),
+      matchIndex: Object.fromEntries(otherMembers(context).map((peer) => [peer, 0])),
     })),
-    // A leader that steps down ends its transfer with its leadership (thesis §3.10).
-    forgetLeadership: assign({ nextIndex: {}, matchIndex: {}, snapshotOffset: {}, heartbeatRound: 0, acknowledgedRound: {}, transfer: null }),
+    // A leader that steps down ends its transfer with its leadership (thesis §3.10), and its membership change's answer (§4.2).
+    forgetLeadership: assign({ nextIndex: {}, matchIndex: {}, snapshotOffset: {}, heartbeatRound: 0, acknowledgedRound: {}, transfer: null, membershipChange: null }),
+    // To the members of the latest configuration (§4.1): a server added is replicated to from the moment its entry is appended.
     sendAppendEntries: enqueueActions(({ context, enqueue }) => {
-      for (const peer of context.peers) enqueue.emit(send(peer, replicationFor(context, peer)));
+      for (const peer of otherMembers(context)) enqueue.emit(send(peer, replicationFor(context, peer)));
     }),
     /** §5.3: after a rejection the leader retries at once, one entry earlier; after a snapshot chunk's answer, the next chunk or the entries after it. */
     retryAppendEntries: emit(({ context, event }) => {
@@ -478,12 +573,19 @@ export const server = setup({
       }
       if (commitIndex === context.commitIndex) return;
       enqueue.assign({ commitIndex });
-      for (const peer of context.peers) enqueue.emit(send(peer, replicationFor({ ...context, commitIndex }, peer)));
+      for (const peer of otherMembers(context)) enqueue.emit(send(peer, replicationFor({ ...context, commitIndex }, peer)));
       for (let index = context.commitIndex + 1; index <= commitIndex; index++) {
         const entry = entryAt(context, index)!;
         if (entry.client !== undefined && entry.requestId !== undefined) {
           enqueue.emit({ type: 'reply', client: entry.client, requestId: entry.requestId, result: { index, value: entry.value } } satisfies ReplyEffect);
         }
+      }
+      // Thesis §4.2: the membership change is done once its configuration entry commits.
+      const change = context.membershipChange;
+      if (change !== null && change.index <= commitIndex) {
+        const answer: MembershipAnswer = { index: change.index, members: entryAt(context, change.index)!.config! };
+        enqueue.emit(reply(change.client, change.requestId, answer));
+        enqueue.assign({ membershipChange: null });
       }
     }),
     // ── ReadIndex reads (thesis §6.4) ────────────────────────────────────────────────────────
@@ -562,6 +664,29 @@ export const server = setup({
     /** §3.10 step 2: the target's log matches, so it may start its election now rather than wait for its timer. */
     sendTimeoutNow: emit(({ context }) => send(context.transfer?.to ?? '', { type: 'TimeoutNow', term: context.currentTerm })),
     forgetTransfer: assign({ transfer: null }),
+    // ── membership changes (thesis §4.2) ─────────────────────────────────────────────────────
+    /** The configuration entry is persistent state like any entry: stable before the AppendEntries that carry it. */
+    persistConfigurationEntry: emit(({ context, event }) => persist({ append: { log: [configurationEntry(context, event)] } })),
+    /** §4.1: appended, the new configuration is in force on this leader at once, committed or not. */
+    appendConfigurationEntry: assign({ log: ({ context, event }) => [...context.log, configurationEntry(context, event)] }),
+    /** Whom to answer once the entry, now the last of the log, commits. */
+    recordMembershipChange: assign({
+      membershipChange: ({ context, event }) =>
+        event.type === 'ChangeMembership' && event.client !== undefined && event.requestId !== undefined
+          ? { index: lastLogIndex(context), client: event.client, requestId: event.requestId }
+          : null,
+    }),
+    /** A ChangeMembership not taken on is answered at once, if it names a client (see `MembershipAnswer`). */
+    refuseMembershipChange: enqueueActions(({ event, enqueue }, params: { error: Extract<MembershipAnswer, { error: string }>['error'] }) => {
+      if (event.type === 'ChangeMembership' && event.client !== undefined && event.requestId !== undefined) {
+        enqueue.emit(reply(event.client, event.requestId, { error: params.error } satisfies MembershipAnswer));
+      }
+    }),
+    /** A leader deposed before its change committed says so: the change may yet commit under another leader, or be overwritten. */
+    answerLostMembershipChange: enqueueActions(({ context, enqueue }) => {
+      const change = context.membershipChange;
+      if (change !== null) enqueue.emit(reply(change.client, change.requestId, { error: 'leadership lost' } satisfies MembershipAnswer));
+    }),
     // ── snapshots (thesis §5.1, Figure 5.3) ──────────────────────────────────────────────────
     /** The snapshot is stable, and the entries it replaces dropped, before anything relies on it. */
     persistCompaction: emit(({ context, event }) => compactionChange(context, snapshotOf(context, event))),
@@ -625,6 +750,7 @@ export const server = setup({
     lastIncludedIndex: (input.durable.snapshot as Snapshot | undefined)?.lastIncludedIndex ?? 0,
     lastIncludedTerm: (input.durable.snapshot as Snapshot | undefined)?.lastIncludedTerm ?? 0,
     snapshot: (input.durable.snapshot as Snapshot | undefined)?.data ?? null,
+    snapshotConfig: (input.durable.snapshot as Snapshot | undefined)?.config ?? null,
     // What the snapshot holds is committed (thesis §5.1); the rest is learnt again from a leader.
     commitIndex: (input.durable.snapshot as Snapshot | undefined)?.lastIncludedIndex ?? 0,
     receiving: null,
@@ -636,6 +762,7 @@ export const server = setup({
     heartbeatRound: 0,
     acknowledgedRound: {},
     transfer: null,
+    membershipChange: null,
   }),
   initial: 'follower',
   // What every role does with a message from a newer or an older term; the roles handle messages
@@ -655,6 +782,8 @@ export const server = setup({
     ReadRequest: { actions: 'refuseRead' },
     // Only a leader transfers its leadership (thesis §3.10).
     TransferLeadership: { actions: { type: 'refuseTransfer', params: { error: 'not leader' } } },
+    // Only a leader changes the membership (thesis §4.2).
+    ChangeMembership: { actions: { type: 'refuseMembershipChange', params: { error: 'not leader' } } },
     // A TimeoutNow of a newer term makes its target adopt the term first, then campaign at once as
     // a follower of it; one of an older term is stale — its sender no longer leads — and ignored.
     TimeoutNow: [stepDown],
@@ -663,7 +792,9 @@ export const server = setup({
   },
   states: {
     follower: {
-      after: { electionTimeout: 'candidate' },
+      // §4.2.2: a server outside its own latest configuration does not campaign; its timer is
+      // re-armed, so that it campaigns once a configuration entry makes it a member.
+      after: { electionTimeout: [{ guard: 'isInOwnConfiguration', target: 'candidate' }, { target: 'follower', reenter: true }] },
       on: {
         // Granting a vote or hearing from the current leader restarts the election timer (§5.2).
         RequestVote: { guard: 'mayGrantVote', target: 'follower', reenter: true, actions: ['grantVote', 'persistTermAndVote', 'replyVote'] },
@@ -691,7 +822,7 @@ export const server = setup({
         ],
         // Thesis §3.10 step 2: the leader of this term hands us its leadership — start an election
         // now, as if the election timer had fired (a new term, a vote for ourselves, RequestVote).
-        TimeoutNow: { guard: 'isCurrentTerm', target: 'candidate' },
+        TimeoutNow: { guard: and(['isCurrentTerm', 'isInOwnConfiguration']), target: 'candidate' },
       },
     },
     candidate: {
@@ -713,8 +844,12 @@ export const server = setup({
     leader: {
       // Upon election: AppendEntries (a heartbeat, §5.2) to every follower.
       entry: ['becomeLeader', 'sendAppendEntries'],
-      // Deposed (the only way out of leading): reads failed, a transfer under way answered and ended.
-      exit: ['failReads', { type: 'answerTransfer', params: { steppedDown: true } }, 'forgetLeadership'],
+      // Deposed, or removed from the configuration: reads failed, a transfer or membership change under way answered and ended.
+      exit: ['failReads', { type: 'answerTransfer', params: { steppedDown: true } }, 'answerLostMembershipChange', 'forgetLeadership'],
+      // Thesis §4.2.2: a leader that removed itself steps down once that configuration commits —
+      // having sent every member the commitIndex that tells them so — and, outside its own
+      // configuration, never campaigns again.
+      always: { guard: 'isRemovedByCommittedConfiguration', target: '#raft.follower' },
       initial: 'replicating',
       states: {
         // On every heartbeatTimeout: AppendEntries to each follower, with the entries from its nextIndex.
@@ -745,6 +880,7 @@ export const server = setup({
           on: {
             ClientRequest: { actions: { type: 'refuseRequest', params: { error: TRANSFER_IN_PROGRESS } } },
             TransferLeadership: { actions: { type: 'refuseTransfer', params: { error: 'transfer in progress' } } },
+            ChangeMembership: { actions: { type: 'refuseMembershipChange', params: { error: 'transfer in progress' } } },
           },
           states: {
             // Step 1: normal replication brings the target up to date; once its matchIndex is the
@@ -768,6 +904,17 @@ export const server = setup({
         // Thesis §6.4: a read is registered, and a heartbeat round confirming the leadership starts
         // at once (a group of one confirms it on the spot). No entry is appended.
         ReadRequest: { actions: ['registerRead', 'sendAppendEntries', 'serveReads'] },
+        // Thesis §4.2: one server added or removed, by appending the new configuration, in force at
+        // once (§4.1). A group of one commits it on the spot, as a client entry.
+        ChangeMembership: [
+          { guard: 'isInvalidChange', actions: { type: 'refuseMembershipChange', params: { error: 'invalid change' } } },
+          { guard: 'isChangeInProgress', actions: { type: 'refuseMembershipChange', params: { error: 'change in progress' } } },
+          { guard: not('hasCommittedInCurrentTerm'), actions: { type: 'refuseMembershipChange', params: { error: 'no entry committed in this term' } } },
+          { guard: 'isAddOfMember', actions: { type: 'refuseMembershipChange', params: { error: 'already a member' } } },
+          { guard: 'isRemoveOfNonMember', actions: { type: 'refuseMembershipChange', params: { error: 'not a member' } } },
+          { guard: 'isRemoveOfLastMember', actions: { type: 'refuseMembershipChange', params: { error: 'last member' } } },
+          { actions: ['persistConfigurationEntry', 'appendConfigurationEntry', 'recordMembershipChange', 'sendAppendEntries', 'advanceCommitIndex'] },
+        ],
         // Any answer of this term, success or not, acknowledges the heartbeat round it echoes.
         AppendEntriesResponse: [
           { guard: and(['isCurrentTerm', 'isSuccess', 'ackedFullChunk']), actions: ['recordMatch', 'recordRoundAck', 'advanceCommitIndex', 'serveReads', 'retryAppendEntries'] },
@@ -824,6 +971,8 @@ export function snapshotChunkFor(context: RaftContext, peer: string): InstallSna
     offset,
     data: chunk,
     done: offset + chunk.length >= data.length,
+    // The configuration the snapshot stands at (thesis §5.1), when an entry set one: every chunk carries it.
+    ...(context.snapshotConfig !== null ? { config: context.snapshotConfig } : {}),
   };
 }
 
@@ -839,4 +988,15 @@ function clientEntry(context: RaftContext, event: RaftEvent): LogEntry {
     value: request.value ?? context.config.value ?? 'v',
     ...(request.client !== undefined && request.requestId !== undefined ? { client: request.client, requestId: request.requestId } : {}),
   };
+}
+
+/**
+ * The configuration entry a leader appends for a membership change (thesis §4.2): its latest
+ * configuration with the one server added or removed, sorted, in its current term.
+ */
+function configurationEntry(context: RaftContext, event: RaftEvent): LogEntry {
+  const { members } = latestConfiguration(context);
+  const change = event.type === 'ChangeMembership' ? event : ({ type: 'ChangeMembership' } as ChangeMembership);
+  const config = change.add !== undefined ? [...members, change.add].sort() : members.filter((member) => member !== change.remove);
+  return { term: context.currentTerm, value: configurationValue(config), config };
 }

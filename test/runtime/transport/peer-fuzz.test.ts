@@ -173,9 +173,20 @@ const notWhole = fc.oneof(
 );
 const whole = fc.nat({ max: 1_000 });
 const nodeId = fc.oneof(fc.constantFrom('s1', 's2', 's3'), fc.string({ maxLength: 8 }));
-const entry = fc.record({ term: whole, value: fc.string({ maxLength: 16 }), client: fc.string({ maxLength: 4 }), requestId: fc.oneof(fc.string({ maxLength: 4 }), fc.integer()) }, { requiredKeys: ['term', 'value'] });
+/** A configuration (membership changes): a non-empty, strictly sorted list of distinct server ids. */
+const members = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }).map((ids) => [...ids].sort());
+const entry = fc.record({ term: whole, value: fc.string({ maxLength: 16 }), client: fc.string({ maxLength: 4 }), requestId: fc.oneof(fc.string({ maxLength: 4 }), fc.integer()), config: members }, { requiredKeys: ['term', 'value'] });
+/** A configuration that is not one: empty, unsorted, repeated, or not a list of ids. */
+const badMembers = fc.oneof(
+  fc.constant([]),
+  fc.constant(['s2', 's1']),
+  fc.constant(['s1', 's1']),
+  fc.constant(['']),
+  fc.array(nonString, { minLength: 1, maxLength: 3 }),
+  anyJson.filter((value) => !Array.isArray(value)),
+);
 
-type Kind = 'whole' | 'string' | 'boolean' | 'entries';
+type Kind = 'whole' | 'string' | 'boolean' | 'entries' | 'members';
 /** Each Raft message's fields and what they hold (messages.ts), the optional ones marked. */
 const SCHEMA: Record<string, Record<string, Kind>> = {
   RequestVote: { term: 'whole', candidateId: 'string', lastLogIndex: 'whole', lastLogTerm: 'whole' },
@@ -186,9 +197,9 @@ const SCHEMA: Record<string, Record<string, Kind>> = {
   InstallSnapshotResponse: { term: 'whole', lastIncludedIndex: 'whole', received: 'whole', done: 'boolean' },
   TimeoutNow: { term: 'whole' },
 };
-const OPTIONAL: Record<string, Record<string, Kind>> = { AppendEntriesResponse: { rejectHint: 'whole' } };
+const OPTIONAL: Record<string, Record<string, Kind>> = { AppendEntriesResponse: { rejectHint: 'whole' }, InstallSnapshot: { config: 'members' } };
 
-const valueOf: Record<Kind, fc.Arbitrary<unknown>> = { whole, string: nodeId, boolean: fc.boolean(), entries: fc.array(entry, { maxLength: 3 }) };
+const valueOf: Record<Kind, fc.Arbitrary<unknown>> = { whole, string: nodeId, boolean: fc.boolean(), entries: fc.array(entry, { maxLength: 3 }), members };
 /** An entry with one thing wrong: not an object, a field missing or mistyped, or a field LogEntry has not. */
 const badEntry = fc.oneof(
   nonObject,
@@ -200,8 +211,9 @@ const badEntry = fc.oneof(
       anyJson.filter((id) => typeof id !== 'string' && typeof id !== 'number').map((requestId) => ({ ...e, requestId })),
       fc.constant({ value: e.value }),
       fc.constant({ term: e.term }),
+      badMembers.map((config) => ({ ...e, config })),
       // A follower stores entries as they come: a stray field would go into its log and its file.
-      fc.tuple(fc.string({ minLength: 1, maxLength: 8 }).filter((f) => !['term', 'value', 'client', 'requestId'].includes(f)), anyJson).map(([field, v]) => ({ ...e, [field]: v })),
+      fc.tuple(fc.string({ minLength: 1, maxLength: 8 }).filter((f) => !['term', 'value', 'client', 'requestId', 'config'].includes(f)), anyJson).map(([field, v]) => ({ ...e, [field]: v })),
     ),
   ),
 );
@@ -215,6 +227,7 @@ const wrongValueOf: Record<Kind, fc.Arbitrary<unknown>> = {
   string: nonString,
   boolean: nonBoolean,
   entries: fc.oneof(anyJson.filter((value) => !Array.isArray(value)), badEntries),
+  members: badMembers,
 };
 
 /** A well-formed Raft message of `type`, with `term` drawn from `terms`, tagged with the shard. */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AnyMachineSnapshot } from 'xstate';
+import { driven } from './raft-driven.ts';
 import { check } from '../../src/checker/index.ts';
-import { Stepper, type NodeInput } from '../../src/node/index.ts';
 import type { LogEntry, RaftContext } from '../../src/protocols/raft/index.ts';
 import { changesMembershipBeforeCommittingInTerm, configurationValue, latestConfiguration, server, validateRaftMessage } from '../../src/protocols/raft/index.ts';
 import membership from '../../models/raft/membership.ts';
@@ -11,31 +10,10 @@ const CONFIG = { electionTimeoutMs: 300, heartbeatTimeoutMs: 50 };
 const ELECTION_TIMEOUT = 'xstate.after.electionTimeout.raft.follower';
 const entry = (term: number, value = 'v'): LogEntry => ({ term, value });
 const configEntry = (term: number, members: string[]): LogEntry => ({ term, value: configurationValue(members), config: members });
-const contextOf = (snapshot: AnyMachineSnapshot) => snapshot.context as RaftContext;
 /** models/raft/membership.ts at its defaults. */
 const EXPECTED_DISTINCT = 864178;
 const defaults = (file: typeof membership) => Object.fromEntries(Object.entries(file.parameters).map(([key, p]) => [key, p.default]));
 
-/** A server stepped event by event, its last step's effects kept. */
-function driven(machine: typeof server, input: NodeInput) {
-  const stepper = new Stepper(machine);
-  let result = stepper.start(input);
-  return {
-    get snapshot() {
-      return result.snapshot;
-    },
-    get context() {
-      return contextOf(result.snapshot);
-    },
-    get members() {
-      return latestConfiguration(contextOf(result.snapshot)).members;
-    },
-    step(event: { type: string; [field: string]: unknown }) {
-      result = stepper.step(result.snapshot, event);
-      return result;
-    },
-  };
-}
 
 const sends = (effects: readonly { type: string }[]) => effects.filter((e) => e.type === 'send') as unknown as { to: string; message: Record<string, unknown> & { type: string } }[];
 const replies = (effects: readonly { type: string }[]) => effects.filter((e) => e.type === 'reply');

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AnyMachineSnapshot } from 'xstate';
+import { driven } from './raft-driven.ts';
 import { check } from '../../src/checker/index.ts';
-import { Stepper, type NodeInput } from '../../src/node/index.ts';
 import type { LogEntry, RaftContext } from '../../src/protocols/raft/index.ts';
 import { server, TRANSFER_IN_PROGRESS, transfersToLaggingFollower, validateRaftMessage } from '../../src/protocols/raft/index.ts';
 import type { Servers, TransferState } from '../../spec/raft.ts';
@@ -13,26 +12,8 @@ const CONFIG = { electionTimeoutMs: 300, heartbeatTimeoutMs: 50 };
 /** The transfer's timeout: the election timer, armed in the transferring leader (thesis §3.10: "within an election timeout"). */
 const TRANSFER_TIMEOUT = 'xstate.after.electionTimeout.raft.leader.transferring';
 const entry = (term: number, value = 'v'): LogEntry => ({ term, value });
-const contextOf = (snapshot: AnyMachineSnapshot) => snapshot.context as RaftContext;
 const defaults = (file: typeof transfer) => Object.fromEntries(Object.entries(file.parameters).map(([key, p]) => [key, p.default]));
 
-/** A server stepped event by event, its last step's effects and timers kept. */
-function driven(machine: typeof server, input: NodeInput) {
-  const stepper = new Stepper(machine);
-  let result = stepper.start(input);
-  return {
-    get snapshot() {
-      return result.snapshot;
-    },
-    get context() {
-      return contextOf(result.snapshot);
-    },
-    step(event: { type: string; [field: string]: unknown }) {
-      result = stepper.step(result.snapshot, event);
-      return result;
-    },
-  };
-}
 
 /** s1, leader of term 1 (s2's vote), with one entry of its term in its log that no follower has acknowledged. */
 function leaderWithUnreplicatedEntry(machine: typeof server = server) {

@@ -2,8 +2,19 @@ import { readFileSync } from 'node:fs';
 import { KvClient, readCaFile, TlsFileError } from '../service/index.ts';
 import { UsageError } from './usage-error.ts';
 
-export type KvAction = 'get' | 'put' | 'del' | 'txn' | 'status' | 'transfer';
-export const KV_ACTIONS: readonly KvAction[] = ['get', 'put', 'del', 'txn', 'status', 'transfer'];
+export type KvAction = 'get' | 'put' | 'del' | 'txn' | 'status' | 'transfer' | 'member' | 'replica';
+export const KV_ACTIONS: readonly KvAction[] = ['get', 'put', 'del', 'txn', 'status', 'transfer', 'member', 'replica'];
+
+/** The membership commands: `kv member add|remove|list`, `kv replica add|remove|move`, with their arguments. */
+const MEMBERSHIP_USAGE: Readonly<Record<string, string>> = {
+  'member add': 'kv member add <node> <host> <raft-port> <http-port>',
+  'member remove': 'kv member remove <node>',
+  'member list': 'kv member list',
+  'replica add': 'kv replica add <shard> <node>',
+  'replica remove': 'kv replica remove <shard> <node>',
+  'replica move': 'kv replica move <shard> <from-node> <to-node>',
+};
+const MEMBERSHIP_ARITY: Readonly<Record<string, number>> = { 'member add': 4, 'member remove': 1, 'member list': 0, 'replica add': 2, 'replica remove': 2, 'replica move': 3 };
 
 export interface KvCommandOptions {
   readonly action: KvAction;
@@ -30,9 +41,19 @@ export async function kvCommand(options: KvCommandOptions, out: (line: string) =
     txn: [1, `kv txn '<json>' (or @file, or - for stdin)`],
     status: [0, 'kv status'],
     transfer: [2, 'kv transfer <shard> <node>'],
+    member: [0, ''],
+    replica: [0, ''],
   };
-  const [count, usage] = arity[action];
-  if (args.length !== count) throw new UsageError(`usage: unanimous ${usage} --endpoint URL`);
+  if (action === 'member' || action === 'replica') {
+    const command = `${action} ${args[0] ?? ''}`;
+    const usage = MEMBERSHIP_USAGE[command];
+    if (usage === undefined) throw new UsageError(`usage: ${Object.keys(MEMBERSHIP_USAGE).filter((c) => c.startsWith(action)).map((c) => `unanimous ${MEMBERSHIP_USAGE[c]}`).join(' | ')}`);
+    if (args.length - 1 !== MEMBERSHIP_ARITY[command]) throw new UsageError(`usage: unanimous ${usage} --endpoint URL`);
+    if (command === 'member add') for (const port of args.slice(3)) if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw new UsageError(`a port is a number from 1 to 65535, not "${port}"`);
+  } else {
+    const [count, usage] = arity[action];
+    if (args.length !== count) throw new UsageError(`usage: unanimous ${usage} --endpoint URL`);
+  }
   let endpoint: URL;
   try {
     endpoint = new URL(options.endpoint);
@@ -71,6 +92,12 @@ export async function kvCommand(options: KvCommandOptions, out: (line: string) =
       case 'transfer':
         response = await client.transferLeadership(args[0]!, args[1]!);
         break;
+      case 'member':
+        response = await member(client, args);
+        break;
+      case 'replica':
+        response = await replica(client, args);
+        break;
     }
   } catch (error) {
     // A certificate the client cannot verify is most often a missing or wrong --ca.
@@ -84,6 +111,31 @@ export async function kvCommand(options: KvCommandOptions, out: (line: string) =
   }
   note(`${response.status}: ${text}`);
   return 1;
+}
+
+function member(client: KvClient, [command, ...args]: readonly string[]) {
+  if (command === 'list') return client.members();
+  if (command === 'remove') return client.removeMember(args[0]!);
+  return client.addMember({ id: args[0]!, host: args[1]!, raftPort: Number(args[2]), httpPort: Number(args[3]) });
+}
+
+/**
+ * A replica added or removed; a move adds on the new node, then removes from the old, so that the
+ * group never has fewer replicas than before. A move whose add failed changes nothing; one whose
+ * remove failed leaves the group one larger, and says so.
+ */
+async function replica(client: KvClient, [command, shard, ...nodes]: readonly string[]) {
+  if (command === 'add') return client.changeReplicas(shard!, { add: nodes[0]! });
+  if (command === 'remove') return client.changeReplicas(shard!, { remove: nodes[0]! });
+  const [from, to] = nodes as [string, string];
+  const added = await client.changeReplicas(shard!, { add: to });
+  if (added.status !== 200) return added;
+  const removed = await client.changeReplicas(shard!, { remove: from });
+  if (removed.status !== 200) {
+    const body = removed.body as { error?: string };
+    return { status: removed.status, body: { ...body, error: `${to} was added to ${shard}, but ${from} was not removed: ${body.error ?? 'no reason given'}; retry with kv replica remove ${shard} ${from}` } };
+  }
+  return { status: 200, body: { shard, moved: { from, to }, ...(removed.body as object) } };
 }
 
 /** A transaction given inline, as @file, or as - (standard input). */

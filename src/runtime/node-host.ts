@@ -62,6 +62,12 @@ export interface NodeHostOptions<Config = unknown> {
    * it returned (and if it fails, the host stops, as a leader that crashed after sending).
    */
   readonly sendBeforeCommit?: (message: Message) => boolean;
+  /**
+   * Which senders' messages reach the machine: by default its `peers` only. A machine whose group
+   * changes membership (Raft's single-server changes) hears from servers it was not booted with,
+   * so its host names them here; anything else is dropped and counted, as from a stranger.
+   */
+  readonly acceptFrom?: (node: string) => boolean;
 }
 
 export type HostPhase = 'new' | 'running' | 'stopped' | 'failed';
@@ -247,7 +253,7 @@ export class NodeHost<Config = unknown> {
 
   private receive(from: string, message: Message): void {
     if (this.phase !== 'running') return;
-    if (!this.options.peers.includes(from)) {
+    if (!(this.options.acceptFrom ? this.options.acceptFrom(from) : this.options.peers.includes(from))) {
       this.droppedEvents++;
       this.logger.warn('message from a node that is not a peer: dropped', { from, type: message.type });
       return;

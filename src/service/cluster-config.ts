@@ -38,6 +38,12 @@ export interface ClusterConfig {
   readonly shards: readonly ShardPlacement[];
   /** Points per shard on the hash ring. */
   readonly virtualNodes: number;
+  /**
+   * This node is started to join a running cluster (`nodes` lists the cluster's nodes and this
+   * one): until an operator adds it (`unanimous kv member add`), it keeps itself out of the map it
+   * gossips, so that starting a process is not joining the cluster.
+   */
+  readonly join?: boolean;
   /** Raft's timer durations (electionTimeout, heartbeatTimeout); the service's defaults when absent. */
   readonly timers?: TimerPolicy;
   /**
@@ -180,6 +186,7 @@ export function parseClusterConfig(json: unknown): ClusterConfig {
     nodes,
     shards,
     virtualNodes: virtualNodes as number,
+    ...(config.join !== undefined ? { join: flag(config.join, 'join') } : {}),
     ...(config.timers !== undefined ? { timers: record(config.timers, 'timers') as TimerPolicy } : {}),
     ...(config.tls !== undefined ? { tls: tlsPaths(config.tls) } : {}),
     ...(config.clientToken !== undefined ? { clientToken: checkClientToken(config.clientToken, 'clientToken') } : {}),
@@ -191,6 +198,11 @@ export function parseClusterConfig(json: unknown): ClusterConfig {
     ...(config.unsafeForTesting !== undefined ? { unsafeForTesting: unsafeMode(config.unsafeForTesting) } : {}),
     ...(config.slowDiskForTesting !== undefined ? { slowDiskForTesting: slowDiskDelay(config.slowDiskForTesting) } : {}),
   };
+}
+
+function flag(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw new ConfigError(`${field} must be true or false, not ${JSON.stringify(value)}`);
+  return value;
 }
 
 function slowDiskDelay(value: unknown): number {

@@ -1,9 +1,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { CommandOutcome } from './cross-shard-coordinator.ts';
 import { bearerCredential, sameSecret } from './bearer-token.ts';
-import { limitsOf } from './cluster-config.ts';
+import { limitsOf, type NodeAddress } from './cluster-config.ts';
 import { InFlightLimit } from './in-flight-limit.ts';
 import { COMMANDS_PATH, type ForwardedCommand, type ForwardedOutcome } from './command-forwarder.ts';
+import { parseClusterMapImage } from './cluster-map.ts';
+import { type AdminAnswer, MAP_PATH, REPLICAS_PATH } from './membership-admin.ts';
 import type { ServedNode, TxnOutcome } from './served-node.ts';
 import { parseShardCommand } from './shard-command.ts';
 import { bodyCutOff, decodeJsonBody, decodePathSegment, requestUrl } from './http-json.ts';
@@ -24,9 +26,17 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  *   GET    /status               the cluster: nodes, shards, leaders, terms, commit indexes (?local=1: this node only)
  *   POST   /admin/shards/<shard>/transfer  {"to": "<node>"}   moves the shard's leadership to that node's replica
  *                                 (Raft's leadership transfer): 200 {shard, from, leader, term} | 400 | 404 | 409 | 503
+ *   GET    /admin/members        the cluster's nodes, removed nodes, and every shard's replicas
+ *   POST   /admin/members  {"id", "host", "raftPort", "httpPort"}   a node joins the cluster: 200 | 400 | 409
+ *   DELETE /admin/members/<node>  a node holding no replica leaves the cluster: 200 | 400 | 409
+ *   POST   /admin/shards/<shard>/replicas  {"add": "<node>"} | {"remove": "<node>"}   changes the shard's group
+ *                                 (Raft's single-server change): 200 {shard, members, index} | 400 | 404 | 409 | 503
  *   GET    /debug/applied/<shard>[?at=N]   this node's replica: applied index, digest of its applied log, of its data
  *   POST   /internal/commands  {commands: [{shard, hops, command}]}   between nodes (with the cluster secret): shard
  *                                 commands (shard-command.ts) for their shards' leaders; 200 {outcomes: [{status, body}]}
+ *   POST   /internal/cluster-map  {nodes, shards}   between nodes: merges the map, answers with this node's
+ *   POST   /internal/replicas  {shard, members}     between nodes: start a replica joining the shard's group
+ *   DELETE /internal/replicas/<shard>              between nodes: drop the replica removed from its group
  *
  * Keys are the rest of the path after /kv/, percent-decoded (so they may hold "/"). 400 for
  * malformed input, 403 for a command between nodes without the cluster secret, 404 for an unknown
@@ -61,7 +71,7 @@ export function apiHandler(node: ServedNode): RequestListener {
  */
 function admit(node: ServedNode, inFlight: InFlightLimit, req: IncomingMessage, res: ServerResponse): boolean {
   // The exact path, as sent: anything else, however it normalises, takes the gates.
-  if ((req.url ?? '').split('?')[0] === COMMANDS_PATH) return true;
+  if (isBetweenNodes((req.url ?? '').split('?')[0]!)) return true;
   const token = node.config.clientToken;
   if (token !== undefined) {
     const given = bearerCredential(req.headers.authorization);
@@ -151,17 +161,105 @@ async function route(node: ServedNode, req: IncomingMessage, res: ServerResponse
     if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof to !== 'string') throw new InvalidRequestError('POST /admin/shards/<shard>/transfer takes a JSON object {"to": "<node id>"}');
     const extra = Object.keys(body).filter((field) => field !== 'to');
     if (extra.length > 0) throw new InvalidRequestError(`POST /admin/shards/<shard>/transfer: unknown field ${JSON.stringify(extra[0])}`);
-    const hops = Number(url.searchParams.get('hops') ?? '0');
-    if (!Number.isSafeInteger(hops) || hops < 0) throw new InvalidRequestError('hops must be a whole number >= 0');
-    const outcome = await node.transferLeadership(shard, to, hops);
+    const outcome = await node.transferLeadership(shard, to, hopsOf(url));
     return reply(res, outcome.status, outcome.body);
+  }
+  if (isBetweenNodes(path)) return routeBetweenNodes(node, req, res, method, path);
+  if (path === '/admin/members') {
+    if (method === 'GET') return answer(res, node.membership.members());
+    if (method !== 'POST') return notAllowed(res, method, path, 'GET, POST');
+    return answer(res, await node.membership.addNode(parseNodeAddress(await readJson(req))));
+  }
+  const member = /^\/admin\/members\/([^/]+)$/.exec(path);
+  if (member) {
+    if (method !== 'DELETE') return notAllowed(res, method, path, 'DELETE');
+    return answer(res, await node.membership.removeNode(decodePathSegment(member[1]!, 'the node')));
+  }
+  const replicas = /^\/admin\/shards\/([^/]+)\/replicas$/.exec(path);
+  if (replicas) {
+    if (method !== 'POST') return notAllowed(res, method, path, 'POST');
+    const shard = decodePathSegment(replicas[1]!, 'the shard');
+    const body = (await readJson(req)) as Record<string, unknown> | null;
+    const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.keys(body) : [];
+    if (fields.length !== 1 || !['add', 'remove'].includes(fields[0]!) || typeof body![fields[0]!] !== 'string') {
+      throw new InvalidRequestError('POST /admin/shards/<shard>/replicas takes {"add": "<node id>"} or {"remove": "<node id>"}');
+    }
+    const change = fields[0] === 'add' ? { add: body!.add as string } : { remove: body!.remove as string };
+    return answer(res, await node.membership.changeReplicas(shard, change, hopsOf(url)));
   }
   const debug = /^\/debug\/applied\/([^/]+)$/.exec(path);
   if (debug) {
     if (method !== 'GET') return notAllowed(res, method, path, 'GET');
     return answerApplied(node, res, decodePathSegment(debug[1]!, 'the shard'), url.searchParams.get('at'));
   }
-  reply(res, 404, { error: `no route ${method} ${path}; the routes are /kv/<key>, /txn, /status, /admin/shards/<shard>/transfer, /debug/applied/<shard>` });
+  reply(res, 404, { error: `no route ${method} ${path}; the routes are /kv/<key>, /txn, /status, /admin/members, /admin/shards/<shard>/transfer, /admin/shards/<shard>/replicas, /debug/applied/<shard>` });
+}
+
+/** Routes only other nodes call, with the cluster secret: they skip the client gates. */
+function isBetweenNodes(path: string): boolean {
+  return path === COMMANDS_PATH || path === MAP_PATH || path === REPLICAS_PATH || /^\/internal\/replicas\/[^/]+$/.test(path);
+}
+
+/** The membership routes between nodes (membership-admin.ts): 403 without the cluster secret. */
+async function routeBetweenNodes(node: ServedNode, req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
+  if (!node.fromClusterNode(req.headers.authorization)) {
+    req.resume();
+    return reply(res, 403, { error: 'routes between nodes must carry the cluster secret (authorization: Bearer <clusterSecret>)' });
+  }
+  if (path === MAP_PATH) {
+    if (method !== 'POST') return notAllowed(res, method, path, 'POST');
+    let image;
+    try {
+      image = parseClusterMapImage(await readJson(req));
+    } catch (error) {
+      if (error instanceof TypeError) throw new InvalidRequestError(error.message);
+      throw error;
+    }
+    node.mergeMap(image);
+    return reply(res, 200, node.map.image());
+  }
+  if (path === REPLICAS_PATH) {
+    if (method !== 'POST') return notAllowed(res, method, path, 'POST');
+    const body = (await readJson(req)) as { shard?: unknown; members?: unknown } | null;
+    const shard = body?.shard;
+    const members = body?.members;
+    if (typeof shard !== 'string' || !Array.isArray(members) || members.length === 0 || !members.every((member) => typeof member === 'string')) {
+      throw new InvalidRequestError(`POST ${REPLICAS_PATH} takes {"shard": "<shard>", "members": ["<node>", ...]}`);
+    }
+    if (!node.config.shards.some((s) => s.id === shard)) return reply(res, 404, { error: unknownShard(node, shard) });
+    return reply(res, 200, { shard, started: node.hostReplica(shard, members as string[]) === 'started' });
+  }
+  if (method !== 'DELETE') return notAllowed(res, method, path, 'DELETE');
+  const shard = decodePathSegment(path.slice(REPLICAS_PATH.length + 1), 'the shard');
+  return reply(res, 200, { shard, dropped: await node.dropReplica(shard) });
+}
+
+/** `{id, host, raftPort, httpPort}`: a node's addresses as an operator gives them. */
+function parseNodeAddress(body: unknown): NodeAddress {
+  const fields = ['id', 'host', 'raftPort', 'httpPort'];
+  const usage = 'POST /admin/members takes {"id": "<node id>", "host": "<host>", "raftPort": <port>, "httpPort": <port>}';
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidRequestError(usage);
+  const extra = Object.keys(body).filter((field) => !fields.includes(field));
+  if (extra.length > 0) throw new InvalidRequestError(`${usage}; unknown field ${JSON.stringify(extra[0])}`);
+  const { id, host, raftPort, httpPort } = body as Record<string, unknown>;
+  if (typeof id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(id)) throw new InvalidRequestError(`${usage}; id must be letters, digits, - and _ (up to 64)`);
+  if (typeof host !== 'string' || host.length === 0) throw new InvalidRequestError(`${usage}; host must be a non-empty string`);
+  for (const [name, port] of [['raftPort', raftPort], ['httpPort', httpPort]] as const) {
+    if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) throw new InvalidRequestError(`${usage}; ${name} must be a port from 1 to 65535`);
+  }
+  if (raftPort === httpPort) throw new InvalidRequestError(`${usage}; raftPort and httpPort must differ`);
+  return { id, host, raftPort: raftPort as number, httpPort: httpPort as number };
+}
+
+/** `?hops=N` of a request one node forwarded to another. */
+function hopsOf(url: URL): number {
+  const hops = Number(url.searchParams.get('hops') ?? '0');
+  if (!Number.isSafeInteger(hops) || hops < 0) throw new InvalidRequestError('hops must be a whole number >= 0');
+  return hops;
+}
+
+function answer(res: ServerResponse, { status, body }: AdminAnswer): void {
+  reply(res, status, body);
 }
 
 /** The key from the raw URL (not the normalised pathname, which would fold "/kv/a/../b"). */

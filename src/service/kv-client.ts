@@ -54,6 +54,26 @@ export class KvClient {
     return this.call('POST', `/admin/shards/${encodeURIComponent(shard)}/transfer`, { to });
   }
 
+  /** The cluster's nodes, removed nodes and every shard's replicas. */
+  members(): Promise<JsonResponse> {
+    return this.call('GET', '/admin/members');
+  }
+
+  /** A new node joins the cluster (it holds nothing until replicas are added on it). */
+  addMember(node: { readonly id: string; readonly host: string; readonly raftPort: number; readonly httpPort: number }): Promise<JsonResponse> {
+    return this.call('POST', '/admin/members', node);
+  }
+
+  /** A node that holds no replica leaves the cluster. */
+  removeMember(id: string): Promise<JsonResponse> {
+    return this.call('DELETE', `/admin/members/${encodeURIComponent(id)}`);
+  }
+
+  /** Adds (or removes) `shard`'s replica on `node`: a single-server change of the shard's Raft group. */
+  changeReplicas(shard: string, change: { readonly add: string } | { readonly remove: string }): Promise<JsonResponse> {
+    return this.call('POST', `/admin/shards/${encodeURIComponent(shard)}/replicas`, change);
+  }
+
   status(local = false): Promise<JsonResponse> {
     return this.call('GET', local ? '/status?local=1' : '/status');
   }

@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../runtime/index.ts';
 import { validateRaftMessage } from '../protocols/raft/index.ts';
-import { CommitGroup, SqliteFile, stderrLogger, TcpTransport } from '../runtime/index.ts';
+import { CommitGroup, type PeerAddress, SqliteFile, stderrLogger, TcpTransport } from '../runtime/index.ts';
 import { carriesBearer } from './bearer-token.ts';
 import { type ClusterConfig, limitsOf, type NodeAddress } from './cluster-config.ts';
+import type { ClusterMap, ClusterMapImage } from './cluster-map.ts';
+import { type Hosting, NodeRecords } from './node-records.ts';
+import { type AdminAnswer, MembershipAdmin } from './membership-admin.ts';
 import { HashRing } from './hash-ring.ts';
 import { apiHandler } from './http-api.ts';
 import { answerMalformedRequests, keepAliveAgent, requestJson } from './http-json.ts';
@@ -39,6 +42,8 @@ const RAFT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
  * load; resolving sooner would abort transactions it is still driving.
  */
 const RESOLVE_AFTER_MS = 5_000;
+/** How often a node exchanges its cluster map with another node (membership-admin.ts). */
+const GOSSIP_EVERY_MS = 2_000;
 
 /**
  * One node process of the key-value service: a replica of each shard placed on it (each the Raft
@@ -66,6 +71,10 @@ export class KvNode implements ShardRouter, ServedNode {
   private readonly pruner: TxnMemoryPruner;
   /** Moves the leadership of shards led here to their preferred leaders (unless `leaderPlacement: 'elected'`). */
   private readonly placement: LeaderPlacement;
+  /** Adds and removes nodes and replicas (the admin routes). */
+  readonly membership: MembershipAdmin;
+  private readonly mux: ShardMux;
+  private gossip: NodeJS.Timeout | undefined;
   private http: Server | undefined;
   private stopping = false;
 
@@ -73,43 +82,61 @@ export class KvNode implements ShardRouter, ServedNode {
     readonly config: ClusterConfig,
     private readonly transport: TcpTransport,
     private readonly file: SqliteFile,
-    logger: Logger,
+    private readonly records: NodeRecords,
+    private readonly commitGroup: CommitGroup,
+    private readonly logger: Logger,
     private readonly tls: TlsMaterial | undefined,
     private readonly slowDisk: SlowDisk | undefined,
   ) {
     this.agent = keepAliveAgent(512, tls ? { ca: tls.ca } : undefined);
-    this.ring = new HashRing(
-      config.shards.map((shard) => shard.id),
-      config.virtualNodes,
-    );
+    const shardIds = config.shards.map((shard) => shard.id);
+    this.ring = new HashRing(shardIds, config.virtualNodes);
+    this.mux = new ShardMux(transport, shardIds);
     this.coordinator = new CrossShardCoordinator(this, config.self);
-    this.forwarder = new CommandForwarder((node) => this.endpointOf(addressOf(config, node)), config.clusterSecret, this.agent, logger);
+    this.forwarder = new CommandForwarder((node) => this.endpointOf(this.addressOf(node)), config.clusterSecret, this.agent, logger);
     this.resolver = new InDoubtResolver(() => this.replicas.values(), this, { resolveAfterMs: RESOLVE_AFTER_MS, intervalMs: RESOLVE_AFTER_MS / 5, logger });
-    const firstShard = config.shards[0]!.id;
-    const preferred = new Map(config.shards.map((shard) => [shard.id, shard.replicas[0]!]));
-    this.placement = new LeaderPlacement(config.self, () => this.replicas.values(), (shard) => preferred.get(shard)!, { logger });
-    this.pruner = new TxnMemoryPruner(this, config.shards.map((shard) => shard.id), () => this.replicas.get(firstShard)?.isLeader() === true, { logger });
+    const firstShard = shardIds[0]!;
+    this.placement = new LeaderPlacement(config.self, () => this.replicas.values(), (shard) => this.preferredLeaderOf(shard), { logger });
+    this.pruner = new TxnMemoryPruner(this, shardIds, () => this.replicas.get(firstShard)?.isLeader() === true, { logger });
+    this.membership = new MembershipAdmin(this, { logger });
+  }
+
+  /** This node's map of the cluster: nodes and where shards' replicas are (cluster-map.ts). */
+  get map(): ClusterMap {
+    return this.records.map;
   }
 
   /** Opens the replicas' stores, binds the Raft and HTTP ports, and starts every replica. */
   static async start(config: ClusterConfig, options: { readonly logger?: Logger } = {}): Promise<KvNode> {
     const logger = options.logger ?? stderrLogger(config.self);
-    const self = addressOf(config, config.self);
-    const hosted = config.shards.filter((shard) => shard.replicas.includes(config.self));
-    const peers = [...new Set(hosted.flatMap((shard) => shard.replicas))].filter((node) => node !== config.self);
+    const self = config.nodes.find((node) => node.id === config.self)!;
     // Read before anything is opened: a bad file stops the start with its reason (tls-files.ts).
     const tls = config.tls ? readTlsFiles(config.tls) : undefined;
     const limits = limitsOf(config);
     mkdirSync(config.dataDir, { recursive: true });
     const file = openDataFile(config.dataDir);
-    const shardIds = hosted.map((shard) => shard.id);
+    let records: NodeRecords;
+    try {
+      records = NodeRecords.open(file, config);
+    } catch (error) {
+      file.close();
+      throw error;
+    }
     const transport = await TcpTransport.listen({
       id: config.self,
       secret: config.clusterSecret,
       listen: { host: self.host, port: self.raftPort },
-      // A dial override (config.dialAddresses) puts something between the nodes: the nemesis's proxies.
-      peers: Object.fromEntries(peers.map((peer) => [peer, config.dialAddresses?.[peer] ?? { host: addressOf(config, peer).host, port: addressOf(config, peer).raftPort }])),
-      validate: ShardMux.validator(shardIds, validateRaftMessage),
+      // Every node of the cluster, whether or not it holds a replica of a shard here: replicas move.
+      peers: Object.fromEntries(
+        records.map
+          .liveNodes()
+          .filter((node) => node.id !== config.self)
+          .map((node) => [node.id, dialAddress(config, node)]),
+      ),
+      validate: ShardMux.validator(
+        config.shards.map((shard) => shard.id),
+        validateRaftMessage,
+      ),
       maxFrameBytes: RAFT_MAX_FRAME_BYTES,
       maxQueuedMessages: 256,
       inboundLimits: { perPeer: limits.maxConnectionsPerPeer, pendingPerAddress: limits.maxHandshakesPerAddress },
@@ -124,27 +151,13 @@ export class KvNode implements ShardRouter, ServedNode {
       slowDisk?.beforeCommit();
       return file.transaction(work);
     });
-    const node = new KvNode(config, transport, file, logger, tls, slowDisk);
-    const mux = new ShardMux(transport, shardIds);
-    for (const shard of hosted) {
-      const replica = new ShardReplica({
-        shard: shard.id,
-        node: config.self,
-        peers: shard.replicas.filter((replica) => replica !== config.self),
-        store: file.store(shard.id),
-        commitGroup,
-        transport: mux.transportFor(shard.id),
-        logger,
-        ...(config.timers ? { timers: config.timers } : {}),
-        ...(config.compactEvery !== undefined ? { compactEvery: config.compactEvery } : {}),
-        ...(config.compactBytes !== undefined ? { compactBytes: config.compactBytes } : {}),
-      });
-      node.replicas.set(shard.id, replica);
-    }
+    const node = new KvNode(config, transport, file, records, commitGroup, logger, tls, slowDisk);
+    for (const [shard, hosting] of records.hosted) node.openReplica(shard, hosting);
     for (const replica of node.replicas.values()) replica.start();
     node.resolver.start();
     node.pruner.start();
     if (config.leaderPlacement !== 'elected') node.placement.start();
+    node.startGossip();
     // HTTPS from TLS 1.2 on (RFC 9325 §3.1.1), which any current client speaks; no client certificate asked.
     const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, apiHandler(node)) : createServer(apiHandler(node));
     http.keepAliveTimeout = 30_000;
@@ -166,7 +179,113 @@ export class KvNode implements ShardRouter, ServedNode {
   }
 
   get endpoint(): string {
-    return this.endpointOf(addressOf(this.config, this.config.self));
+    return this.endpointOf(this.config.nodes.find((node) => node.id === this.config.self)!);
+  }
+
+  /**
+   * Opens and registers (does not start) this node's replica of `shard`, booted as `hosting`
+   * says. It hears from every node of the cluster: its group's members change (thesis ch. 4).
+   */
+  private openReplica(shard: string, hosting: Hosting): ShardReplica {
+    const { config } = this;
+    const replica = new ShardReplica({
+      shard,
+      node: config.self,
+      peers: hosting.peers,
+      ...(hosting.joining ? { joining: true } : {}),
+      store: this.file.store(shard),
+      commitGroup: this.commitGroup,
+      transport: this.mux.transportFor(shard),
+      logger: this.logger,
+      acceptFrom: (from) => this.map.node(from) !== undefined,
+      onConfiguration: (members, index) => this.mergeMap({ nodes: [], shards: [{ id: shard, replicas: members, index }] }),
+      ...(config.timers ? { timers: config.timers } : {}),
+      ...(config.compactEvery !== undefined ? { compactEvery: config.compactEvery } : {}),
+      ...(config.compactBytes !== undefined ? { compactBytes: config.compactBytes } : {}),
+    });
+    this.replicas.set(shard, replica);
+    return replica;
+  }
+
+  /**
+   * Starts a replica of `shard` here that joins its group (thesis §4.2): empty, booted with the
+   * group's members as peers, never campaigning until the leader's configuration entry adding it
+   * reaches it. Recorded before it starts, so a restart boots it the same way. Already holding
+   * one: nothing to do.
+   */
+  hostReplica(shard: string, members: readonly string[]): 'started' | 'held' {
+    if (this.replicas.has(shard)) return 'held';
+    const hosting: Hosting = { peers: members.filter((member) => member !== this.id), joining: true };
+    this.records.host(shard, hosting);
+    this.openReplica(shard, hosting).start();
+    this.logger.info('started a replica joining its group', { shard, members });
+    return 'started';
+  }
+
+  /**
+   * Stops this node's replica of `shard` and erases what it stored: called once the group's
+   * configuration without this node committed (or to undo a replica started for an add that did
+   * not happen). The record goes first, so a crash midway leaves at worst data no replica reads.
+   */
+  async dropReplica(shard: string): Promise<boolean> {
+    const replica = this.replicas.get(shard);
+    if (replica === undefined) return false;
+    this.replicas.delete(shard);
+    this.records.drop(shard);
+    await replica.stop();
+    this.file.erase(shard);
+    this.logger.info('dropped the replica and its data', { shard });
+    return true;
+  }
+
+  /**
+   * Takes in another node's map (or a configuration learnt here): dials the nodes that joined,
+   * forgets those removed, and makes the map durable if it changed.
+   */
+  mergeMap(image: ClusterMapImage): void {
+    const changes = this.map.merge(image);
+    if (!changes.changed) return;
+    for (const node of changes.joined) if (node.id !== this.id) this.transport.addPeer(node.id, dialAddress(this.config, node));
+    for (const node of changes.left) {
+      if (node === this.id) this.logger.warn('this node was removed from the cluster: stop it');
+      else this.transport.removePeer(node);
+    }
+    this.records.save();
+  }
+
+  /**
+   * Every couple of seconds, this node and one other node at random exchange maps: a node that
+   * was down while the cluster changed, or missed an admin's broadcast, catches up within seconds.
+   */
+  private startGossip(): void {
+    const exchange = (): void => {
+      const others = this.map.liveNodes().filter((node) => node.id !== this.id);
+      const other = others[Math.floor(Math.random() * others.length)];
+      if (other !== undefined) void this.membership.exchangeMaps(other.id);
+    };
+    exchange();
+    this.gossip = setInterval(exchange, GOSSIP_EVERY_MS);
+    this.gossip.unref();
+  }
+
+  /**
+   * The node that should lead `shard` (leader-placement.ts): the first replica of the config
+   * file's placement until the group's membership changes, then its members in turn by the
+   * shard's position, so that leaders stay spread over the nodes.
+   */
+  private preferredLeaderOf(shard: string): string {
+    const mapped = this.map.shard(shard)!;
+    if (mapped.index === 0) return mapped.replicas[0]!;
+    const members = [...mapped.replicas].sort();
+    const position = this.config.shards.findIndex((s) => s.id === shard);
+    return members[position % members.length]!;
+  }
+
+  /** A node of the cluster's HTTP and Raft addresses; throws for an id the map does not hold. */
+  addressOf(node: string): NodeAddress {
+    const address = this.map.node(node);
+    if (!address) throw new Error(`no address for node ${node}`);
+    return address;
   }
 
   /** The replica of `shard` on this node, if it holds one. */
@@ -220,45 +339,65 @@ export class KvNode implements ShardRouter, ServedNode {
   }
 
   /**
-   * Moves `shard`'s leadership to node `to` (an operator's request, `POST /admin/shards/<shard>/transfer`):
-   * on this node if its replica leads, else forwarded to the node believed to lead, as `runOn`
-   * forwards commands. Refuses what cannot be done before touching anything: an unknown shard
-   * (404), a node that is not in the cluster or holds no replica of the shard (400).
+   * Moves `shard`'s leadership to node `to` (an operator's request, `POST /admin/shards/<shard>/transfer`),
+   * at the shard's leader (`atLeader`). Refuses what cannot be done before touching anything: an
+   * unknown shard (404), a node that is not in the cluster or holds no replica of the shard (400).
    */
-  async transferLeadership(shard: string, to: string, hops = 0): Promise<{ readonly status: number; readonly body: object }> {
-    const placement = this.config.shards.find((s) => s.id === shard);
-    if (placement === undefined) return { status: 404, body: { error: `unknown shard ${JSON.stringify(shard)}; the shards are ${this.config.shards.map((s) => s.id).join(', ')}` } };
-    if (!this.config.nodes.some((node) => node.id === to)) return { status: 400, body: { error: `unknown node ${JSON.stringify(to)}; the nodes are ${this.config.nodes.map((n) => n.id).join(', ')}` } };
-    if (!placement.replicas.includes(to)) return { status: 400, body: { error: `${to} holds no replica of shard ${shard} (its replicas: ${placement.replicas.join(', ')}), so it cannot lead it` } };
+  async transferLeadership(shard: string, to: string, hops = 0): Promise<AdminAnswer> {
+    const mapped = this.map.shard(shard);
+    if (mapped === undefined) return { status: 404, body: { error: `unknown shard ${JSON.stringify(shard)}; the shards are ${this.config.shards.map((s) => s.id).join(', ')}` } };
+    if (this.map.node(to) === undefined) return { status: 400, body: { error: `unknown node ${JSON.stringify(to)}; the nodes are ${this.map.liveNodes().map((n) => n.id).join(', ')}` } };
+    if (!mapped.replicas.includes(to)) return { status: 400, body: { error: `${to} holds no replica of shard ${shard} (its replicas: ${mapped.replicas.join(', ')}), so it cannot lead it` } };
+    return this.atLeader(shard, hops, `/admin/shards/${encodeURIComponent(shard)}/transfer`, { to }, async (replica) => {
+      const from = this.id;
+      const outcome = await replica.transferLeadership(to);
+      return outcome.transferred
+        ? { status: 200, body: { shard, from, leader: outcome.leader, term: outcome.term } }
+        : { status: outcome.status, body: { shard, error: outcome.error, leader: outcome.leader, ...(outcome.status === 503 ? { retryable: true } : {}) } };
+    });
+  }
+
+  /**
+   * Runs an operator's request on `shard`'s leader: `here` on this node if its replica leads, else
+   * POSTs `body` to `path` on the node believed to lead, as `runOn` forwards commands (`hops`: how
+   * many nodes forwarded it already). An answer marked retryable (no leader, or one busy with a
+   * change) is tried again until LEADER_WAIT_MS have passed.
+   */
+  async atLeader(shard: string, hops: number, path: string, body: object, here: (replica: ShardReplica) => Promise<AdminAnswer>): Promise<AdminAnswer> {
     const deadline = Date.now() + LEADER_WAIT_MS;
+    let last: AdminAnswer = { status: 503, body: { shard, error: `shard ${shard} has no reachable leader right now; nothing was changed, retry`, retryable: true } };
     while (!this.stopping) {
       const replica = this.replicas.get(shard);
-      if (replica?.isLeader()) {
-        const from = this.id;
-        const outcome = await replica.transferLeadership(to);
-        return outcome.transferred
-          ? { status: 200, body: { shard, from, leader: outcome.leader, term: outcome.term } }
-          : { status: outcome.status, body: { shard, error: outcome.error, leader: outcome.leader, ...(outcome.status === 503 ? { retryable: true } : {}) } };
-      }
-      const target = this.leaderOf(shard);
-      if (hops < MAX_HOPS && target !== undefined && target !== this.id) {
-        const address = this.config.nodes.find((node) => node.id === target)!;
+      const target = replica?.isLeader() ? this.id : this.leaderOf(shard);
+      if (target === this.id && replica !== undefined) {
+        last = await here(replica);
+      } else if (hops < MAX_HOPS && target !== undefined && target !== this.id) {
         try {
-          const response = await requestJson(`${this.endpointOf(address)}/admin/shards/${encodeURIComponent(shard)}/transfer?hops=${hops + 1}`, {
-            body: { to },
-            timeoutMs: 30_000,
-            agent: this.agent,
-            ...(this.config.clientToken !== undefined ? { headers: { authorization: `Bearer ${this.config.clientToken}` } } : {}),
-          });
-          if (!(response.status === 503 && (response.body as { retryable?: boolean }).retryable === true && Date.now() < deadline)) return { status: response.status, body: response.body as object };
+          const response = await this.callNode(target, 'POST', `${path}?hops=${hops + 1}`, body, { asClient: true });
+          last = { status: response.status, body: response.body as object };
         } catch {
           // The node believed to lead did not answer: look again.
         }
       }
-      if (Date.now() > deadline) break;
+      if (!(last.status === 503 && (last.body as { retryable?: boolean }).retryable === true) || Date.now() > deadline) return last;
       await sleep(25);
     }
-    return { status: 503, body: { shard, error: `shard ${shard} has no reachable leader right now; nothing was changed, retry`, retryable: true } };
+    return last;
+  }
+
+  /**
+   * A request to another node's HTTP API: with the cluster secret (routes between nodes), or as
+   * a client would send it (`asClient`: the client token, for the admin routes a node forwards).
+   */
+  async callNode(node: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: object, options: { readonly asClient?: boolean; readonly timeoutMs?: number } = {}): Promise<{ status: number; body: unknown }> {
+    const token = options.asClient ? this.config.clientToken : this.config.clusterSecret;
+    return requestJson(`${this.endpointOf(this.addressOf(node))}${path}`, {
+      method,
+      ...(body !== undefined ? { body } : {}),
+      timeoutMs: options.timeoutMs ?? 30_000,
+      agent: this.agent,
+      ...(token !== undefined ? { headers: { authorization: `Bearer ${token}` } } : {}),
+    });
   }
 
   /** Whether a request's `authorization` header carries the cluster's secret (compared in constant time). */
@@ -274,7 +413,7 @@ export class KvNode implements ShardRouter, ServedNode {
   /** Every node's view gathered (a node that does not answer within a second is shown as down). */
   async clusterStatus(): Promise<ClusterStatus> {
     const views = await Promise.all(
-      this.config.nodes.map(async (node) => {
+      this.map.liveNodes().map(async (node) => {
         if (node.id === this.id) return { node, status: this.nodeStatus() };
         try {
           const response = await requestJson(`${this.endpointOf(node)}/status?local=1`, {
@@ -299,7 +438,7 @@ export class KvNode implements ShardRouter, ServedNode {
         up: status !== undefined,
         ...(error !== undefined ? { error } : {}),
       })),
-      shards: this.config.shards.map((shard) => {
+      shards: this.map.allShards().map((shard) => {
         const replicas = members.filter((member) => member.shard === shard.id);
         const leader = replicas.filter((member) => member.role === 'leader').sort((a, b) => b.term - a.term)[0];
         return {
@@ -321,12 +460,14 @@ export class KvNode implements ShardRouter, ServedNode {
     this.resolver.stop();
     this.pruner.stop();
     this.placement.stop();
+    clearInterval(this.gossip);
     const http = this.http;
     if (http) {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
     await Promise.all([...this.replicas.values()].map((replica) => replica.stop()));
+    this.records.close();
     this.file.close();
     this.slowDisk?.close();
     await this.transport.close();
@@ -342,8 +483,8 @@ export class KvNode implements ShardRouter, ServedNode {
   private leaderOf(shard: string): string | undefined {
     const replica = this.replicas.get(shard);
     if (replica) return replica.leader();
-    const placement = this.config.shards.find((s) => s.id === shard)!;
-    return placement.replicas[Math.floor(Math.random() * placement.replicas.length)];
+    const replicas = (this.map.shard(shard)?.replicas ?? []).filter((node) => node !== this.id && this.map.node(node) !== undefined);
+    return replicas[Math.floor(Math.random() * replicas.length)];
   }
 
   /** Sends the command to `node`; undefined when it was refused or the node does not lead either (not applied: retry). */
@@ -373,8 +514,8 @@ function openDataFile(dataDir: string): SqliteFile {
 
 const DATA_FILE = 'node.sqlite';
 
-function addressOf(config: ClusterConfig, node: string): NodeAddress {
-  const address = config.nodes.find((n) => n.id === node);
-  if (!address) throw new Error(`no address for node ${node}`);
-  return address;
+/** Where this node dials `node`'s Raft port: its own address, or the config's override (config.dialAddresses: the nemesis's proxies). */
+function dialAddress(config: ClusterConfig, node: NodeAddress): PeerAddress {
+  return config.dialAddresses?.[node.id] ?? { host: node.host, port: node.raftPort };
 }
+

@@ -71,12 +71,38 @@ export class LocalCluster {
 
   private constructor(
     readonly dataDir: string,
-    readonly configs: ReadonlyMap<string, ClusterConfig>,
+    private readonly nodeConfigs: Map<string, ClusterConfig>,
     private readonly options: LocalClusterOptions,
     /** With TLS, the file of the CA certificate (`unanimous kv --ca`). */
     readonly caFile: string | undefined,
   ) {
     this.ca = caFile === undefined ? undefined : readFileSync(caFile, 'utf8');
+  }
+
+  /** Every node's config, by node id (a node added later included). */
+  get configs(): ReadonlyMap<string, ClusterConfig> {
+    return this.nodeConfigs;
+  }
+
+  /**
+   * Starts one more node process, holding nothing yet: its config lists the cluster's nodes and
+   * itself, and the placement the cluster started with. The cluster learns of it only when an
+   * operator adds it (`unanimous kv member add`). Not with TLS (its certificate would need the
+   * CA's key, which is never written) nor with dial overrides.
+   */
+  async addNode(): Promise<NodeAddress> {
+    if (this.caFile !== undefined || this.options.links !== undefined) throw new Error('addNode: not in a cluster with TLS or dial overrides');
+    const template = this.nodeConfigs.values().next().value as ClusterConfig;
+    const nodes = [...new Map([...this.nodeConfigs.values()].flatMap((config) => config.nodes).map((node) => [node.id, node])).values()];
+    const id = `n${nodes.length + 1}`;
+    const [httpPort, raftPort] = (await freePorts(2)) as [number, number];
+    const address: NodeAddress = { id, host: '127.0.0.1', httpPort, raftPort };
+    const config: ClusterConfig = { ...template, self: id, dataDir: join(this.dataDir, id), nodes: [...nodes, address], join: true };
+    writeFileSync(join(this.dataDir, `${id}.json`), `${JSON.stringify(config, null, 2)}\n`);
+    this.nodeConfigs.set(id, config);
+    this.startNode(id);
+    await this.waitForNode(id);
+    return address;
   }
 
   /** The client token the nodes require, if any. */

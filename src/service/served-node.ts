@@ -1,4 +1,6 @@
 import type { ClusterConfig } from './cluster-config.ts';
+import type { ClusterMap, ClusterMapImage } from './cluster-map.ts';
+import type { MembershipAdmin } from './membership-admin.ts';
 import type { CommandOutcome, CrossShardOutcome } from './cross-shard-coordinator.ts';
 import type { HashRing } from './hash-ring.ts';
 import type { ResultOf, ShardCommand } from './shard-command.ts';
@@ -46,6 +48,16 @@ export interface ServedNode {
   runOn<C extends ShardCommand>(shard: string, command: C, hops?: number): Promise<CommandOutcome<ResultOf<C>>>;
   /** Moves a shard's leadership to node `to` (`hops`: how many nodes forwarded the request already). */
   transferLeadership(shard: string, to: string, hops?: number): Promise<{ readonly status: number; readonly body: object }>;
+  /** The cluster as this node knows it: nodes and where shards' replicas are. */
+  readonly map: ClusterMap;
+  /** The operator's membership changes (the /admin/members and /admin/shards/<shard>/replicas routes). */
+  readonly membership: MembershipAdmin;
+  /** Takes in another node's map. */
+  mergeMap(image: ClusterMapImage): void;
+  /** Starts a replica of `shard` joining the group of `members` (another node adds it). */
+  hostReplica(shard: string, members: readonly string[]): 'started' | 'held';
+  /** Stops and erases this node's replica of `shard`; false when it holds none. */
+  dropReplica(shard: string): Promise<boolean>;
   /** Whether a request's `authorization` header carries the cluster's secret. */
   fromClusterNode(authorization: string | undefined): boolean;
   /** This node's own view: its replicas. */

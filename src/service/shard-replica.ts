@@ -2,7 +2,19 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Json, Message } from '../node/index.ts';
 import type { CommitGroup, DurableStore, Logger, TimerPolicy, Transport } from '../runtime/index.ts';
 import { NodeHost, RequestFailedError, stderrLogger } from '../runtime/index.ts';
-import { DEFAULT_RAFT_CONFIG, entryAt, lastLogIndex, type LogEntry, maySendBeforePersisting, type RaftConfig, type RaftContext, server, type TransferAnswer } from '../protocols/raft/index.ts';
+import {
+  DEFAULT_RAFT_CONFIG,
+  entryAt,
+  lastLogIndex,
+  latestConfiguration,
+  type LogEntry,
+  maySendBeforePersisting,
+  type MembershipAnswer,
+  type RaftConfig,
+  type RaftContext,
+  server,
+  type TransferAnswer,
+} from '../protocols/raft/index.ts';
 import type { CommandResult, ResultOf, ShardCommand } from './shard-command.ts';
 import { ReadIndexReads } from './read-index-reads.ts';
 import { type ShardImage, ShardState } from './shard-state.ts';
@@ -46,6 +58,14 @@ export type TransferOutcome =
   | { readonly transferred: true; readonly leader: string; readonly term: number }
   | { readonly transferred: false; readonly status: 400 | 409 | 503; readonly error: string; readonly leader: string | null };
 
+/** How a membership change of the shard's group ended: its configuration now, or why it was not made. */
+export type MembershipOutcome =
+  | { readonly changed: true; readonly index: number; readonly members: readonly string[] }
+  | { readonly changed: false; readonly status: 400 | 409 | 503; readonly error: string; readonly retryable: boolean };
+
+/** A change of one server of the shard's group (thesis §4.1: one at a time). */
+export type MembershipChange = { readonly add: string } | { readonly remove: string };
+
 /**
  * What a shard replica's snapshot holds (its JSON text is Raft's snapshot data): the shard's state
  * after the entries it covers, and the digest of the applied log through them, so that the digest
@@ -60,8 +80,17 @@ export interface ShardReplicaOptions {
   readonly shard: string;
   /** This node's id: the replica's id within its Raft group. */
   readonly node: string;
-  /** The other nodes holding replicas of this shard. */
+  /** The other nodes holding replicas of this shard: the group's initial configuration, or for a `joining` replica the group it joins. */
   readonly peers: readonly string[];
+  /**
+   * A replica being added to a running group (thesis §4.2): it starts empty, never campaigns, and
+   * is caught up by the leader once the configuration entry adding it is in the leader's log.
+   */
+  readonly joining?: boolean;
+  /** Who may send this replica messages: its peers by default; every node of the cluster when the group changes membership. */
+  readonly acceptFrom?: (node: string) => boolean;
+  /** Told of every configuration entry as it is applied here (committed: it holds from now on). */
+  readonly onConfiguration?: (members: readonly string[], index: number) => void;
   readonly store: DurableStore;
   /** Commit with the node's other replicas in one transaction of their shared file (see `CommitGroup`). */
   readonly commitGroup?: CommitGroup;
@@ -208,6 +237,8 @@ export class ShardReplica {
   private stopped = false;
   /** The last term in which this replica, as leader, proposed its blank entry. */
   private noOpTerm = -1;
+  /** When each other node was last heard from (its messages for this shard), by this replica's clock. */
+  private readonly lastHeard = new Map<string, number>();
   private readonly reads = new ReadIndexReads({ readIndex: () => this.confirmReadIndex(), appliedIndex: () => this.appliedIndex });
 
   constructor(private readonly options: ShardReplicaOptions) {
@@ -232,7 +263,7 @@ export class ShardReplica {
       machine: server,
       id: options.node,
       peers: options.peers,
-      config: SERVICE_RAFT_CONFIG,
+      config: options.joining ? { ...SERVICE_RAFT_CONFIG, joining: true } : SERVICE_RAFT_CONFIG,
       store: options.store,
       transport: observed,
       timers: options.timers ?? SERVICE_RAFT_TIMERS,
@@ -240,6 +271,7 @@ export class ShardReplica {
       onFlushed: () => this.afterFlush(),
       sendBeforeCommit: maySendBeforePersisting,
       ...(options.commitGroup ? { commitGroup: options.commitGroup } : {}),
+      ...(options.acceptFrom ? { acceptFrom: options.acceptFrom } : {}),
     });
   }
 
@@ -295,6 +327,58 @@ export class ShardReplica {
     this.queue.push({ id, json: JSON.stringify([id, command]) });
     this.scheduleProposal();
     return result as Promise<ResultOf<C>>;
+  }
+
+  /** The members of the group's latest configuration in this replica's log (thesis §4.1: in force once appended). */
+  members(): readonly string[] {
+    return latestConfiguration(this.raft()).members;
+  }
+
+  /**
+   * Adds a server to the shard's group or removes one, by the Raft machine's checked rule
+   * (single-server changes with Ongaro's 2015 fix, models/raft/membership.ts), on this replica
+   * if it leads: resolves once the configuration entry commits, or with the reason it was not
+   * appended. Before asking, it refuses a change after which the group would have no majority of
+   * members it hears from (as etcd's strict reconfiguration check: a server added counts as not
+   * yet started) — such a change could commit only once the missing members return, and the shard
+   * would take no writes until then.
+   */
+  async changeMembership(change: MembershipChange): Promise<MembershipOutcome> {
+    if (this.stopped || !this.isLeader()) return { changed: false, status: 503, error: `${this.where}: not the leader`, retryable: true };
+    const members = this.members();
+    const added = 'add' in change && !members.includes(change.add) ? change.add : undefined;
+    const next = added !== undefined ? [...members, added] : 'remove' in change ? members.filter((member) => member !== change.remove) : members;
+    const heard = next.filter((member) => member !== added && this.hearsFrom(member));
+    // A change the machine will refuse anyway (already a member, not a member) is left to it to answer.
+    if (next.length !== members.length && heard.length * 2 <= next.length) {
+      const missing = next.filter((member) => !heard.includes(member));
+      return {
+        changed: false,
+        status: 409,
+        error: `${this.where}: the group would be ${next.join(', ')}, of which only ${heard.join(', ') || 'none'} answer; without a majority of it (missing ${missing.join(', ')}) the change would lose the shard's quorum`,
+        retryable: false,
+      };
+    }
+    let answer: MembershipAnswer;
+    try {
+      answer = (await this.host.submit({ type: 'ChangeMembership', ...change }, { timeoutMs: this.proposalTimeoutMs })) as MembershipAnswer;
+    } catch (error) {
+      if (!(error instanceof RequestFailedError)) throw error;
+      return { changed: false, status: 503, error: `${this.where}: ${error.message}; the change may or may not have been made, read the shard's members`, retryable: false };
+    }
+    if ('members' in answer) return { changed: true, index: answer.index, members: answer.members };
+    const { error } = answer;
+    const status = error === 'invalid change' || error === 'last member' ? 400 : error === 'already a member' || error === 'not a member' ? 409 : 503;
+    // Changes go one at a time, and not before the leader committed an entry of its term (its blank batch): both pass soon.
+    const retryable = error === 'not leader' || error === 'change in progress' || error === 'no entry committed in this term' || error === 'transfer in progress';
+    return { changed: false, status: retryable ? 503 : status, error: `${this.where}: ${error}`, retryable };
+  }
+
+  /** Whether this replica heard from `node` within the last election timeout (itself: always). */
+  private hearsFrom(node: string): boolean {
+    if (node === this.options.node) return true;
+    const timeout = (this.options.timers ?? SERVICE_RAFT_TIMERS).electionTimeout;
+    return Date.now() - (this.lastHeard.get(node) ?? -Infinity) <= (typeof timeout === 'number' ? timeout : timeout.max);
   }
 
   /**
@@ -427,6 +511,7 @@ export class ShardReplica {
 
   /** Who leads: the sender of an AppendEntries of the current term (only a leader sends those, §5.3). */
   private observe(from: string, message: Message): void {
+    this.lastHeard.set(from, Date.now());
     if (message.type === 'AppendEntries' && typeof message.term === 'number' && (this.leaderHint === undefined || message.term >= this.leaderHint.term)) {
       this.leaderHint = { node: from, term: message.term };
     }
@@ -582,6 +667,11 @@ export class ShardReplica {
         // Another leader's entry committed where ours stood: ours is gone for good (Log Matching).
         for (const id of proposal.ids) this.settle(id, (waiter) => waiter.reject(new NotLeaderError(`${this.where}: leadership changed before the transaction committed`, this.leader())));
       }
+    }
+    if (entry.config !== undefined) {
+      // A configuration entry (thesis §4.1): the Raft server uses it from the moment it is appended; the data has nothing to apply.
+      this.options.onConfiguration?.(entry.config, index);
+      return;
     }
     const batch = parseBatch(entry.value);
     if (batch === undefined) {

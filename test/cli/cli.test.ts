@@ -154,7 +154,7 @@ describe('unanimous check', () => {
     [['serve', '--nodes', '0'], /--nodes takes a whole number >= 1, not "0"/],
     [['serve', 'now'], /serve takes no arguments, got "now"/],
     [['node', '--config'], /--config needs a value: --config FILE/],
-    [['kv', 'gte', 'a', '--endpoint', 'http://127.0.0.1:1'], /kv takes one of get, put, del, txn, status, transfer, not "gte"; did you mean get\?/],
+    [['kv', 'gte', 'a', '--endpoint', 'http://127.0.0.1:1'], /kv takes one of get, put, del, txn, status, transfer, member, replica, not "gte"; did you mean get\?/],
   ])('exit 2 with a clear message: %j', (args, message) => {
     const run = unanimous(...args);
     expect(run.status).toBe(2);

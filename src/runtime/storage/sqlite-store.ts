@@ -82,6 +82,25 @@ export class SqliteFile {
   }
 
   /**
+   * Deletes everything the store of `namespace` holds, in one transaction: a replica moved off this
+   * node leaves nothing behind. The store must not be open (its owner closed it first); once erased
+   * the namespace may be opened again, empty.
+   */
+  erase(namespace: string): void {
+    if (this.stores.has(namespace)) throw new Error(`${this.path}: the store "${namespace}" is open; close it before erasing it`);
+    const prefix = { prefix: `${namespace}/` };
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM durable_log WHERE substr(log, 1, length(@prefix)) = @prefix').run(prefix);
+      this.db.prepare('DELETE FROM durable_key WHERE substr(key, 1, length(@prefix)) = @prefix').run(prefix);
+    }).immediate();
+  }
+
+  /** @internal A namespace's store closed: it may be opened (or erased) again. */
+  released(namespace: string): void {
+    this.stores.delete(namespace);
+  }
+
+  /**
    * Runs `work` in one transaction (BEGIN IMMEDIATE … COMMIT: one fsync). The stores' commits
    * inside it become savepoints: one that throws rolls back its own changes only, and the others
    * still commit together.
@@ -160,6 +179,7 @@ export class SqliteStore implements DurableStore {
   /** Closes the file if the store has it to itself; a namespace of a shared file leaves it to its owner. */
   close(): void {
     if (this.ownsFile) this.file.close();
+    else this.file.released(this.prefix.slice(0, -1));
   }
 
   /** One change, in `applyDurableChange`'s order: set, then drop, then truncate, then append. */

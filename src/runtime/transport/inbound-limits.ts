@@ -82,6 +82,11 @@ export class InboundConnections<C> {
     return held.length > this.limits.perPeer ? held.splice(0, held.length - this.limits.perPeer) : [];
   }
 
+  /** The authenticated connections `peer` holds now. */
+  sockets(peer: string): readonly C[] {
+    return [...(this.byPeer.get(peer) ?? [])];
+  }
+
   /** An authenticated connection of `peer` closed. */
   closed(peer: string, connection: C): void {
     const held = this.byPeer.get(peer);

@@ -104,20 +104,7 @@ export class TcpTransport implements Transport {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.helloTimeoutMs = options.helloTimeoutMs ?? 5_000;
     this.connections = new InboundConnections({ ...DEFAULT_INBOUND_LIMITS, ...options.inboundLimits });
-    for (const [peer, address] of Object.entries(options.peers)) {
-      this.links.set(
-        peer,
-        new PeerLink(options.id, peer, address, {
-          secret: options.secret,
-          handshakeTimeoutMs: this.helloTimeoutMs,
-          maxQueued: options.maxQueuedMessages ?? 1024,
-          backoff: options.backoff ?? DEFAULT_BACKOFF,
-          random: options.random ?? Math.random,
-          logger: this.logger,
-          ...(options.tls ? { tls: options.tls } : {}),
-        }),
-      );
-    }
+    for (const [peer, address] of Object.entries(options.peers)) this.links.set(peer, this.newLink(peer, address));
     // Both servers announce every TCP connection first ('connection'; a TLS server before its
     // handshake): the limit on connections in the handshake is applied there.
     server.on('connection', (socket: Socket) => this.admit(socket));
@@ -158,6 +145,29 @@ export class TcpTransport implements Transport {
     this.linkTo(peer).setAddress(address);
   }
 
+  /** Whether `peer` is one of this transport's peers. */
+  hasPeer(peer: string): boolean {
+    return this.links.has(peer);
+  }
+
+  /**
+   * A node that joined the cluster: from now on it may be sent to, and its connections (which
+   * must still prove the secret) are taken. A peer already known gets the address instead.
+   */
+  addPeer(peer: string, address: PeerAddress): void {
+    if (peer === this.options.id) throw new Error(`TcpTransport ${this.options.id}: a node is not its own peer`);
+    const link = this.links.get(peer);
+    if (link) link.setAddress(address);
+    else if (!this.closed) this.links.set(peer, this.newLink(peer, address));
+  }
+
+  /** A node that left the cluster: its link is closed, its queued messages dropped, its connections no longer taken. */
+  removePeer(peer: string): void {
+    this.links.get(peer)?.close();
+    this.links.delete(peer);
+    for (const socket of this.connections.sockets(peer)) socket.destroy();
+  }
+
   send(to: string, message: Message): void {
     if (this.closed) return;
     const frame = encodeFrame(message);
@@ -194,6 +204,19 @@ export class TcpTransport implements Transport {
     for (const link of this.links.values()) link.close();
     for (const socket of this.inbound) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private newLink(peer: string, address: PeerAddress | undefined): PeerLink {
+    const { options } = this;
+    return new PeerLink(options.id, peer, address, {
+      secret: options.secret,
+      handshakeTimeoutMs: this.helloTimeoutMs,
+      maxQueued: options.maxQueuedMessages ?? 1024,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      random: options.random ?? Math.random,
+      logger: this.logger,
+      ...(options.tls ? { tls: options.tls } : {}),
+    });
   }
 
   private linkTo(peer: string): PeerLink {

@@ -16,6 +16,8 @@ export interface SoakOptions {
   readonly inflight: number;
   readonly keys: number;
   readonly valueBytes: number;
+  /** Nodes run from dist/ (`npm run build` first), as an installed package runs them: the restart then costs no transpiling. */
+  readonly runBuilt?: boolean;
   readonly shards: number;
   readonly compaction?: { readonly every?: number; readonly bytes?: number };
 }
@@ -65,7 +67,7 @@ function bytesUnder(path: string): number {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runSoak(options: SoakOptions, onSample: (sample: SoakSample) => void = () => {}): Promise<SoakResult> {
-  const cluster = await LocalCluster.start({ nodes: 3, shards: options.shards, ...(options.compaction ? { compaction: options.compaction } : {}) });
+  const cluster = await LocalCluster.start({ nodes: 3, shards: options.shards, ...(options.compaction ? { compaction: options.compaction } : {}), ...(options.runBuilt ? { runBuilt: true } : {}) });
   const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
   try {
     const value = 'v'.repeat(options.valueBytes);

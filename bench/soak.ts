@@ -7,6 +7,7 @@
  *
  *   node --import tsx bench/soak.ts
  *   node --import tsx bench/soak.ts --puts 200000 --every 20000 --inflight 64 --compact-bytes 4194304
+ *   npm run build && node --import tsx bench/soak.ts --built   # nodes run from dist/, as installed
  */
 import { parseArgs } from 'node:util';
 import { runSoak, type SoakSample } from './soak-run.ts';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     shards: { type: 'string', default: '3' },
     'compact-every': { type: 'string' },
     'compact-bytes': { type: 'string' },
+    built: { type: 'boolean', default: false },
   },
 });
 const numbers = {
@@ -34,15 +36,15 @@ const numbers = {
 const compactEvery = values['compact-every'] === undefined ? undefined : Number(values['compact-every']);
 const compactBytes = values['compact-bytes'] === undefined ? undefined : Number(values['compact-bytes']);
 if (![...Object.values(numbers), compactEvery ?? 1, compactBytes ?? 1].every((n) => Number.isSafeInteger(n) && n > 0)) {
-  console.error('usage: bench/soak.ts [--puts N] [--every N] [--inflight N] [--keys N] [--value-bytes N] [--shards N] [--compact-every N] [--compact-bytes N]');
+  console.error('usage: bench/soak.ts [--puts N] [--every N] [--inflight N] [--keys N] [--value-bytes N] [--shards N] [--compact-every N] [--compact-bytes N] [--built]');
   process.exit(2);
 }
 
 const nodes = (record: Readonly<Record<string, number>>) => Object.values(record).map((v) => v.toFixed(1).padStart(6)).join(' ');
-console.log(`soak: ${numbers.puts.toLocaleString('en')} puts, ${numbers.inflight} in flight, ${numbers.valueBytes}-byte values over ${numbers.keys.toLocaleString('en')} keys, 3 nodes, ${numbers.shards} shards`);
+console.log(`soak: ${numbers.puts.toLocaleString('en')} puts, ${numbers.inflight} in flight, ${numbers.valueBytes}-byte values over ${numbers.keys.toLocaleString('en')} keys, 3 nodes, ${numbers.shards} shards, nodes run from ${values.built ? 'dist/' : 'the sources (tsx)'}`);
 console.log('     puts   seconds   RSS MiB (n1 n2 n3)      disk MiB (n1 n2 n3)    longest log  snapshot index');
 const result = await runSoak(
-  { ...numbers, ...(compactEvery !== undefined || compactBytes !== undefined ? { compaction: { ...(compactEvery ? { every: compactEvery } : {}), ...(compactBytes ? { bytes: compactBytes } : {}) } } : {}) },
+  { ...numbers, runBuilt: values.built === true, ...(compactEvery !== undefined || compactBytes !== undefined ? { compaction: { ...(compactEvery ? { every: compactEvery } : {}), ...(compactBytes ? { bytes: compactBytes } : {}) } } : {}) },
   (s: SoakSample) =>
     console.log(`${s.puts.toLocaleString('en').padStart(9)}  ${s.seconds.toFixed(1).padStart(8)}   ${nodes(s.rssMiB)}   ${nodes(s.diskMiB)}   ${String(s.longestLog).padStart(11)}  ${String(s.snapshotIndex).padStart(14)}`),
 );

@@ -6,15 +6,28 @@
 // tsx is registered either way: a model file of one's own is TypeScript (`unanimous check
 // ./my-model.ts`), and it is what loads one at run time — which is why tsx is a dependency of the
 // package, not a devDependency.
-import { existsSync } from 'node:fs';
+//
+// UNANIMOUS_RUN_BUILT=1 runs dist/ in a clone too, as an installed package would — without
+// transpiling at start, which is most of a node's restart time — and refuses a build older than
+// any source file.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { register as registerHooks } from 'node:module';
 import { register } from 'tsx/esm/api';
 
-const fromSources = existsSync(new URL('../src/cli/main.ts', import.meta.url));
+const runBuilt = process.env.UNANIMOUS_RUN_BUILT === '1';
+const fromSources = !runBuilt && existsSync(new URL('../src/cli/main.ts', import.meta.url));
 const code = fromSources ? '../src/' : '../dist/src/';
-if (!fromSources && !existsSync(new URL(`${code}cli/main.js`, import.meta.url))) {
+const built = new URL(`${code}cli/main.js`, import.meta.url);
+if (!fromSources && !existsSync(built)) {
   process.stderr.write(`unanimous: ${new URL(code, import.meta.url).pathname} is missing: this copy of the package was not built (npm run build)\n`);
   process.exit(2);
+}
+if (runBuilt && existsSync(new URL('../src/', import.meta.url))) {
+  const newest = (dir) => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) => (entry.isDirectory() ? newest(`${dir}/${entry.name}`) : statSync(`${dir}/${entry.name}`).mtimeMs)));
+  if (newest(new URL('../src', import.meta.url).pathname) > statSync(built).mtimeMs) {
+    process.stderr.write('unanimous: UNANIMOUS_RUN_BUILT=1, but dist/ is older than src/: run npm run build\n');
+    process.exit(2);
+  }
 }
 
 register();

@@ -54,6 +54,8 @@ export interface LocalClusterOptions {
   readonly compaction?: { readonly every?: number; readonly bytes?: number };
   /** A slow disk every node can be switched to with SIGUSR2 (see `ClusterConfig.slowDiskForTesting`). */
   readonly slowDiskForTesting?: number;
+  /** Run the nodes from the build in dist/ (UNANIMOUS_RUN_BUILT=1, see bin/unanimous.js), as an installed package does: no transpiling at start. */
+  readonly runBuilt?: boolean;
 }
 
 /**
@@ -196,7 +198,7 @@ export class LocalCluster {
   startNode(node: string): void {
     if (this.children.has(node)) throw new Error(`node ${node} is running`);
     const log = openSync(this.logFile(node), 'a');
-    const child = spawn(process.execPath, [BIN, 'node', '--config', join(this.dataDir, `${node}.json`), '--stop-on-stdin-close'], { stdio: ['pipe', log, log] });
+    const child = spawn(process.execPath, [BIN, 'node', '--config', join(this.dataDir, `${node}.json`), '--stop-on-stdin-close'], { stdio: ['pipe', log, log], ...(this.options.runBuilt ? { env: { ...process.env, UNANIMOUS_RUN_BUILT: '1' } } : {}) });
     closeSync(log);
     this.children.set(node, child);
     this.expectedExit.delete(node);

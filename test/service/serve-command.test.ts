@@ -113,7 +113,17 @@ describe('unanimous serve, node and kv', () => {
     expect(badConfig.stderr).toContain(`--config ${badFile}: self: "n9" is not one of the nodes (n1)`);
     const badAction = cli('kv', 'frob', '--endpoint', 'http://127.0.0.1:1');
     expect(badAction.status).toBe(2);
-    expect(badAction.stderr).toContain('kv takes one of get, put, del, txn, status, transfer, not "frob"');
+    expect(badAction.stderr).toContain('kv takes one of get, put, del, txn, status, transfer, member, replica, not "frob"');
+    const membership: [string[], string][] = [
+      [['member', 'join', 'n4'], 'usage: unanimous kv member add <node> <host> <raft-port> <http-port> | unanimous kv member remove <node> | unanimous kv member list'],
+      [['member', 'add', 'n4', '127.0.0.1', '7104'], 'usage: unanimous kv member add <node> <host> <raft-port> <http-port> --endpoint URL'],
+      [['member', 'add', 'n4', '127.0.0.1', '7104', 'x'], 'a port is a number from 1 to 65535, not "x"'],
+      [['replica', 'move', 's0', 'n1'], 'usage: unanimous kv replica move <shard> <from-node> <to-node> --endpoint URL'],
+    ];
+    for (const [args, message] of membership) {
+      const refused = cli('kv', ...args, '--endpoint', 'http://127.0.0.1:1');
+      expect([refused.status, refused.stderr]).toEqual([2, expect.stringContaining(message)]);
+    }
     const unreachable = cli('kv', 'get', 'a', '--endpoint', 'http://127.0.0.1:1');
     expect(unreachable.status).toBe(2);
     expect(unreachable.stderr).toContain('http://127.0.0.1:1');

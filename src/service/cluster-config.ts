@@ -152,8 +152,11 @@ export function readClusterConfig(path: string): ClusterConfig {
 /** Checks a configuration field by field; throws `ConfigError` naming what is wrong. */
 export function parseClusterConfig(json: unknown): ClusterConfig {
   const config = record(json, 'the configuration');
+  // A misspelt field would otherwise be ignored and its default silently taken.
+  knownFields(config, 'the configuration', CONFIG_FIELDS);
   const nodes = array(config.nodes, 'nodes').map((value, i): NodeAddress => {
     const node = record(value, `nodes[${i}]`);
+    knownFields(node, `nodes[${i}]`, ['id', 'host', 'raftPort', 'httpPort']);
     return { id: id(node.id, `nodes[${i}].id`), host: text(node.host, `nodes[${i}].host`), raftPort: port(node.raftPort, `nodes[${i}].raftPort`), httpPort: port(node.httpPort, `nodes[${i}].httpPort`) };
   });
   if (nodes.length === 0) throw new ConfigError('nodes: at least one node');
@@ -161,6 +164,7 @@ export function parseClusterConfig(json: unknown): ClusterConfig {
   unique(nodeIds, 'nodes: node ids');
   const shards = array(config.shards, 'shards').map((value, i): ShardPlacement => {
     const shard = record(value, `shards[${i}]`);
+    knownFields(shard, `shards[${i}]`, ['id', 'replicas']);
     const replicas = array(shard.replicas, `shards[${i}].replicas`).map((replica, j) => id(replica, `shards[${i}].replicas[${j}]`));
     if (replicas.length === 0) throw new ConfigError(`shards[${i}].replicas: at least one replica`);
     unique(replicas, `shards[${i}].replicas`);
@@ -198,6 +202,16 @@ export function parseClusterConfig(json: unknown): ClusterConfig {
     ...(config.unsafeForTesting !== undefined ? { unsafeForTesting: unsafeMode(config.unsafeForTesting) } : {}),
     ...(config.slowDiskForTesting !== undefined ? { slowDiskForTesting: slowDiskDelay(config.slowDiskForTesting) } : {}),
   };
+}
+
+const CONFIG_FIELDS = [
+  'self', 'dataDir', 'clusterSecret', 'nodes', 'shards', 'virtualNodes', 'join', 'timers', 'tls', 'clientToken', 'limits',
+  'compactEvery', 'compactBytes', 'leaderPlacement', 'dialAddresses', 'unsafeForTesting', 'slowDiskForTesting',
+];
+
+function knownFields(value: Record<string, unknown>, where: string, fields: readonly string[]): void {
+  const unknown = Object.keys(value).find((field) => !fields.includes(field));
+  if (unknown !== undefined) throw new ConfigError(`${where}: unknown field ${JSON.stringify(unknown)}; the fields are ${fields.join(', ')}`);
 }
 
 function flag(value: unknown, field: string): boolean {

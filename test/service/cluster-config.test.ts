@@ -31,6 +31,10 @@ describe('cluster configuration', () => {
     expect(refusal({ shards: [{ id: 'a b', replicas: ['n1'] }] })).toContain('shards[0].id must be an id');
     expect(refusal({ compactEvery: 0 })).toBe('compactEvery must be a whole number >= 1 (entries applied between snapshots), not 0');
     expect(refusal({ compactEvery: '100' })).toBe('compactEvery must be a whole number >= 1 (entries applied between snapshots), not "100"');
+    expect(refusal({ compactevery: 500 })).toBe('the configuration: unknown field "compactevery"; the fields are self, dataDir, clusterSecret, nodes, shards, virtualNodes, join, timers, tls, clientToken, limits, compactEvery, compactBytes, leaderPlacement, dialAddresses, unsafeForTesting, slowDiskForTesting');
+    expect(refusal({ nodes: [{ ...node('n1', 7000), zone: 'a' }, node('n2', 7002)] })).toBe('nodes[0]: unknown field "zone"; the fields are id, host, raftPort, httpPort');
+    expect(refusal({ shards: [{ id: 's0', replicas: ['n1'], leader: 'n1' }] })).toBe('shards[0]: unknown field "leader"; the fields are id, replicas');
+    expect(refusal({ join: 'yes' })).toBe('join must be true or false, not "yes"');
     expect(refusal({ compactBytes: 1.5 })).toBe('compactBytes must be a whole number >= 1 (bytes of entries applied between snapshots), not 1.5');
   });
 

@@ -29,4 +29,10 @@ export interface Action {
 /** Receives the successors of a state; returns false to stop the enumeration. */
 export interface SuccessorSink {
   accept(next: Int32Array, length: number, kind: ActionKind, node: number, item: number): boolean;
+  /**
+   * Asked, if present, before the successor of a delivery, timer or spontaneous step (not a
+   * stutter) is built, with the local state the step takes its node to: true leaves the step out,
+   * unbuilt. Partial-order reduction skips the steps asleep in the state (explore.ts).
+   */
+  skip?(kind: ActionKind, node: number, item: number, local: number): boolean;
 }

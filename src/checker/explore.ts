@@ -5,6 +5,7 @@ import { findFairLasso, type Lasso } from './liveness.ts';
 import type { Model } from './model.ts';
 import { ModelError } from './model-error.ts';
 import { PropertyChecks, type PropertyFailure } from './property-checks.ts';
+import { REDUCTION_TURNED_OFF, SleepSets, sleepSetsOffBecause } from './sleep-sets.ts';
 import { OUTSIDE_TARGET, StateGraph } from './state-graph.ts';
 import { StateStore } from './state-store.ts';
 import { ComposedSystem } from './system.ts';
@@ -35,6 +36,12 @@ export interface CheckOptions {
    * workers only when the run goes beyond them (default 65,536; 0 starts them at once).
    */
   readonly parallelAfterStates?: number;
+  /**
+   * Partial-order reduction by sleep sets (src/checker/sleep-sets.ts), on unless false: fewer
+   * transitions generated, the same states, verdicts and depths. Models it cannot apply to run
+   * without it, and the result says why.
+   */
+  readonly partialOrderReduction?: boolean;
 }
 
 export interface Progress {
@@ -67,11 +74,21 @@ export interface LivenessStatistics {
   readonly seconds: number;
 }
 
+/** Whether partial-order reduction ran, and what it saved. */
+export interface ReductionStatistics {
+  /** Whether sleep sets pruned the exploration (src/checker/sleep-sets.ts). */
+  readonly applied: boolean;
+  /** Transitions not generated because their step was asleep (not counted in `generated`). */
+  readonly pruned: number;
+  /** Why it did not run, when it did not. */
+  readonly offBecause?: string;
+}
+
 export interface CheckResult {
   /** `ok`: explored completely, all properties hold. `incomplete`: a limit stopped it first. */
   readonly verdict: 'ok' | 'violation' | 'incomplete';
   readonly distinct: number;
-  /** Successor states computed, stuttering steps left out. */
+  /** Successor states computed, stuttering steps and steps pruned by partial-order reduction left out. */
   readonly generated: number;
   /**
    * TLC's depth: the states in the longest of the shortest behaviours explored, the initial state
@@ -87,6 +104,8 @@ export interface CheckResult {
   readonly limitHit?: 'maxStates' | 'maxDepth' | 'maxSeconds';
   /** Present when the model has liveness properties. */
   readonly liveness?: LivenessStatistics;
+  /** Whether partial-order reduction ran, what it pruned, or why it did not run. */
+  readonly partialOrderReduction: ReductionStatistics;
   /** Set by `checkParallel`: the worker threads the exploration ran on (1: the calling thread alone). */
   readonly workers?: number;
   /** Set by `checkParallel` when more workers were asked for than used: why the model ran on one. */
@@ -112,11 +131,18 @@ class Exploration implements SuccessorSink {
   /** The state graph and the fairness instances, when the model has liveness properties. */
   private readonly graph: StateGraph | undefined;
   private readonly fairness: FairnessLabels | undefined;
+  /** Partial-order reduction, when it applies; otherwise why not. */
+  private readonly sleepSets: SleepSets | undefined;
+  private readonly reductionOffBecause: string | undefined;
+  /** SuccessorSink.skip: present under reduction only, so that a run without it pays for no call per step. */
+  readonly skip?: (kind: ActionKind, node: number, item: number, local: number) => boolean;
   private livenessStatistics: LivenessStatistics | undefined;
   /** The representative of the successor at hand, under symmetry. */
   private canonical = new Int32Array(1024);
   private current = 0;
   private generated = 0;
+  /** Steps not generated because they were asleep. */
+  private pruned = 0;
   /** Successors of the state being expanded reached by steps other than faults. */
   private progressSteps = 0;
   private violation: Violation | undefined;
@@ -144,6 +170,10 @@ class Exploration implements SuccessorSink {
       this.graph = new StateGraph();
       this.fairness = fairness;
     }
+    this.reductionOffBecause = options.partialOrderReduction === false ? REDUCTION_TURNED_OFF : sleepSetsOffBecause(model);
+    this.sleepSets = this.reductionOffBecause === undefined ? new SleepSets(model.nodes.length) : undefined;
+    const { sleepSets } = this;
+    if (sleepSets) this.skip = (kind, node, item, local) => this.skipAsleep(sleepSets, kind, node, item, local);
   }
 
   run(): CheckResult {
@@ -156,6 +186,7 @@ class Exploration implements SuccessorSink {
 
     const initialLength = this.represent(system.initial, system.initial.length);
     this.admit(this.symmetry ? this.canonical : system.initial, initialLength, -1, -1);
+    this.sleepSets?.admitInitial();
     if (!this.violation) {
       const failure = this.properties.checkInitial();
       if (failure) this.fail(failure, 0);
@@ -179,6 +210,7 @@ class Exploration implements SuccessorSink {
       // Only the initial state can be outside the boundary here: no other such state is stored.
       if (this.current === 0 && this.outsideBoundary(state, length)) continue;
       this.progressSteps = 0;
+      this.sleepSets?.expand(this.current);
       system.successors(state, length, this);
       if (this.limitHit) break;
       if (this.graph && !this.violation) this.graph.complete(this.current);
@@ -220,6 +252,9 @@ class Exploration implements SuccessorSink {
       ...(this.violation ? { violation: this.violation } : {}),
       ...(this.limitHit ? { limitHit: this.limitHit } : {}),
       ...(this.livenessStatistics ? { liveness: this.livenessStatistics } : {}),
+      partialOrderReduction: this.sleepSets
+        ? { applied: true, pruned: this.pruned }
+        : { applied: false, pruned: 0, offBecause: this.reductionOffBecause! },
     };
   }
 
@@ -267,7 +302,8 @@ class Exploration implements SuccessorSink {
     const high = fingerprint(state, stateLength);
     const low = fingerprintLowOfLast;
     let target = this.seen.get(high, low);
-    if (target === -1) {
+    const found = target !== -1;
+    if (!found) {
       target = this.store.count;
       if (this.outsideBoundary(state, stateLength)) {
         target = OUTSIDE;
@@ -285,6 +321,8 @@ class Exploration implements SuccessorSink {
       }
       if (this.violation) return false;
     }
+    // Without a boundary (sleepSetsOffBecause) every target is a stored state.
+    this.sleepSets?.explored(kind, node, item, target, !found);
     // A step back to the same state is a stutter: recorded as no edge (see StateGraph).
     if (this.graph && target !== this.current) this.graph.add(target === OUTSIDE ? OUTSIDE_TARGET : target, this.fairness!.label(kind, node, item));
     if (this.properties.hasRefinements) {
@@ -294,6 +332,22 @@ class Exploration implements SuccessorSink {
         return false;
       }
     }
+    return true;
+  }
+
+  /**
+   * Leaves out a step asleep in the state being expanded (partial-order reduction), unbuilt. It is
+   * a step of the model all the same: it counts as enabled, so that quiescence is judged from
+   * every enabled step, not from those generated; and the refinements are checked on it (its
+   * abstract successor needs only the node it moved), so that every step of every reachable state
+   * is checked, as without reduction. One that fails one is not skipped: `accept` then records
+   * the failure with its target.
+   */
+  private skipAsleep(sleepSets: SleepSets, kind: ActionKind, node: number, item: number, local: number): boolean {
+    if (!sleepSets.asleep(kind, node, item)) return false;
+    if (this.properties.hasRefinements && this.properties.checkStepTo(this.current, node, local)) return false;
+    this.progressSteps++;
+    this.pruned++;
     return true;
   }
 

@@ -17,3 +17,4 @@ export { simulate, type SimulateOptions, type SimulationProgress, type Simulatio
 export { replayRecordedSteps, type RecordedRun, type RecordedStepProblem } from './recorded-steps.ts';
 export type { SuccessorSink } from './actions.ts';
 export { ComposedSystem } from './system.ts';
+export { sleepSetsOffBecause } from './sleep-sets.ts';

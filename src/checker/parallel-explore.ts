@@ -48,7 +48,10 @@
  * (`oneWorkerBecause`): liveness properties, whose check needs the whole state graph recorded
  * with its edges' fairness labels in one place (explore.ts), and symmetry sets, whose
  * representative of a state is the least encoding in the thread's own numbering, so two threads
- * may pick different members of one class. A model file that a worker thread cannot load
+ * may pick different members of one class. Partial-order reduction (sleep-sets.ts) runs on one
+ * worker only: a state's sleep set is the intersection over every edge to it found before it is
+ * expanded, which on several workers would be edges found by other threads, in their numbering;
+ * the workers explore without it, and the result says so. A model file that a worker thread cannot load
  * (worker threads load TypeScript through tsx's require hooks, see explore-worker-entry.js) runs
  * on one worker too.
  */
@@ -61,8 +64,11 @@ import { ModelError } from './model-error.ts';
 import { buildFromSource, type ModelSource } from './model-source.ts';
 import { isLiveness } from './properties.ts';
 import { SharedFingerprintSet } from './shared-fingerprint-set.ts';
+import { REDUCTION_TURNED_OFF, sleepSetsOffBecause } from './sleep-sets.ts';
 import { CONTROL, CONTROL_WORDS, STATS_PER_WORKER, type FromWorker, type ToWorker, type WorkerSetup } from './worker-protocol.ts';
 
+/** Why a run on several workers explores without partial-order reduction. */
+const ON_WORKERS_WITHOUT_REDUCTION = 'parallel workers do not carry sleep sets (--workers 1 prunes with them)';
 /** States per worker the first shared level must hold at least. */
 const SHARED_LEVEL_WIDTH = 128;
 /** States explored on the calling thread before workers are started (CheckOptions.parallelAfterStates). */
@@ -92,7 +98,8 @@ export async function checkParallel(source: ModelSource, options: CheckOptions =
     const cutByProbe = probe.limitHit === 'maxStates' && (options.maxStates === undefined || options.maxStates > probeStates);
     if (!cutByProbe) return { ...probe, workers: 1, oneWorkerBecause: `the run ended within the first ${probeStates.toLocaleString('en')} states, which one worker explores before any thread is started` };
   }
-  const outcome = await new Coordinator(source, workers, options, started).run();
+  const reductionOffBecause = options.partialOrderReduction === false ? REDUCTION_TURNED_OFF : (sleepSetsOffBecause(model) ?? ON_WORKERS_WITHOUT_REDUCTION);
+  const outcome = await new Coordinator(source, workers, options, started, reductionOffBecause).run();
   if ('cannotLoad' in outcome) return onOneWorker(model, options, `the model file could not be loaded in a worker thread (${outcome.cannotLoad})`);
   return outcome;
 }
@@ -129,6 +136,7 @@ class Coordinator {
     private readonly workers: number,
     private readonly options: CheckOptions,
     private readonly started: number,
+    private readonly reductionOffBecause: string,
   ) {
     this.stats = new Float64Array(new SharedArrayBuffer(workers * STATS_PER_WORKER * 8));
   }
@@ -229,6 +237,7 @@ class Coordinator {
       goals,
       ...(violation ? { violation } : {}),
       ...(limitHit ? { limitHit } : {}),
+      partialOrderReduction: { applied: false, pruned: 0, offBecause: this.reductionOffBecause },
       workers,
       ...(oneWorkerBecause !== undefined ? { oneWorkerBecause } : {}),
     };

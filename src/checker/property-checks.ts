@@ -142,8 +142,17 @@ export class PropertyChecks {
 
   /** Checks every refinement on the step from state `from` to `next`, in which only node `changed` moved. */
   checkStep(from: number, next: Int32Array, changed: number): PropertyFailure | undefined {
+    return this.checkStepTo(from, changed, next[changed]!);
+  }
+
+  /**
+   * Like `checkStep`, for a step known only by what it did: node `changed` moved to local state
+   * `local`, every other node as it was in state `from` (a step partial-order reduction does not
+   * generate, explore.ts).
+   */
+  checkStepTo(from: number, changed: number, local: number): PropertyFailure | undefined {
     for (const refinement of this.refinements) {
-      const failure = stepFailure(refinement, refinement.abstractStates.idOf(from), next, changed);
+      const failure = stepFailure(refinement, refinement.abstractStates.idOf(from), changed, local);
       if (failure) return failure;
     }
     return undefined;
@@ -152,7 +161,7 @@ export class PropertyChecks {
   /** Like `checkStep`, for a step between two states that were never recorded. */
   checkUnrecordedStep(state: Int32Array, next: Int32Array, changed: number): PropertyFailure | undefined {
     for (const refinement of this.refinements) {
-      const failure = stepFailure(refinement, refinement.abstractStates.idOfState(state), next, changed);
+      const failure = stepFailure(refinement, refinement.abstractStates.idOfState(state), changed, next[changed]!);
       if (failure) return failure;
     }
     return undefined;
@@ -211,9 +220,9 @@ export class PropertyChecks {
   }
 }
 
-/** The failure of a refinement on a step from abstract state `from` to `next` (only node `changed` moved), if it fails. */
-function stepFailure(refinement: RefinementCheck, from: number, next: Int32Array, changed: number): PropertyFailure | undefined {
-  if (refinement.stepHolds(from, refinement.abstractStates.idOfSuccessor(from, changed, next[changed]!))) return undefined;
+/** The failure of a refinement on a step from abstract state `from` in which only node `changed` moved, to local state `local`, if it fails. */
+function stepFailure(refinement: RefinementCheck, from: number, changed: number, local: number): PropertyFailure | undefined {
+  if (refinement.stepHolds(from, refinement.abstractStates.idOfSuccessor(from, changed, local))) return undefined;
   const { name } = refinement.property;
   return { property: name, kind: 'refines', message: `this step is not a step of ${name}` };
 }

@@ -98,6 +98,7 @@ export class ComposedSystem {
       if (node.crashed[local] === 1) continue;
       const transition = node.deliver(local, envelope);
       if (!codec.consumes && transition.next === local && codec.absorbs(state, networkStart, length, transition.sends)) continue;
+      if (sink.skip?.(ActionKind.Deliver, to, envelope, transition.next)) continue;
       if (!this.emit(state, length, to, transition, codec.consumes ? pairs[p * 2 + 1]! : -1, -1, sink, ActionKind.Deliver, envelope)) return;
     }
 
@@ -112,12 +113,14 @@ export class ComposedSystem {
       for (const timer of current.timers) {
         if (!node.mayFire(timer)) continue;
         const transition = node.fireTimer(local, timer);
+        if (sink.skip?.(ActionKind.Timer, k, timer, transition.next)) continue;
         if (!this.emit(state, length, k, transition, -1, -1, sink, ActionKind.Timer, timer)) return;
       }
       const spontaneous = node.definition.spontaneous?.length ?? 0;
       for (let s = 0; s < spontaneous; s++) {
         const transition = node.spontaneous(local, s);
         if (transition.next === local && codec.absorbs(state, networkStart, length, transition.sends)) continue;
+        if (sink.skip?.(ActionKind.Spontaneous, k, s, transition.next)) continue;
         if (!this.emit(state, length, k, transition, -1, -1, sink, ActionKind.Spontaneous, s)) return;
       }
       if (state[nodeCount + CRASH]! > 0 && this.crashable[k]) {

@@ -19,6 +19,8 @@ export interface CheckCommandOptions {
   readonly allowIncomplete: boolean;
   /** Use the models' symmetry sets (true unless --no-symmetry). */
   readonly symmetry: boolean;
+  /** Prune with sleep sets where they apply (true unless --no-por). */
+  readonly partialOrderReduction: boolean;
   readonly json: boolean;
   readonly trace: boolean;
   /** Also write the runs as JUnit XML to this file, one test case per model. */
@@ -68,6 +70,7 @@ export async function checkCommand(options: CheckCommandOptions, out: (line: str
     try {
       result = await checkParallel({ file: modelFilePath(name), parameters, symmetry: options.symmetry, model }, {
         workers: options.workers,
+        partialOrderReduction: options.partialOrderReduction,
         ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
         ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
         ...(options.maxSeconds !== undefined ? { maxSeconds: options.maxSeconds } : {}),
@@ -180,7 +183,8 @@ function summary(runs: readonly ModelRun[]): string[] {
 }
 
 function table(runs: readonly ModelRun[]): string {
-  const header = ['model', 'parameters', 'result', 'distinct', 'generated', 'depth', 'time', 'states/s', 'recorded'];
+  // `pruned`: the transitions partial-order reduction left out of `generated`; `-` where it did not run (--json says why).
+  const header = ['model', 'parameters', 'result', 'distinct', 'generated', 'pruned', 'depth', 'time', 'states/s', 'recorded'];
   const rows = runs.map((run) => {
     const { result, expected } = run;
     const verdict =
@@ -198,6 +202,7 @@ function table(runs: readonly ModelRun[]): string {
       verdict,
       result.distinct.toLocaleString('en'),
       result.generated.toLocaleString('en'),
+      result.partialOrderReduction.applied ? result.partialOrderReduction.pruned.toLocaleString('en') : '-',
       String(result.depth),
       `${result.seconds.toFixed(2)} s`,
       Math.round(result.statesPerSecond).toLocaleString('en'),
@@ -205,7 +210,7 @@ function table(runs: readonly ModelRun[]): string {
     ];
   });
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => [...row[i]!].length)));
-  const numeric = new Set([3, 4, 5, 6, 7]);
+  const numeric = new Set([3, 4, 5, 6, 7, 8]);
   const line = (cells: string[]) =>
     cells.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');

@@ -58,6 +58,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       workers: { type: 'string', value: 'N', description: 'explore on N worker threads, with the same counts as one (models with liveness properties or symmetry sets, and runs of at most 65,536 states, run on one; --json says why)', default: '1' },
       'allow-incomplete': { type: 'boolean', description: 'a bounded run that found no violation exits 0 (still never "as recorded"; a broken variant whose violation was not found exits 1)' },
       'no-symmetry': { type: 'boolean', description: 'explore every state, ignoring the models\' symmetry sets (held to the count recorded for that)' },
+      'no-por': { type: 'boolean', description: 'generate every transition, without partial-order reduction by sleep sets (which leaves states, verdicts and depths as they are; models with liveness properties, a boundary, a history variable or symmetry sets, and runs on several workers, go without it; --json says why)' },
       json: { type: 'boolean', description: 'print the runs, counterexample traces included, as JSON' },
       trace: { type: 'boolean', description: 'print the trace of every violation, the recorded ones of broken variants too' },
       junit: { type: 'string', value: 'FILE', description: 'also write JUnit XML to FILE for CI: one test case per model, failed when not as recorded (the counterexample in the failure), skipped when a bounded run was accepted' },

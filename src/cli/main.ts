@@ -137,6 +137,7 @@ async function runCheck({ values, positionals }: ParsedCommand, out: Out): Promi
       workers: wholeNumberFlag(values, 'workers', 1) ?? 1,
       allowIncomplete: values['allow-incomplete'] === true,
       symmetry: values['no-symmetry'] !== true,
+      partialOrderReduction: values['no-por'] !== true,
       json: values.json === true,
       trace: values.trace === true,
       ...optional('junit', textFlag(values, 'junit')),

@@ -133,6 +133,12 @@ export class ConfigError extends Error {
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
+/** A node or shard id: letters, digits, - and _, up to 64, starting with a letter or digit. */
+export const isId = (value: unknown): value is string => typeof value === 'string' && ID.test(value);
+
+/** A TCP port, 1 to 65535. */
+export const isPort = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535;
+
 export function readClusterConfig(path: string): ClusterConfig {
   let text: string;
   try {
@@ -306,12 +312,12 @@ function text(value: unknown, where: string): string {
 }
 
 function id(value: unknown, where: string): string {
-  if (typeof value !== 'string' || !ID.test(value)) throw new ConfigError(`${where} must be an id (letters, digits, - and _; up to 64), not ${JSON.stringify(value)}`);
+  if (!isId(value)) throw new ConfigError(`${where} must be an id (letters, digits, - and _; up to 64), not ${JSON.stringify(value)}`);
   return value;
 }
 
 function port(value: unknown, where: string): number {
-  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 65535) throw new ConfigError(`${where} must be a port from 1 to 65535, not ${JSON.stringify(value)}`);
+  if (!isPort(value)) throw new ConfigError(`${where} must be a port from 1 to 65535, not ${JSON.stringify(value)}`);
   return value as number;
 }
 

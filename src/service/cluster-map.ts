@@ -1,4 +1,4 @@
-import type { ClusterConfig, NodeAddress } from './cluster-config.ts';
+import { type ClusterConfig, isId, isPort, type NodeAddress } from './cluster-config.ts';
 
 /** A node as the map knows it: its addresses, and whether it was removed from the cluster (a tombstone: its id is never reused). */
 export interface MappedNode extends NodeAddress {
@@ -138,6 +138,3 @@ export function parseClusterMapImage(value: unknown): ClusterMapImage {
   });
   return { nodes, shards };
 }
-
-const isId = (value: unknown): value is string => typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(value);
-const isPort = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535;

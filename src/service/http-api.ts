@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { CommandOutcome } from './cross-shard-coordinator.ts';
 import { bearerCredential, sameSecret } from './bearer-token.ts';
-import { limitsOf, type NodeAddress } from './cluster-config.ts';
+import { isId, isPort, limitsOf, type NodeAddress } from './cluster-config.ts';
 import { InFlightLimit } from './in-flight-limit.ts';
 import { COMMANDS_PATH, type ForwardedCommand, type ForwardedOutcome } from './command-forwarder.ts';
 import { parseClusterMapImage } from './cluster-map.ts';
@@ -242,10 +242,10 @@ function parseNodeAddress(body: unknown): NodeAddress {
   const extra = Object.keys(body).filter((field) => !fields.includes(field));
   if (extra.length > 0) throw new InvalidRequestError(`${usage}; unknown field ${JSON.stringify(extra[0])}`);
   const { id, host, raftPort, httpPort } = body as Record<string, unknown>;
-  if (typeof id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(id)) throw new InvalidRequestError(`${usage}; id must be letters, digits, - and _ (up to 64)`);
+  if (!isId(id)) throw new InvalidRequestError(`${usage}; id must be letters, digits, - and _ (up to 64)`);
   if (typeof host !== 'string' || host.length === 0) throw new InvalidRequestError(`${usage}; host must be a non-empty string`);
   for (const [name, port] of [['raftPort', raftPort], ['httpPort', httpPort]] as const) {
-    if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) throw new InvalidRequestError(`${usage}; ${name} must be a port from 1 to 65535`);
+    if (!isPort(port)) throw new InvalidRequestError(`${usage}; ${name} must be a port from 1 to 65535`);
   }
   if (raftPort === httpPort) throw new InvalidRequestError(`${usage}; raftPort and httpPort must differ`);
   return { id, host, raftPort: raftPort as number, httpPort: httpPort as number };

@@ -90,8 +90,9 @@ export class MembershipAdmin {
     if (holding.length > 0) return refuse(409, `${id} still holds replicas of ${holding.join(', ')}: move them off first (unanimous kv replica move <shard> ${id} <node>)`);
     if (map.liveNodes().length === 1) return refuse(400, `${id} is the cluster's last node`);
     const tombstone = { nodes: [{ ...address, removed: true as const }], shards: [] };
+    const image = map.image();
     // The node leaving is told first, while this node still has its address, so that it knows it is out.
-    await this.exchangeMaps(id, { nodes: [...map.image().nodes.filter((node) => node.id !== id), ...tombstone.nodes], shards: map.image().shards });
+    await this.exchangeMaps(id, { nodes: [...image.nodes.filter((node) => node.id !== id), ...tombstone.nodes], shards: image.shards });
     this.node.mergeMap(tombstone);
     await this.broadcast();
     this.options.logger.info('a node left the cluster', { node: id });

@@ -6,6 +6,8 @@ export const DEFAULT_PLACEMENT_EVERY_MS = 2_000;
 /** After a transfer to a shard's preferred leader failed, how long before it is tried again (doubling up to 5 min). */
 const FIRST_BACKOFF_MS = 10_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
+/** How long a node leads a shard before it hands the leadership to the shard's preferred leader. */
+export const DEFAULT_SETTLE_MS = 5_000;
 
 /**
  * Spreads the shards' leaders over the nodes. Elections put leaders wherever timers happened to
@@ -20,18 +22,24 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  * and a failed one leaves the leader leading. A preferred node that is down or far behind makes
  * the transfer time out (an election timeout, while the shard takes no writes), so a failed
  * shard is tried again only after a backoff that doubles, up to five minutes.
+ *
+ * A node hands a leadership over only once it has led the shard for a settle time (5 s): an
+ * operator's transfer (`unanimous kv transfer`) is then seen to take effect before the policy
+ * undoes it, and leaderships that elections move back and forth are not chased transfer by transfer.
  */
 export class LeaderPlacement {
   private timer: NodeJS.Timeout | undefined;
   private readonly backoff = new Map<string, { readonly until: number; readonly ms: number }>();
   private readonly busy = new Set<string>();
+  /** When a tick first saw this node leading each shard it leads. */
+  private readonly leadingSince = new Map<string, number>();
 
   constructor(
     private readonly node: string,
     private readonly replicas: () => Iterable<ShardReplica>,
     /** The node that should lead each shard. */
     private readonly preferredLeaderOf: (shard: string) => string,
-    private readonly options: { readonly logger: Logger; readonly intervalMs?: number },
+    private readonly options: { readonly logger: Logger; readonly intervalMs?: number; readonly settleMs?: number },
   ) {}
 
   start(): void {
@@ -44,12 +52,22 @@ export class LeaderPlacement {
     this.timer = undefined;
   }
 
-  /** Starts a transfer for every shard led here that prefers another node and is not backing off. */
+  /**
+   * Starts a transfer for every shard led here for the settle time that prefers another node and
+   * is not backing off.
+   */
   tick(now = Date.now()): void {
     for (const replica of this.replicas()) {
       const shard = replica.shard;
+      if (!replica.isLeader()) {
+        this.leadingSince.delete(shard);
+        continue;
+      }
+      const since = this.leadingSince.get(shard) ?? now;
+      this.leadingSince.set(shard, since);
       const preferred = this.preferredLeaderOf(shard);
-      if (preferred === this.node || !replica.isLeader() || this.busy.has(shard) || (this.backoff.get(shard)?.until ?? 0) > now) continue;
+      const settled = now - since >= (this.options.settleMs ?? DEFAULT_SETTLE_MS);
+      if (preferred === this.node || !settled || this.busy.has(shard) || (this.backoff.get(shard)?.until ?? 0) > now) continue;
       this.busy.add(shard);
       void replica
         .transferLeadership(preferred)

@@ -2,6 +2,8 @@
 export interface GroupMember {
   /** Just before the group's transaction: send what may go out before the commit (`sendBeforeCommit`). */
   releaseEarly(): void;
+  /** Whether the pending batch changes the durable image (a batch of sends and replies only does not). */
+  hasChanges(): boolean;
   /** Makes the member's pending changes durable inside the group's transaction; throws if it could not. */
   commitPending(): void;
   /** After the group's transaction committed: release the messages and replies of the committed batch. */
@@ -18,6 +20,8 @@ export interface GroupMember {
  *
  * `transaction` runs its argument in one durable transaction (`SqliteFile.transaction`); a
  * member's commit inside it is a savepoint, so a member whose changes are refused fails alone.
+ * A turn whose batches change nothing durable (a leader taking acknowledgements, a step that only
+ * replies) opens no transaction: there is nothing to wait for, and half of a busy node's turns are such.
  */
 export class CommitGroup {
   private readonly pending = new Set<GroupMember>();
@@ -42,8 +46,9 @@ export class CommitGroup {
     if (members.length === 0) return;
     for (const member of members) member.releaseEarly();
     const committed: GroupMember[] = [];
+    const durable = members.some((member) => member.hasChanges());
     try {
-      this.transaction(() => {
+      (durable ? this.transaction : (work: () => void) => work())(() => {
         for (const member of members) {
           try {
             member.commitPending();
@@ -58,8 +63,10 @@ export class CommitGroup {
       for (const member of committed) member.failCommit(error as Error);
       return;
     }
-    this.counts.transactions++;
-    this.counts.batches += committed.length;
+    if (durable) {
+      this.counts.transactions++;
+      this.counts.batches += committed.length;
+    }
     for (const member of committed) member.releaseCommitted();
   }
 }

@@ -328,6 +328,7 @@ export class NodeHost<Config = unknown> {
    */
   private readonly member: GroupMember = {
     releaseEarly: () => this.releaseEarly(),
+    hasChanges: () => this.batch.changes.length > 0,
     commitPending: () => this.commitPending(),
     releaseCommitted: () => this.releaseCommitted(),
     failCommit: (error) => this.fail(error),

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { CommitGroup, type GroupMember } from '../../src/runtime/commit-group.ts';
 
 /** A member that records what happened to it, in one shared log. */
-function member(name: string, log: string[], commit: () => void = () => {}): GroupMember {
+function member(name: string, log: string[], commit: () => void = () => {}, changes = true): GroupMember {
   return {
     releaseEarly: () => log.push(`${name} early`),
+    hasChanges: () => changes,
     commitPending: () => {
       log.push(`${name} commit`);
       commit();
@@ -33,6 +34,27 @@ describe('CommitGroup: the batches of several hosts in one transaction, released
     expect(log).toEqual([]); // nothing before the end of the turn
     await nextTurn();
     expect(log).toEqual(['a early', 'b early', 'c early', 'begin', 'a commit', 'b commit', 'b failed: not a log', 'c commit', 'fsync', 'a release', 'c release']);
+    expect(group.counts).toEqual({ transactions: 1, batches: 2 });
+  });
+
+  it('opens no transaction for a turn whose batches change nothing durable, and still releases them in order', async () => {
+    const log: string[] = [];
+    const group = new CommitGroup((work) => {
+      log.push('begin');
+      work();
+      log.push('fsync');
+    });
+    group.request(member('a', log, undefined, false));
+    group.request(member('b', log, undefined, false));
+    await nextTurn();
+    expect(log).toEqual(['a early', 'b early', 'a commit', 'b commit', 'a release', 'b release']);
+    expect(group.counts).toEqual({ transactions: 0, batches: 0 });
+    // One member with changes is enough for the whole turn to commit in one transaction.
+    log.length = 0;
+    group.request(member('a', log, undefined, false));
+    group.request(member('c', log));
+    await nextTurn();
+    expect(log).toEqual(['a early', 'c early', 'begin', 'a commit', 'c commit', 'fsync', 'a release', 'c release']);
     expect(group.counts).toEqual({ transactions: 1, batches: 2 });
   });
 

@@ -59,9 +59,28 @@ export interface Configuration {
  * backwards from `index` is what makes a truncated log fall back to the previous configuration.
  */
 export function configurationSetAt(server: ConfiguredLog, index: number): Configuration | null {
-  for (let i = Math.min(index, lastLogIndex(server)); i > server.lastIncludedIndex; i--) {
-    const config = entryAt(server, i)!.config;
-    if (config !== undefined) return { members: config, index: i };
+  const positions = configurationPositions(server.log);
+  const last = Math.min(index, lastLogIndex(server)) - server.lastIncludedIndex - 1;
+  for (let i = positions.length - 1; i >= 0; i--) {
+    const position = positions[i]!;
+    if (position <= last) return { members: server.log[position]!.config!, index: server.lastIncludedIndex + position + 1 };
   }
   return server.snapshotConfig === null ? null : { members: server.snapshotConfig, index: server.lastIncludedIndex };
+}
+
+/**
+ * The positions in `log` of its configuration entries, ascending. A log array is never changed
+ * (a server's step makes a new one), so the answer is remembered per array: a server asks for its
+ * configuration many times a step (every majority it counts, every peer it sends to), and reading
+ * ten thousand entries each time made a step cost what the log is long.
+ */
+const configurationPositionsByLog = new WeakMap<readonly LogEntry[], readonly number[]>();
+function configurationPositions(log: readonly LogEntry[]): readonly number[] {
+  let positions = configurationPositionsByLog.get(log);
+  if (positions === undefined) {
+    const found: number[] = [];
+    for (let i = 0; i < log.length; i++) if (log[i]!.config !== undefined) found.push(i);
+    configurationPositionsByLog.set(log, (positions = found));
+  }
+  return positions;
 }

@@ -153,9 +153,20 @@ export function mergeEntries(log: readonly LogEntry[], prevLogIndex: number, ent
  * the suffix, at positions relative to the snapshot.
  */
 export function mergeRequest(context: RaftContext, request: Pick<AppendEntries, 'prevLogIndex' | 'entries'>): Merge {
+  const remembered = mergesByRequest.get(request);
+  if (remembered !== undefined && remembered.log === context.log && remembered.lastIncludedIndex === context.lastIncludedIndex) return remembered.merge;
   const skipped = Math.max(0, context.lastIncludedIndex - request.prevLogIndex);
-  return mergeEntries(context.log, Math.max(0, request.prevLogIndex - context.lastIncludedIndex), request.entries.slice(skipped));
+  const merge = mergeEntries(context.log, Math.max(0, request.prevLogIndex - context.lastIncludedIndex), request.entries.slice(skipped));
+  mergesByRequest.set(request, { log: context.log, lastIncludedIndex: context.lastIncludedIndex, merge });
+  return merge;
 }
+
+/**
+ * The last merge of each request, for the log it was merged into: a step persists the merge and
+ * then stores it (two actions), and copying a long log twice per AppendEntries was most of a
+ * follower's step. Logs and requests are never changed, so a remembered merge is the merge.
+ */
+const mergesByRequest = new WeakMap<object, { readonly log: readonly LogEntry[]; readonly lastIncludedIndex: number; readonly merge: Merge }>();
 
 /** The initial configuration (thesis §4.1): the peers and the server itself — or, for a server being added, the peers alone. */
 export const initialMembers = (context: Pick<RaftContext, 'id' | 'peers' | 'config'>): readonly string[] =>

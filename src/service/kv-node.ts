@@ -44,6 +44,8 @@ const RAFT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 const RESOLVE_AFTER_MS = 5_000;
 /** How often a node exchanges its cluster map with another node (membership-admin.ts). */
 const GOSSIP_EVERY_MS = 2_000;
+/** How long a booting node waits for the other nodes' maps before it starts its replicas. */
+const BOOT_MAP_WAIT_MS = 500;
 
 /**
  * One node process of the key-value service: a replica of each shard placed on it (each the Raft
@@ -153,7 +155,10 @@ export class KvNode implements ShardRouter, ServedNode {
     });
     const node = new KvNode(config, transport, file, records, commitGroup, logger, tls, slowDisk);
     for (const [shard, hosting] of records.hosted) node.openReplica(shard, hosting);
+    // Before a replica can campaign: what the cluster changed while this node was down.
+    await node.membership.exchangeMapsAtBoot(BOOT_MAP_WAIT_MS);
     for (const replica of node.replicas.values()) replica.start();
+    node.dropRemovedReplicas();
     node.resolver.start();
     node.pruner.start();
     if (config.leaderPlacement !== 'elected') node.placement.start();
@@ -251,6 +256,27 @@ export class KvNode implements ShardRouter, ServedNode {
       else this.transport.removePeer(node);
     }
     this.records.save();
+    this.dropRemovedReplicas();
+  }
+
+  /**
+   * Drops the replicas whose group committed a configuration without them that they never
+   * learnt of: removed while this node was down, the leader could not tell them to go, and it no
+   * longer replicates to them. Left running, such a replica hears from no leader, times out and
+   * campaigns in ever higher terms, and each RequestVote deposes the group's leader (thesis
+   * §4.2.3). The map's configuration for a shard comes from a replica that applied it, so it is
+   * committed; it is later than the replica's own when its index is higher. A replica that is
+   * still joining (no configuration with it yet) is not a removed one and stays.
+   */
+  dropRemovedReplicas(): void {
+    for (const [shard, replica] of this.replicas) {
+      const mapped = this.map.shard(shard);
+      if (mapped === undefined || mapped.replicas.includes(this.id)) continue;
+      const own = replica.configuration();
+      if (own === undefined || !own.members.includes(this.id) || own.index >= mapped.index) continue;
+      this.logger.warn('the group removed this replica while it was away: dropping it', { shard, members: mapped.replicas, index: mapped.index });
+      void this.dropReplica(shard);
+    }
   }
 
   /**

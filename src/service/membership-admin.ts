@@ -113,10 +113,25 @@ export class MembershipAdmin {
     );
   }
 
+  /**
+   * At boot, before the replicas start: exchanges maps with every other live node at once, and
+   * waits for their answers at most `waitMs` (a node restarting alone must not wait for the
+   * down ones; gossip brings the rest).
+   */
+  async exchangeMapsAtBoot(waitMs: number): Promise<void> {
+    const others = this.node.map.liveNodes().filter((node) => node.id !== this.node.id);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(others.map((other) => this.exchangeMaps(other.id, this.node.map.image(), waitMs))),
+      new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
   /** Pushes this node's map (or `image`) to `other` and takes in the one it answers with. */
-  async exchangeMaps(other: string, image: ClusterMapImage = this.node.map.image()): Promise<void> {
+  async exchangeMaps(other: string, image: ClusterMapImage = this.node.map.image(), timeoutMs = 2_000): Promise<void> {
     try {
-      const response = await this.node.callNode(other, 'POST', MAP_PATH, image, { timeoutMs: 2_000 });
+      const response = await this.node.callNode(other, 'POST', MAP_PATH, image, { timeoutMs });
       if (response.status === 200) this.node.mergeMap(parseClusterMapImage(response.body));
     } catch {
       // Down or unreachable: gossip tries another node next time.

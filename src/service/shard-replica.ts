@@ -6,6 +6,7 @@ import {
   DEFAULT_RAFT_CONFIG,
   entryAt,
   lastLogIndex,
+  type Configuration,
   latestConfiguration,
   type LogEntry,
   maySendBeforePersisting,
@@ -336,6 +337,11 @@ export class ShardReplica {
   /** The members of the group's latest configuration in this replica's log (thesis §4.1: in force once appended). */
   members(): readonly string[] {
     return latestConfiguration(this.raft()).members;
+  }
+
+  /** The latest configuration in this replica's log and the index of the entry that set it (0: the initial one); undefined before it starts. */
+  configuration(): Configuration | undefined {
+    return this.host.status().phase === 'new' ? undefined : latestConfiguration(this.raft());
   }
 
   /**

@@ -152,4 +152,28 @@ describe('membership changes of a running cluster', () => {
     await cluster.waitForLeaders();
     expect((await requestJson(`${cluster.endpoint('n2')}/admin/members`)).body).toEqual(before);
   }, 120_000);
+
+  it('a replica removed while its node was down is dropped when the node restarts, and deposes no leader', async () => {
+    await cluster.kill('n4');
+    await sleep(1_500);
+    const removed = await post('n2', '/admin/shards/s0/replicas', { remove: 'n4' });
+    expect(removed.status, JSON.stringify(removed.body)).toBe(200);
+    await until('s0 led with n4 removed', async () => ((await requestJson(`${cluster.endpoint('n2')}/admin/members`)).body as { shards: { id: string; replicas: string[] }[] }).shards[0]!.replicas.join() === 'n2,n3');
+    const termOfS0 = async () => {
+      const replicas = await Promise.all(['n2', 'n3'].map(async (node) => ((await requestJson(`${cluster.endpoint(node)}/status?local=1`)).body as { replicas: { shard: string; term: number }[] }).replicas.find((replica) => replica.shard === 's0')!.term));
+      return Math.max(...replicas);
+    };
+    const term = await termOfS0();
+
+    cluster.startNode('n4');
+    await cluster.waitForNode('n4');
+    await until('n4 holds no replica of s0', async () => {
+      const status = (await requestJson(`${cluster.endpoint('n4')}/status?local=1`)).body as { replicas: { shard: string }[] };
+      return status.replicas.map((replica) => replica.shard).sort().join() === 's1,s2';
+    });
+    // Longer than several election timeouts: a replica left running would have campaigned by now.
+    await sleep(3_000);
+    expect(await termOfS0()).toBe(term);
+    expect((await requestJson(`${cluster.endpoint('n4')}/kv/after-move`, { timeoutMs: 20_000 })).body).toMatchObject({ value: 'x' });
+  }, 120_000);
 });

@@ -91,3 +91,16 @@ export const changesMembershipBeforeCommittingInTerm = server.provide({
     hasCommittedInCurrentTerm: () => true,
   },
 });
+
+/**
+ * A leader that commits an entry only once every member stores it, not a majority: never less
+ * safe (a commit it makes, the majority rule would make too) but not live — with one server
+ * crashed, nothing commits again. models/raft/broken/commits-with-all shows the checker finding
+ * the fair behaviour that never commits.
+ */
+export const commitsOnlyWhenAllStore = server.provide({
+  guards: {
+    isCommittable: ({ context }, { index }: { index: number }) =>
+      index <= lastLogIndex(context) && context.log[index - context.lastIncludedIndex - 1]?.term === context.currentTerm && replicasOf(context, index) === latestConfiguration(context).members.length,
+  },
+});

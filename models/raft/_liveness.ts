@@ -4,10 +4,10 @@ import type { NodeMachine } from '../../src/node/index.ts';
 import type { Servers } from '../../spec/raft.ts';
 import { raftModel, raftServers } from './_build.ts';
 
-/** The index of the last entry of s1's log when s1 leads and that entry is of its term, else 0. */
-const ownEntryOfLeader = (servers: Servers): number => {
+/** Whether s1 leads and its last entry is of its own term. */
+const leadsWithOwnEntry = (servers: Servers): boolean => {
   const s1 = servers.s1!;
-  return s1.role === 'leader' && s1.log.length > 0 && s1.log[s1.log.length - 1]!.term === s1.term ? s1.log.length : 0;
+  return s1.role === 'leader' && s1.log.at(-1)?.term === s1.term;
 };
 
 /**
@@ -17,7 +17,7 @@ const ownEntryOfLeader = (servers: Servers): number => {
 const leaderEntryEventuallyCommitted: Property = leadsTo<Servers>(
   'LeaderEntryEventuallyCommitted',
   raftServers,
-  (servers) => ownEntryOfLeader(servers) > 0,
+  leadsWithOwnEntry,
   (servers) => Object.values(servers).some((server) => server.commitIndex > 0),
 );
 

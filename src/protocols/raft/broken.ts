@@ -2,7 +2,7 @@ import { emit, type NonReducibleUnknown } from 'xstate';
 import type { Effect } from '../../node/index.ts';
 import { persist } from '../../node/index.ts';
 import type { RaftMessage } from './messages.ts';
-import { lastLogIndex } from './log.ts';
+import { lastLogIndex, termAt } from './log.ts';
 import { isMajority } from './messages.ts';
 import { latestConfiguration, replicasOf, server, type RaftContext, type RaftEvent } from './server.ts';
 
@@ -101,6 +101,6 @@ export const changesMembershipBeforeCommittingInTerm = server.provide({
 export const commitsOnlyWhenAllStore = server.provide({
   guards: {
     isCommittable: ({ context }, { index }: { index: number }) =>
-      index <= lastLogIndex(context) && context.log[index - context.lastIncludedIndex - 1]?.term === context.currentTerm && replicasOf(context, index) === latestConfiguration(context).members.length,
+      termAt(context, index) === context.currentTerm && replicasOf(context, index) === latestConfiguration(context).members.length,
   },
 });

@@ -30,8 +30,10 @@ export interface MultiPaxosSetup {
   readonly maxInFlight?: number;
   readonly network: Model['network'];
   readonly faults?: FaultBudgets;
-  /** Whether a leader's heartbeat (retransmission) may fire; election timeouts always may. */
+  /** Whether a leader's heartbeat (retransmission) may fire. */
   readonly heartbeat: boolean;
+  /** The replicas whose election timer may fire (within the ballot bound); all of them by default. */
+  readonly candidates?: readonly string[];
   readonly machine?: NodeMachine;
 }
 
@@ -57,7 +59,8 @@ export function multiPaxosModel(setup: MultiPaxosSetup): Model {
   // A replica campaigns in the first ballot it owns above its promise: r1, which starts in ballot
   // 0, in ballot n; the others in ballot (their index). One whose first campaign would already be
   // beyond `maxBallot` gets no election timer, which would only lead to states past the boundary.
-  const mayCampaign = (index: number) => (index === 0 ? replicas.length : index) <= setup.maxBallot;
+  const mayCampaign = (index: number) =>
+    (index === 0 ? replicas.length : index) <= setup.maxBallot && (!setup.candidates || setup.candidates.includes(replicas[index]!));
   const { maxBallot, maxSlots = Infinity, maxInFlight = Infinity } = setup;
   return {
     nodes: replicas.map((id, index) => ({

@@ -11,3 +11,17 @@ import { replica } from './replica.ts';
 export const replicaIgnoresPromisedVotes = replica.provide({
   actions: { adoptHighestVotes: assign({ proposals: [], accepted: [], promisers: [], adopted: [] }) },
 });
+
+/**
+ * A deliberately broken replica: a leader that decides a slot only once every replica has voted
+ * for its proposal, not a quorum. It is safe (a proposal all voted for is one a quorum voted for)
+ * but not live: with one replica down nothing is ever decided again — the fault tolerance a
+ * majority quorum exists for ("Paxos Made Simple" §2.2: a value is chosen when a majority accepts
+ * it). Never deploy it.
+ */
+export const replicaDecidesWithAll = replica.provide({
+  guards: {
+    hasChosenProposal: ({ context }) =>
+      context.accepted.some((voters, slot) => (context.decided[slot] ?? null) === null && voters.length === context.config.replicas.length),
+  },
+});

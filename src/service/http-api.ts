@@ -253,9 +253,20 @@ function parseNodeAddress(body: unknown): NodeAddress {
 
 /** `?hops=N` of a request one node forwarded to another. */
 function hopsOf(url: URL): number {
-  const hops = Number(url.searchParams.get('hops') ?? '0');
-  if (!Number.isSafeInteger(hops) || hops < 0) throw new InvalidRequestError('hops must be a whole number >= 0');
+  const hops = wholeNumber(url.searchParams.get('hops') ?? '0');
+  if (hops === undefined) throw new InvalidRequestError('hops must be a whole number >= 0');
   return hops;
+}
+
+/**
+ * A query parameter's whole number, written in decimal digits only: Number() would also take
+ * "0x10", "1e2", " 7 " and "" (as 0), and a request that meant something else must not be read
+ * as one that means an index.
+ */
+function wholeNumber(text: string): number | undefined {
+  if (!/^(0|[1-9][0-9]*)$/.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : undefined;
 }
 
 function answer(res: ServerResponse, { status, body }: AdminAnswer): void {
@@ -329,8 +340,8 @@ function answerApplied(node: ServedNode, res: ServerResponse, shard: string, at:
   const replica = node.replica(shard);
   if (!replica) return reply(res, 404, { error: `node ${node.id} holds no replica of shard ${shard}` });
   const status = replica.status();
-  const index = at === null ? status.appliedIndex : Number(at);
-  if (!Number.isInteger(index) || index < 0) throw new InvalidRequestError(`?at= takes a log index >= 0, not ${JSON.stringify(at)}`);
+  const index = at === null ? status.appliedIndex : wholeNumber(at);
+  if (index === undefined) throw new InvalidRequestError(`?at= takes a log index >= 0 in decimal digits, not ${JSON.stringify(at)}`);
   if (index > status.appliedIndex) return reply(res, 404, { error: `replica ${node.id}/${shard} has applied ${status.appliedIndex} entries, not ${index}`, appliedIndex: status.appliedIndex });
   reply(res, 200, {
     node: node.id,

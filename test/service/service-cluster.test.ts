@@ -117,6 +117,11 @@ describe('the key-value service on a local cluster of node processes', () => {
     expect(await raw('n1', 'PATCH', '/kv/a', '{}')).toMatchObject({ status: 405, body: { error: 'PATCH is not allowed on /kv/a; use GET, PUT, DELETE' } });
     expect(await raw('n1', 'GET', '/txn')).toMatchObject({ status: 405 });
     expect(await raw('n2', 'GET', '/debug/applied/s9')).toMatchObject({ status: 404, body: { error: 'unknown shard "s9"; the shards are s0, s1, s2' } });
+    // A log index in decimal digits only: Number() would read each of these as 0 or 1.
+    for (const at of ['0x0', '', '1e0', '%201%20', '-0']) {
+      expect(await raw('n2', 'GET', `/debug/applied/s0?at=${at}`)).toMatchObject({ status: 400, body: { error: expect.stringContaining('?at= takes a log index >= 0 in decimal digits') } });
+    }
+    expect(await raw('n2', 'GET', '/debug/applied/s0?at=0')).toMatchObject({ status: 200, body: { at: 0 } });
     expect(await raw('n2', 'POST', '/txn', '{"ops":[{"op":"put","key":"a"}]}')).toMatchObject({ status: 400, body: { error: 'ops[0].value must be a string' } });
     // The nodes serve on after all that.
     expect(await client('n1').put('after-bad-input', 'ok')).toMatchObject({ status: 200 });

@@ -197,7 +197,11 @@ const SCHEMA: Record<string, Record<string, Kind>> = {
   InstallSnapshotResponse: { term: 'whole', lastIncludedIndex: 'whole', received: 'whole', done: 'boolean' },
   TimeoutNow: { term: 'whole' },
 };
-const OPTIONAL: Record<string, Record<string, Kind>> = { AppendEntriesResponse: { rejectHint: 'whole' }, InstallSnapshot: { config: 'members' } };
+const OPTIONAL: Record<string, Record<string, Kind>> = {
+  AppendEntries: { round: 'whole' },
+  AppendEntriesResponse: { rejectHint: 'whole', round: 'whole' },
+  InstallSnapshot: { config: 'members' },
+};
 
 const valueOf: Record<Kind, fc.Arbitrary<unknown>> = { whole, string: nodeId, boolean: fc.boolean(), entries: fc.array(entry, { maxLength: 3 }), members };
 /** An entry with one thing wrong: not an object, a field missing or mistyped, or a field LogEntry has not. */
@@ -370,6 +374,17 @@ describe('a peer port under fuzzed bad input', () => {
     expect(reasons.some((reason) => /^an invalid (RequestVote|AppendEntries|InstallSnapshot)/.test(reason))).toBe(true);
     expect(reasons.some((reason) => reason.includes('nested deeper than 64 levels'))).toBe(true);
     expect(reasons.some((reason) => reason.includes('"shard" must name one of'))).toBe(true);
+  });
+
+  it('valid frames whose optional field (a round, a rejectHint, a snapshot configuration) is of the wrong type: refused (60 cases)', async () => {
+    // Few of the 250 cases above reach an optional field; each of them gets its own share here.
+    const optionalWrong = fc
+      .constantFrom(...Object.entries(OPTIONAL).flatMap(([type, fields]) => Object.entries(fields).map(([field, kind]) => ({ type, field, kind }))))
+      .chain(({ type, field, kind }) => fc.tuple(messageOf(type), wrongValueOf[kind]).map(([m, value]) => encodeFrame({ ...m, [field]: value })));
+    await fc.assert(
+      fc.asyncProperty(optionalWrong, fc.constantFrom('s2', 's3'), (frame, as) => expectRefusedOrIgnored(frame, as)),
+      runs(60),
+    );
   });
 
   it("messages of other protocols, and Raft's host-side events (ClientRequest, Compact), from a peer: refused (100 cases)", async () => {

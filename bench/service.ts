@@ -171,9 +171,17 @@ async function unanimous(): Promise<{ target: Target; label: string }> {
     routeByKey = (key) => leaders.get(ring.shardOf(key))!;
     return status;
   };
-  const first = await refresh();
-  // Where the shards' leaders are matters on a small machine: leaders on one node load that process most.
-  process.stderr.write(`leaders: ${first.shards.map((shard) => `${shard.id}→${shard.leader}`).join(', ')}\n`);
+  // Where the shards' leaders are matters on a small machine: leaders on one node load that
+  // process most. The placement policy spreads them once each has led for its settle time
+  // (leader-placement.ts), so measuring starts when no node leads more than its share, or after 30 s.
+  const share = Math.ceil(Number(values.shards) / Number(values.nodes));
+  const spread = (status: ClusterStatus) =>
+    status.shards.every((shard) => shard.leader) && status.nodes.every((node) => status.shards.filter((shard) => shard.leader === node.id).length <= share);
+  let first = await refresh();
+  for (const deadline = Date.now() + 30_000; !spread(first) && Date.now() < deadline; first = await refresh()) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  process.stderr.write(`leaders${spread(first) ? '' : ' (not spread after 30 s)'}: ${first.shards.map((shard) => `${shard.id}→${shard.leader}`).join(', ')}\n`);
   const refresher = setInterval(() => refresh().catch(() => {}), 1_000);
   refresher.unref();
   return { target: unanimousTarget(endpoints, () => routeByKey), label: `unanimous, ${values.nodes} nodes, ${values.shards} shards, route ${values.route}` };

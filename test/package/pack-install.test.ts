@@ -95,6 +95,26 @@ describe('the package installed from its tarball into a project of its own', () 
     expect({ status: result.status, output: result.stdout + result.stderr }).toEqual({ status: 0, output: '' });
   });
 
+  it('declares only types a consumer has: every module a .d.ts imports is node:, the package itself, or a dependency that ships its types', () => {
+    // The consumer's tsconfig has skipLibCheck (as most projects do), under which an import of a
+    // package without types would silently become `any`; this finds it. better-sqlite3 ships none
+    // (its types are @types/better-sqlite3, a devDependency), so no .d.ts may name it.
+    const installed = join(project, 'node_modules', 'unanimous');
+    const { dependencies } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const imported = new Set(
+      packedFiles
+        .filter((path) => path.endsWith('.d.ts'))
+        .flatMap((path) => [...readFileSync(join(installed, path), 'utf8').matchAll(/(?:from |import\()'([^.'][^']*)'/g)].map((match) => match[1]!)),
+    );
+    const shipsTypes = (name: string) => {
+      const manifest = JSON.parse(readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8')) as { types?: string; typings?: string; exports?: unknown };
+      return manifest.types !== undefined || manifest.typings !== undefined || JSON.stringify(manifest.exports ?? null).includes('"types"');
+    };
+    const untyped = [...imported].filter((name) => !name.startsWith('node:') && name !== 'unanimous' && !(name in dependencies && shipsTypes(name)));
+    expect(imported.has('xstate')).toBe(true);
+    expect(untyped).toEqual([]);
+  });
+
   it("checks the project's own model through check(): its five states, the goal reached", async () => {
     const result = await succeed(process.execPath, ['--import', 'tsx', 'check-model.ts'], project, 60_000);
     expect(JSON.parse(result.stdout)).toEqual({ verdict: 'ok', distinct: 5, depth: 3, goals: [{ name: 'BothArrived', reached: true }] });

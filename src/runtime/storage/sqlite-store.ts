@@ -50,6 +50,7 @@ export interface SqliteStoreOptions {
  * (`transaction`, used by a `CommitGroup`).
  */
 export class SqliteFile {
+  /** @internal The connection: the stores of this file prepare their statements on it. */
   readonly db: Database.Database;
   private readonly stores = new Set<string>();
 

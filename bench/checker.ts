@@ -1,16 +1,20 @@
 /**
- * Checker throughput on two-phase/tla (TwoPhase.tla's semantics), optionally side by side with TLC.
+ * Checker throughput on two-phase/tla (TwoPhase.tla's semantics), optionally side by side with TLC;
+ * with --symmetric, on two-phase/tla-symmetric against TLC with SYMMETRY Permutations(RM).
  *
  *   npm run bench:checker                                   # 3..9 RMs, 3 runs each, medians
  *   npm run bench:checker -- --runs 5 --from 8 --to 9
  *   npm run bench:checker -- --from 8 --to 8 --workers 2     # our runs on 2 worker threads (default 1)
  *   npm run bench:checker -- --from 9 --to 9 --tlc-jar ~/tla2tools.jar --tla-dir ~/Examples/specifications/transaction_commit
+ *   npm run bench:checker -- --symmetric --from 6 --to 8 --tlc-jar … --tla-dir …
  *
  * Each run is a fresh `unanimous check two-phase/tla --rms N --json` process, so every figure
  * includes start-up, and runs share no warmed-up JIT or heap. With --tlc-jar (a tla2tools.jar you
  * provide) and --tla-dir (a folder holding Lamport's TwoPhase.tla and TCommit.tla), TLC checks
  * TwoPhase.tla with the same number of RMs (INVARIANT TPTypeOK, as TwoPhase.cfg) in runs
- * alternating with ours, so both see the same machine load; the ratio is of the medians.
+ * alternating with ours, so both see the same machine load; the ratio is of the medians. With
+ * --symmetric both reduce by the RMs' symmetry: TLC checks a module extending TwoPhase with
+ * `Sym == Permutations(RM)` as its SYMMETRY, and must find the same distinct states.
  * Run on demand, not in CI.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     'tla-dir': { type: 'string' },
     'tlc-workers': { type: 'string', default: '1' },
     workers: { type: 'string', default: '1' },
+    symmetric: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -37,10 +42,11 @@ const to = Number(values.to);
 const workers = Number(values.workers);
 const withTlc = values['tlc-jar'] !== undefined;
 if (![runs, from, to, workers].every((n) => Number.isInteger(n) && n > 0) || from > to || withTlc !== (values['tla-dir'] !== undefined)) {
-  console.error('usage: bench/checker.ts [--runs N] [--from RMS] [--to RMS] [--workers N] [--tlc-jar JAR --tla-dir DIR [--tlc-workers W]]');
+  console.error('usage: bench/checker.ts [--runs N] [--from RMS] [--to RMS] [--workers N] [--symmetric] [--tlc-jar JAR --tla-dir DIR [--tlc-workers W]]');
   process.exit(2);
 }
 
+const model = values.symmetric ? 'two-phase/tla-symmetric' : 'two-phase/tla';
 const cli = fileURLToPath(new URL('../bin/unanimous.js', import.meta.url));
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -59,7 +65,7 @@ interface Ours {
 
 function runOurs(rms: number): Ours {
   const started = performance.now();
-  const child = spawnSync(process.execPath, [cli, 'check', 'two-phase/tla', '--rms', String(rms), '--workers', String(workers), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const child = spawnSync(process.execPath, [cli, 'check', model, '--rms', String(rms), '--workers', String(workers), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const wall = seconds(started);
   if (child.status !== 0) throw new Error(child.stderr || child.stdout);
   const [{ result }] = JSON.parse(child.stdout) as { result: { distinct: number; generated: number; depth: number; seconds: number } }[];
@@ -71,11 +77,14 @@ function runTlc(rms: number): { distinct: number; wall: number } {
   try {
     for (const file of ['TwoPhase.tla', 'TCommit.tla']) copyFileSync(join(values['tla-dir']!, file), join(dir, file));
     const rmSet = Array.from({ length: rms }, (_, i) => `r${i + 1}`).join(', ');
-    writeFileSync(join(dir, 'Bench.cfg'), `CONSTANT RM = {${rmSet}}\nINVARIANT TPTypeOK\nSPECIFICATION TPSpec\n`);
+    // Under SYMMETRY the RMs are model values permuted by Sym, defined in a module of the bench's own.
+    const spec = values.symmetric ? 'BenchSymmetric.tla' : 'TwoPhase.tla';
+    if (values.symmetric) writeFileSync(join(dir, spec), '---- MODULE BenchSymmetric ----\nEXTENDS TwoPhase, TLC\nSym == Permutations(RM)\n====\n');
+    writeFileSync(join(dir, 'Bench.cfg'), `CONSTANT RM = {${rmSet}}\n${values.symmetric ? 'SYMMETRY Sym\n' : ''}INVARIANT TPTypeOK\nSPECIFICATION TPSpec\n`);
     const started = performance.now();
     const child = spawnSync(
       'java',
-      ['-XX:+UseParallelGC', '-cp', values['tlc-jar']!, 'tlc2.TLC', '-workers', values['tlc-workers']!, '-deadlock', '-metadir', join(dir, 'meta'), '-config', 'Bench.cfg', 'TwoPhase.tla'],
+      ['-XX:+UseParallelGC', '-cp', values['tlc-jar']!, 'tlc2.TLC', '-workers', values['tlc-workers']!, '-deadlock', '-metadir', join(dir, 'meta'), '-config', 'Bench.cfg', spec],
       { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 },
     );
     const wall = seconds(started);
@@ -87,7 +96,7 @@ function runTlc(rms: number): { distinct: number; wall: number } {
   }
 }
 
-console.log(`two-phase/tla, ${runs} run(s) per size, medians; check = exploration only, wall = whole process`);
+console.log(`${model}, ${runs} run(s) per size, medians; check = exploration only, wall = whole process`);
 console.log(
   `rms    distinct     generated  depth  check s  wall s  states/s (check)  min..max check s${withTlc ? `  TLC wall s (${values['tlc-workers']} worker)  TLC/ours (wall)` : ''}`,
 );

@@ -1,5 +1,5 @@
 import { assign } from 'xstate';
-import { replica } from './replica.ts';
+import { replica, undecided } from './replica.ts';
 
 /**
  * A deliberately broken replica, kept so tests can show the checker catches it: a new leader that
@@ -22,6 +22,6 @@ export const replicaIgnoresPromisedVotes = replica.provide({
 export const replicaDecidesWithAll = replica.provide({
   guards: {
     hasChosenProposal: ({ context }) =>
-      context.accepted.some((voters, slot) => (context.decided[slot] ?? null) === null && voters.length === context.config.replicas.length),
+      context.accepted.some((voters, slot) => undecided(context, slot) && voters.length === context.config.replicas.length),
   },
 });

@@ -63,7 +63,8 @@ const ballotOf = (event: ReplicaEvent): number => (event as BallotEvent).ballot;
 const others = (context: ReplicaContext) => context.config.replicas.filter((r) => r !== context.id);
 const indexOf = (context: ReplicaContext) => context.config.replicas.indexOf(context.id);
 const quorum = (context: ReplicaContext, members: readonly string[]) => isQuorum(members.length, context.config.replicas.length);
-const undecided = (context: ReplicaContext, slot: number) => (context.decided[slot] ?? null) === null;
+/** Whether this replica does not yet know the command chosen in `slot`. */
+export const undecided = (context: ReplicaContext, slot: number) => (context.decided[slot] ?? null) === null;
 
 /** Proposer state of a replica that leads nothing. */
 const FOLLOWING = { ballot: -1, promisers: [], adopted: [], proposals: [], accepted: [] } as const;

@@ -1,7 +1,5 @@
 /** What a host hands a `CommitGroup`: its pending batch, committed and then released in two steps. */
 export interface GroupMember {
-  /** Just before the group's transaction: send what may go out before the commit (`sendBeforeCommit`). */
-  releaseEarly(): void;
   /** Whether the pending batch changes the durable image (a batch of sends and replies only does not). */
   hasChanges(): boolean;
   /** Makes the member's pending changes durable inside the group's transaction; throws if it could not. */
@@ -44,7 +42,6 @@ export class CommitGroup {
     const members = [...this.pending];
     this.pending.clear();
     if (members.length === 0) return;
-    for (const member of members) member.releaseEarly();
     const committed: GroupMember[] = [];
     const durable = members.some((member) => member.hasChanges());
     try {

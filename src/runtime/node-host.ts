@@ -54,15 +54,6 @@ export interface NodeHostOptions<Config = unknown> {
    */
   readonly commitGroup?: CommitGroup;
   /**
-   * The one exception to persist-before-send: messages this picks are sent when their batch starts
-   * to commit instead of after. Raft's leader may write its log in parallel with replicating it
-   * (Ongaro's thesis §10.2.1): an AppendEntries may leave before the leader's own copy is durable,
-   * provided the leader counts itself toward a majority only once it is. Here it is, because the
-   * commit is synchronous and starts right after the early sends: no answer can be handled before
-   * it returned (and if it fails, the host stops, as a leader that crashed after sending).
-   */
-  readonly sendBeforeCommit?: (message: Message) => boolean;
-  /**
    * Which senders' messages reach the machine: by default its `peers` only. A machine whose group
    * changes membership (Raft's single-server changes) hears from servers it was not booted with,
    * so its host names them here; anything else is dropped and counted, as from a stranger.
@@ -103,11 +94,9 @@ interface WaitingRequest {
 interface Batch {
   readonly changes: DurableChange[];
   readonly outputs: (SendEffect | ReplyEffect)[];
-  /** Sends that `sendBeforeCommit` lets go out before the batch's commit. */
-  readonly early: SendEffect[];
 }
 
-const emptyBatch = (): Batch => ({ changes: [], outputs: [], early: [] });
+const emptyBatch = (): Batch => ({ changes: [], outputs: [] });
 
 /**
  * Runs one protocol machine for real: events from the transport, from clients (`submit`) and from
@@ -123,6 +112,11 @@ const emptyBatch = (): Batch => ({ changes: [], outputs: [], early: [] });
  * then are its outputs released, in order. With a synchronous store the commit blocks the loop, so
  * whatever arrives during one fsync is stepped after it and committed together in the next: the busier
  * the node, the larger the batches.
+ *
+ * A message the machine sends itself (a Raft leader's `WriteLog`, thesis §10.2.1) never touches
+ * the network: released like any other, it comes back as an event from the node itself on a later
+ * turn of the event loop. The checker delivers it as any message, at any later moment; this is
+ * one of those moments. Nothing from the network claims to come from the node itself.
  *
  * Failure: a step that throws is logged and its event dropped (the machine stays in its state, as if
  * the event never came). A commit that throws stops the host ("failed"): its machine is ahead of its
@@ -253,7 +247,8 @@ export class NodeHost<Config = unknown> {
 
   private receive(from: string, message: Message): void {
     if (this.phase !== 'running') return;
-    if (!(this.options.acceptFrom ? this.options.acceptFrom(from) : this.options.peers.includes(from))) {
+    // What the node sends itself goes through its own queue (`sendOut`), never the network.
+    if (from === this.id || !(this.options.acceptFrom ? this.options.acceptFrom(from) : this.options.peers.includes(from))) {
       this.droppedEvents++;
       this.logger.warn('message from a node that is not a peer: dropped', { from, type: message.type });
       return;
@@ -315,19 +310,15 @@ export class NodeHost<Config = unknown> {
     for (const effect of result.effects as readonly Effect[]) {
       match(effect)
         .with({ type: 'persist' }, ({ type: _, ...change }) => this.batch.changes.push(change))
-        .with({ type: 'send' }, (send) => (this.options.sendBeforeCommit?.(send.message) ? this.batch.early : this.batch.outputs).push(send))
+        .with({ type: 'send' }, (send) => this.batch.outputs.push(send))
         .with({ type: 'reply' }, (reply) => this.batch.outputs.push(reply))
         .exhaustive();
     }
     this.group.request(this.member);
   }
 
-  /**
-   * This host as a member of its commit group. At the end of a turn the group sends the early
-   * messages, commits the batch in one transaction, then releases its messages and replies in order.
-   */
+  /** This host as a member of its commit group: at the end of a turn the group commits the batch, then releases its messages and replies in order. */
   private readonly member: GroupMember = {
-    releaseEarly: () => this.releaseEarly(),
     hasChanges: () => this.batch.changes.length > 0,
     commitPending: () => this.commitPending(),
     releaseCommitted: () => this.releaseCommitted(),
@@ -336,12 +327,6 @@ export class NodeHost<Config = unknown> {
 
   /** The batch being committed: its outputs wait here until the commit returned. */
   private committing: Batch | undefined;
-
-  /** Sends what `sendBeforeCommit` picked, just before the batch commits. */
-  private releaseEarly(): void {
-    const early = this.batch.early.splice(0);
-    for (const send of early) this.sendOut(send);
-  }
 
   private commitPending(): void {
     const batch = this.batch;
@@ -369,6 +354,12 @@ export class NodeHost<Config = unknown> {
   }
 
   private sendOut(send: SendEffect): void {
+    if (send.to === this.id) {
+      setImmediate(() => {
+        if (this.phase === 'running') this.handle({ ...send.message, from: this.id });
+      });
+      return;
+    }
     try {
       this.options.transport.send(send.to, send.message);
     } catch (error) {

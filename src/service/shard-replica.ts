@@ -9,7 +9,6 @@ import {
   type Configuration,
   latestConfiguration,
   type LogEntry,
-  maySendBeforePersisting,
   type MembershipAnswer,
   type RaftConfig,
   type RaftContext,
@@ -37,7 +36,7 @@ export const MAX_ENTRY_BYTES = 1024 * 1024;
  * however large the shard's data (Ongaro's thesis, Figure 5.3's offset and done).
  */
 export const MAX_SNAPSHOT_CHUNK = 1024 * 1024;
-const SERVICE_RAFT_CONFIG: RaftConfig = { ...DEFAULT_RAFT_CONFIG, maxEntriesPerAppend: 16, maxSnapshotChunk: MAX_SNAPSHOT_CHUNK };
+const SERVICE_RAFT_CONFIG: RaftConfig = { ...DEFAULT_RAFT_CONFIG, maxEntriesPerAppend: 16, maxSnapshotChunk: MAX_SNAPSHOT_CHUNK, parallelLogWrite: true };
 /**
  * How many applied entries a replica lets its log grow by before it snapshots its data and has
  * the Raft server compact through them (thesis §5.1). Each entry is a batch of up to `maxBatch`
@@ -274,7 +273,6 @@ export class ShardReplica {
       timers: options.timers ?? SERVICE_RAFT_TIMERS,
       logger: this.logger,
       onFlushed: () => this.afterFlush(),
-      sendBeforeCommit: maySendBeforePersisting,
       ...(options.commitGroup ? { commitGroup: options.commitGroup } : {}),
       ...(options.acceptFrom ? { acceptFrom: options.acceptFrom } : {}),
     });

@@ -25,4 +25,12 @@ describe('the README and the guides', () => {
     const { commandHelp } = await import('../../src/cli/help.ts');
     for (const command of COMMANDS) expect(reference, command.name).toContain(`### unanimous ${command.name}\n\n\`\`\`\n${commandHelp(command)}\n\`\`\``);
   });
+
+  it("the README and the CLI reference give npm start's verdict with the number of models it checks", async () => {
+    const { listModelNames, loadModel } = await import('../../src/cli/models.ts');
+    const files = await Promise.all(listModelNames().map((name) => loadModel(name)));
+    const verdict = `${files.filter((file) => !file.simulationOnly).length} models checked, every result as recorded.`;
+    expect(readFileSync(join(root, 'README.md'), 'utf8').replace(/\s+/g, ' ')).toContain(verdict);
+    expect(readFileSync(join(root, 'docs/cli.md'), 'utf8')).toContain(verdict);
+  });
 });

@@ -5,7 +5,6 @@ import { CommitGroup, type GroupMember } from '../../src/runtime/commit-group.ts
 /** A member that records what happened to it, in one shared log. */
 function member(name: string, log: string[], commit: () => void = () => {}, changes = true): GroupMember {
   return {
-    releaseEarly: () => log.push(`${name} early`),
     hasChanges: () => changes,
     commitPending: () => {
       log.push(`${name} commit`);
@@ -33,7 +32,7 @@ describe('CommitGroup: the batches of several hosts in one transaction, released
     group.request(a); // asked twice in one turn: committed once
     expect(log).toEqual([]); // nothing before the end of the turn
     await nextTurn();
-    expect(log).toEqual(['a early', 'b early', 'c early', 'begin', 'a commit', 'b commit', 'b failed: not a log', 'c commit', 'fsync', 'a release', 'c release']);
+    expect(log).toEqual(['begin', 'a commit', 'b commit', 'b failed: not a log', 'c commit', 'fsync', 'a release', 'c release']);
     expect(group.counts).toEqual({ transactions: 1, batches: 2 });
   });
 
@@ -47,14 +46,14 @@ describe('CommitGroup: the batches of several hosts in one transaction, released
     group.request(member('a', log, undefined, false));
     group.request(member('b', log, undefined, false));
     await nextTurn();
-    expect(log).toEqual(['a early', 'b early', 'a commit', 'b commit', 'a release', 'b release']);
+    expect(log).toEqual(['a commit', 'b commit', 'a release', 'b release']);
     expect(group.counts).toEqual({ transactions: 0, batches: 0 });
     // One member with changes is enough for the whole turn to commit in one transaction.
     log.length = 0;
     group.request(member('a', log, undefined, false));
     group.request(member('c', log));
     await nextTurn();
-    expect(log).toEqual(['a early', 'c early', 'begin', 'a commit', 'c commit', 'fsync', 'a release', 'c release']);
+    expect(log).toEqual(['begin', 'a commit', 'c commit', 'fsync', 'a release', 'c release']);
     expect(group.counts).toEqual({ transactions: 1, batches: 2 });
   });
 
@@ -67,7 +66,7 @@ describe('CommitGroup: the batches of several hosts in one transaction, released
     group.request(member('a', log));
     group.request(member('b', log));
     await nextTurn();
-    expect(log).toEqual(['a early', 'b early', 'a commit', 'b commit', 'a failed: disk full', 'b failed: disk full']);
+    expect(log).toEqual(['a commit', 'b commit', 'a failed: disk full', 'b failed: disk full']);
     expect(group.counts).toEqual({ transactions: 0, batches: 0 });
   });
 });

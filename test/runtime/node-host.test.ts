@@ -14,15 +14,18 @@ type RecorderEvent =
   | { readonly type: 'Write'; readonly value: string; readonly client: string; readonly requestId: number }
   | { readonly type: 'Ping'; readonly from: string }
   | { readonly type: 'Boom' }
+  | { readonly type: 'Remind'; readonly value: string }
+  | { readonly type: 'Reminder'; readonly value: string; readonly from: string }
   | { readonly type: 'StartTicking' };
 
 /**
  * A small node machine: `Write` appends a value to the durable log, tells the peer, and answers the
- * client; `Ping` is answered with `Pong`; `Boom` throws; in `ticking` a `tick` timer re-arms itself.
+ * client; `Ping` is answered with `Pong`; `Boom` throws; in `ticking` a `tick` timer re-arms itself;
+ * `Remind` sends the node itself a `Reminder`, whose value it then writes as `Write` does.
  */
 const recorder = setup({
   types: {
-    context: {} as { readonly peer: string; readonly log: readonly string[]; readonly ticks: number },
+    context: {} as { readonly self: string; readonly peer: string; readonly log: readonly string[]; readonly ticks: number },
     events: {} as RecorderEvent,
     input: {} as NodeInput,
     emitted: {} as Effect,
@@ -36,6 +39,12 @@ const recorder = setup({
       enqueue.emit(send(context.peer, { type: 'Written', value: event.value }));
       enqueue.emit({ type: 'reply', client: event.client, requestId: event.requestId, result: context.log.length + 1 });
     }),
+    remind: emit(({ context, event }) => send(context.self, { type: 'Reminder', value: event.type === 'Remind' ? event.value : '' })),
+    noteReminder: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'Reminder') return;
+      enqueue.assign({ log: [...context.log, `${event.from}:${event.value}`] });
+      enqueue.emit(persist({ append: { log: [`${event.from}:${event.value}`] } }));
+    }),
     pong: emit(({ event }) => send(event.type === 'Ping' ? event.from : '', { type: 'Pong' })),
     boom: () => {
       throw new Error('boom');
@@ -43,9 +52,9 @@ const recorder = setup({
   },
 }).createMachine({
   id: 'recorder',
-  context: ({ input }) => ({ peer: input.peers[0]!, log: (input.durable.log as string[] | undefined) ?? [], ticks: 0 }),
+  context: ({ input }) => ({ self: input.id, peer: input.peers[0]!, log: (input.durable.log as string[] | undefined) ?? [], ticks: 0 }),
   initial: 'idle',
-  on: { Write: { actions: 'write' }, Ping: { actions: 'pong' }, Boom: { actions: 'boom' } },
+  on: { Write: { actions: 'write' }, Ping: { actions: 'pong' }, Boom: { actions: 'boom' }, Remind: { actions: 'remind' }, Reminder: { actions: 'noteReminder' } },
   states: {
     idle: { on: { StartTicking: 'ticking' } },
     ticking: {
@@ -73,7 +82,7 @@ class LoopbackTransport implements Transport {
   }
 }
 
-function hostOf(store = new MemoryStore(), options: { clock?: ManualClock; trace?: (record: StepRecord) => void; sendBeforeCommit?: (message: Message) => boolean } = {}) {
+function hostOf(store = new MemoryStore(), options: { clock?: ManualClock; trace?: (record: StepRecord) => void } = {}) {
   const transport = new LoopbackTransport(store);
   const logger = recordingLogger();
   const host = new NodeHost({
@@ -89,7 +98,6 @@ function hostOf(store = new MemoryStore(), options: { clock?: ManualClock; trace
     random: seededRandom(1),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.trace ? { trace: options.trace } : {}),
-    ...(options.sendBeforeCommit ? { sendBeforeCommit: options.sendBeforeCommit } : {}),
     statusOf: (context: { log: string[]; ticks: number }) => ({ logLength: context.log.length, ticks: context.ticks }),
   });
   return { host, store, transport, logger };
@@ -113,23 +121,23 @@ describe('NodeHost', () => {
     await host.stop();
   });
 
-  it('sends what sendBeforeCommit picks as its batch starts to commit, before the batch is durable, and nothing else', async () => {
-    const { host, store, transport } = hostOf(new MemoryStore(), { sendBeforeCommit: (message) => message.type === 'Written' });
+  it('delivers what the machine sends itself through its own queue, on a later turn, and never takes that sender from the network', async () => {
+    const { host, store, transport, logger } = hostOf();
     host.start();
-    const replies = [host.submit({ type: 'Write', value: 'x' }), host.submit({ type: 'Write', value: 'y' })];
-    expect(transport.sent).toEqual([]); // not at the step: when the batch commits
-    await Promise.all(replies);
-    expect(store.commits).toBe(1);
-    // Both left before their values were durable (the early sends precede the one commit).
-    expect(transport.sent.map((s) => [s.message.value, s.durableLog])).toEqual([
-      ['x', undefined],
-      ['y', undefined],
-    ]);
-    // A peer's Ping is answered with a Pong only after the batch holding the step is committed.
-    transport.handler!('b', { type: 'Ping' });
-    await host.submit({ type: 'Write', value: 'z' });
-    const pong = transport.sent.find((s) => s.message.type === 'Pong')!;
-    expect(pong.durableLog).toEqual(['x', 'y', 'z']);
+    host.inject({ type: 'Remind', value: 'x' });
+    expect(host.context).toMatchObject({ log: [] }); // not within the step that sent it
+    await turn(); // the Remind step's batch is released: the Reminder is queued
+    await turn(); // the Reminder is stepped
+    expect(host.context).toMatchObject({ log: ['a:x'] });
+    await turn(); // its batch is committed
+    expect(store.reopen().load().log).toEqual(['a:x']);
+    expect(transport.sent).toEqual([]); // it never reached the transport
+    // A peer's message claiming to come from the node itself is dropped.
+    transport.handler!('a', { type: 'Reminder', value: 'forged' });
+    await turn();
+    expect(host.context).toMatchObject({ log: ['a:x'] });
+    expect(host.status().droppedEvents).toBe(1);
+    expect(logger.records.some((record) => record.message.includes('not a peer'))).toBe(true);
     await host.stop();
   });
 

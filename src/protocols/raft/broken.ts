@@ -104,3 +104,17 @@ export const commitsOnlyWhenAllStore = server.provide({
       termAt(context, index) === context.currentTerm && replicasOf(context, index) === latestConfiguration(context).members.length,
   },
 });
+
+/**
+ * A leader writing its log in parallel with replicating it (thesis §10.2.1) that counts its own
+ * copy of an entry toward a majority before it has written it: with one follower's
+ * acknowledgement it commits, tells that follower so, and crashes before its write — the entry is
+ * then on one server of three, and a leader elected without it overwrites it though it was
+ * committed. models/raft/broken/counts-unwritten-entries shows the checker finding it.
+ */
+export const countsUnwrittenEntries = server.provide({
+  guards: {
+    isCommittable: ({ context }, { index }: { index: number }) =>
+      termAt(context, index) === context.currentTerm && isMajority(replicasOf(context, index, lastLogIndex(context)), latestConfiguration(context).members.length),
+  },
+});

@@ -153,7 +153,22 @@ export type TimeoutNow = {
   readonly term: number;
 };
 
-export type RaftMessage = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse | InstallSnapshot | InstallSnapshotResponse | TimeoutNow;
+/**
+ * What a leader writing its log in parallel with replicating it (`parallelLogWrite`, Ongaro's
+ * thesis §10.2.1) sends itself when it appends to a log it has written: write the entries not yet
+ * in the durable image. The disk may take any time to do it, as the network may take any time to
+ * deliver a message, so it is one, addressed to the leader itself — never to a peer: a host
+ * delivers it through its own queue, the message schema refuses it from the network, and the
+ * machine takes it only from itself. etcd/raft's asynchronous storage writes are the same
+ * design: a MsgStorageAppend to a local storage thread, whose answer comes back as a message.
+ */
+export type WriteLog = {
+  readonly type: 'WriteLog';
+  /** The term the entries were appended in: a server that no longer leads in it ignores the message. */
+  readonly term: number;
+};
+
+export type RaftMessage = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse | InstallSnapshot | InstallSnapshotResponse | TimeoutNow | WriteLog;
 
 /** A client asks the leader to append a command (raft.tla's ClientRequest). */
 export type ClientRequest = {
@@ -324,14 +339,3 @@ export const isMajority = (members: number, servers: number): boolean => members
 
 /** The term of the last entry of a log, 0 for an empty one. */
 export const lastTerm = (log: readonly LogEntry[]): number => (log.length === 0 ? 0 : log[log.length - 1]!.term);
-
-/**
- * The messages a host may send before the batch of steps that produced them is durable: the
- * leader's AppendEntries, so that the leader writes its log in parallel with replicating it
- * (Ongaro, "Consensus: Bridging Theory and Practice", §10.2.1). Safe as long as the leader counts
- * its own copy toward a majority only once it is durable; a host that handles no answer before its
- * commit returns (NodeHost's synchronous commit) gives that. Every other message — a vote, an
- * acknowledgement, a candidate's request with its new term — waits for the commit, as
- * persist-before-send requires (models/raft/broken/vote-not-persisted shows why).
- */
-export const maySendBeforePersisting = (message: { readonly type: string }): boolean => message.type === 'AppendEntries';

@@ -48,6 +48,13 @@ export interface RaftConfig {
    * the initial configuration is the peers and the server itself.
    */
   readonly joining?: boolean;
+  /**
+   * A leader writes its log to disk in parallel with replicating it (Ongaro's thesis §10.2.1):
+   * an entry it appends goes out in AppendEntries at once, and to its own durable image only when
+   * the `WriteLog` it sends itself is taken — meanwhile the leader counts itself toward a majority
+   * for the entries it has written only. Without it, an entry is durable in the step that appends it.
+   */
+  readonly parallelLogWrite?: boolean;
 }
 
 export const DEFAULT_RAFT_CONFIG: RaftConfig = { electionTimeoutMs: 300, heartbeatTimeoutMs: 50, value: 'v' };
@@ -114,6 +121,9 @@ export interface RaftContext {
   // Volatile state on leaders for membership changes (thesis §4.2); null while none is to be answered.
   /** The change this leader appended and has not seen committed, when its host is to be answered. */
   readonly membershipChange: PendingMembershipChange | null;
+  // Volatile state on leaders writing their log in parallel (thesis §10.2.1); 0 on every other server.
+  /** How many entries at the end of the log are not yet in the durable image. */
+  readonly unwritten: number;
 }
 
 export type RaftEvent = Delivered<RaftMessage> | ClientRequest | ReadRequest | Compact | TransferLeadership | ChangeMembership;
@@ -186,13 +196,18 @@ export const otherMembers = (context: RaftContext): readonly string[] => latestC
 /** Whether `count` servers are a majority of the latest configuration (§5.2, §4.1). */
 const isConfigurationMajority = (context: RaftContext, count: number): boolean => isMajority(count, latestConfiguration(context).members.length);
 
+/** The last index of the log that is in the durable image: the whole log, but for a leader's unwritten entries (§10.2.1). */
+export const writtenIndex = (context: RaftContext): number => lastLogIndex(context) - context.unwritten;
+
 /**
- * The members of the latest configuration that store entry `index` (1-based): the leader itself if
- * it is one (a leader removing itself does not count itself, thesis §4.2.2), and every follower
- * whose matchIndex reaches it.
+ * The members of the latest configuration that store entry `index` (1-based) durably: the leader
+ * itself if it is one and has written the entry (a leader removing itself does not count itself,
+ * thesis §4.2.2; one writing its log in parallel counts itself only once the entry is written,
+ * §10.2.1), and every follower whose matchIndex reaches it — a follower acknowledges entries only
+ * once they are durable. `ownIndex` is how far the leader counts its own log.
  */
-export const replicasOf = (context: RaftContext, index: number): number =>
-  latestConfiguration(context).members.filter((member) => (member === context.id ? lastLogIndex(context) >= index : (context.matchIndex[member] ?? 0) >= index)).length;
+export const replicasOf = (context: RaftContext, index: number, ownIndex = writtenIndex(context)): number =>
+  latestConfiguration(context).members.filter((member) => (member === context.id ? ownIndex >= index : (context.matchIndex[member] ?? 0) >= index)).length;
 
 /**
  * Whether the leader has committed an entry of its own term: then its commitIndex is at least that
@@ -344,8 +359,15 @@ const stepDown = {
  *   implemented: the non-voting catch-up of new servers (§4.2.1) and the protection against
  *   disruptive removed servers (§4.2.3).
  *
+ * - The leader's parallel log write (thesis §10.2.1, with `parallelLogWrite`): a leader sends the
+ *   entries it appends before they are durable, and writes them on the `WriteLog` it sends itself
+ *   — which, like any message, may be taken at any later moment, or never if the leader crashes
+ *   first. It counts itself toward a majority only for entries it has written; a follower, as
+ *   always, acknowledges only what it has made durable.
+ *
  * currentTerm, votedFor, the log and the snapshot are persisted before any message that reveals
- * them is sent (the host releases a step's persists before its sends). A server boots, and restarts
+ * them is sent (the host releases a step's persists before its sends) — but for a leader's
+ * unwritten entries, above. A server boots, and restarts
  * after a crash, as a follower with the persisted term, vote, snapshot and log suffix; commitIndex
  * starts again at the snapshot's last index (0 without one).
  */
@@ -381,6 +403,10 @@ export const server = setup({
     isInOwnConfiguration: ({ context }) => latestConfiguration(context).members.includes(context.id),
     logMatchesPrev: ({ context, event }) => event.type === 'AppendEntries' && logMatches(context, event.prevLogIndex, event.prevLogTerm),
     isSuccess: ({ event }) => event.type === 'AppendEntriesResponse' && event.success,
+    // ── the leader's parallel log write (thesis §10.2.1) ────────────────────────────────────
+    writesLogInParallel: ({ context }) => context.config.parallelLogWrite === true,
+    /** The WriteLog this leader sent itself in its current term; one from anyone else, or of another term, is not. */
+    isOwnLogWrite: ({ context, event }) => event.type === 'WriteLog' && event.from === context.id && event.term === context.currentTerm,
     // ── snapshots (thesis §5.1, Figure 5.3) ─────────────────────────────────────────────────
     /** The snapshot covers nothing this follower does not know committed: it keeps its own state (etcd's restore does the same). */
     snapshotCovered: ({ context, event }) => event.type === 'InstallSnapshot' && event.lastIncludedIndex <= context.commitIndex,
@@ -512,6 +538,25 @@ export const server = setup({
     /** The log is persistent state: the entry is stable before the AppendEntries that carry it. */
     persistClientEntry: emit(({ context, event }) => persist({ append: { log: [clientEntry(context, event)] } })),
     appendClientEntry: assign({ log: ({ context, event }) => [...context.log, clientEntry(context, event)] }),
+    /**
+     * Thesis §10.2.1: the entries just appended are written later, by the WriteLog the leader
+     * sends itself when its log was all written (one in flight at a time writes every entry
+     * appended before it is taken).
+     */
+    deferLogWrite: enqueueActions(({ context, enqueue }) => {
+      if (context.unwritten === 0) enqueue.emit(send(context.id, { type: 'WriteLog', term: context.currentTerm }));
+      enqueue.assign({ unwritten: context.unwritten + 1 });
+    }),
+    /**
+     * The unwritten entries made durable: on the leader's WriteLog, and before anything else is
+     * persisted — as it steps down (a follower's persists append to a log it has written) and
+     * before a compaction, whose snapshot may cover them. Nothing when all is written.
+     */
+    writeUnwrittenEntries: enqueueActions(({ context, enqueue }) => {
+      if (context.unwritten === 0) return;
+      enqueue.emit(persist({ append: { log: context.log.slice(context.log.length - context.unwritten) } }));
+      enqueue.assign({ unwritten: 0 });
+    }),
     /** A request not appended: `not leader` by default, or the reason given (a leader transferring its leadership). */
     refuseRequest: enqueueActions(({ event, enqueue }, params?: { error: string }) => {
       if (event.type === 'ClientRequest' && event.client !== undefined && event.requestId !== undefined) {
@@ -774,6 +819,7 @@ export const server = setup({
     acknowledgedRound: {},
     transfer: null,
     membershipChange: null,
+    unwritten: 0,
   }),
   initial: 'follower',
   // What every role does with a message from a newer or an older term; the roles handle messages
@@ -799,7 +845,7 @@ export const server = setup({
     // a follower of it; one of an older term is stale — its sender no longer leads — and ignored.
     TimeoutNow: [stepDown],
     // In any role, at the host's request (thesis §5.1: each server snapshots on its own).
-    Compact: { guard: 'mayCompact', actions: ['persistCompaction', 'compactLog'] },
+    Compact: { guard: 'mayCompact', actions: ['writeUnwrittenEntries', 'persistCompaction', 'compactLog'] },
   },
   states: {
     follower: {
@@ -856,7 +902,7 @@ export const server = setup({
       // Upon election: AppendEntries (a heartbeat, §5.2) to every follower.
       entry: ['becomeLeader', 'sendAppendEntries'],
       // Deposed, or removed from the configuration: reads failed, a transfer or membership change under way answered and ended.
-      exit: ['failReads', { type: 'answerTransfer', params: { steppedDown: true } }, 'answerLostMembershipChange', 'forgetLeadership'],
+      exit: ['writeUnwrittenEntries', 'failReads', { type: 'answerTransfer', params: { steppedDown: true } }, 'answerLostMembershipChange', 'forgetLeadership'],
       // Thesis §4.2.2: a leader that removed itself steps down once that configuration commits —
       // having sent every member the commitIndex that tells them so — and, outside its own
       // configuration, never campaigns again.
@@ -911,7 +957,15 @@ export const server = setup({
         // Raft.tla's ClientRequest; the new entry goes out at once. A leader without peers (a group
         // of one) is its own majority: the entry commits on the spot (raft.tla's AdvanceCommitIndex
         // is enabled at any moment; with peers nothing new is committable before they answer).
-        ClientRequest: { actions: ['persistClientEntry', 'appendClientEntry', 'sendAppendEntries', 'advanceCommitIndex', 'serveReads'] },
+        //
+        // Writing its log in parallel (§10.2.1), the leader sends the entry before it is durable,
+        // and commits it once the entry is written and enough followers have acknowledged it.
+        ClientRequest: [
+          { guard: 'writesLogInParallel', actions: ['appendClientEntry', 'deferLogWrite', 'sendAppendEntries', 'serveReads'] },
+          { actions: ['persistClientEntry', 'appendClientEntry', 'sendAppendEntries', 'advanceCommitIndex', 'serveReads'] },
+        ],
+        // Thesis §10.2.1: the leader's own copy of its unwritten entries is durable now, and counts.
+        WriteLog: { guard: 'isOwnLogWrite', actions: ['writeUnwrittenEntries', 'advanceCommitIndex', 'serveReads'] },
         // Thesis §6.4: a read is registered, and a heartbeat round confirming the leadership starts
         // at once (a group of one confirms it on the spot). No entry is appended.
         ReadRequest: { actions: ['registerRead', 'sendAppendEntries', 'serveReads'] },
@@ -924,6 +978,7 @@ export const server = setup({
           { guard: 'isAddOfMember', actions: { type: 'refuseMembershipChange', params: { error: 'already a member' } } },
           { guard: 'isRemoveOfNonMember', actions: { type: 'refuseMembershipChange', params: { error: 'not a member' } } },
           { guard: 'isRemoveOfLastMember', actions: { type: 'refuseMembershipChange', params: { error: 'last member' } } },
+          { guard: 'writesLogInParallel', actions: ['appendConfigurationEntry', 'deferLogWrite', 'recordMembershipChange', 'sendAppendEntries'] },
           { actions: ['persistConfigurationEntry', 'appendConfigurationEntry', 'recordMembershipChange', 'sendAppendEntries', 'advanceCommitIndex'] },
         ],
         // Any answer of this term, success or not, acknowledges the heartbeat round it echoes.
